@@ -1,0 +1,1 @@
+"""The reports assistant: application shell (settings, shared types, CLI)."""

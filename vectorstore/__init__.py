@@ -1,0 +1,1 @@
+"""Stores chunks (Chroma + a lexical index beside it) and searches them."""
