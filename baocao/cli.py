@@ -1,0 +1,143 @@
+"""One command line for everything: ``baocao ingest | docs | search | ask | eval | ui | start``."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from baocao.settings import PROJECT_ROOT, SAMPLE_CORPUS, Settings, get_settings
+
+app = typer.Typer(help="The reports assistant: cited answers over Vietnamese local-government reports.", no_args_is_help=True)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def open_store(settings: Settings):  # -> ChunkStore
+    from vectorstore.embedders import EmbedderError, get_embedder
+    from vectorstore.store import ChunkStore, StoreError
+
+    try:
+        return ChunkStore(settings, get_embedder(settings))
+    except (StoreError, EmbedderError) as exc:
+        _fail(str(exc))
+
+
+def _parse_meta_options(values: list[str]) -> dict[str, object]:
+    from baocao.models import DocumentMeta
+
+    fields = DocumentMeta.__dataclass_fields__
+    overrides: dict[str, object] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or key not in fields:
+            _fail(f"--meta expects FIELD=VALUE with FIELD one of {', '.join(sorted(fields))}; got {item!r}")
+        kind = fields[key].type
+        if kind in ("int", int):
+            overrides[key] = int(value)
+        elif kind in ("bool", bool):
+            overrides[key] = value.lower() in ("1", "true", "yes", "có")
+        else:
+            overrides[key] = value
+    return overrides
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(None, help="Files or folders (recursed). Default: the shipped sample reports."),
+    prune: bool = typer.Option(False, "--prune", help="Remove documents whose files are gone."),
+    reindex: bool = typer.Option(False, "--reindex", help="Drop the collection and rebuild it (e.g. after changing embedder)."),
+    meta: list[str] = typer.Option([], "--meta", help="Override metadata for these files: FIELD=VALUE (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
+) -> None:
+    """Read, chunk, embed and store report files (incremental: unchanged files are skipped)."""
+    from ingest.pipeline import ingest_paths
+    from vectorstore.store import drop_collection
+
+    settings = get_settings()
+    if reindex:
+        drop_collection(settings)
+    store = open_store(settings)
+    overrides = _parse_meta_options(meta)
+    summary = ingest_paths(list(paths or [SAMPLE_CORPUS]), store, settings, prune=prune, cli_overrides=overrides, progress=progress and not as_json)
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for result in summary.results:
+            typer.echo(result.line())
+        if summary.results and all(r.status == "unchanged" for r in summary.results):
+            typer.echo("Nothing to do: every document is unchanged.")
+        typer.echo(summary.text())
+        typer.echo(f"Store: {store.location} (collection '{store.name}', {store.count_chunks()} chunks, embedder {store.embedder.name})")
+    raise typer.Exit(1 if summary.failed else 0)
+
+
+@app.command()
+def docs(as_json: bool = typer.Option(False, "--json")) -> None:
+    """List the ingested documents with their metadata."""
+    store = open_store(get_settings())
+    records = store.documents()
+    if as_json:
+        typer.echo(json.dumps([{**r.meta.to_dict(), "chunks": r.chunk_count} for r in records], ensure_ascii=False, indent=2))
+        return
+    if not records:
+        typer.echo("No documents yet. Run `baocao ingest`.")
+    for r in records:
+        m = r.meta
+        typer.echo(
+            f"{m.source}\n  {m.title}\n  {m.locality_level} {m.locality} | số {m.doc_number or '—'} | "
+            f"ngày {m.date_issued or '—'} | kỳ {m.period or '—'}{' | DỰ THẢO' if m.is_draft else ''} | {r.chunk_count} chunks"
+        )
+
+
+@app.command()
+def ui(port: int = typer.Option(8501, help="Port for the Streamlit server."), headless: bool = typer.Option(False)) -> None:
+    """Open the chat UI (Streamlit)."""
+    command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "ui" / "app.py"), "--server.port", str(port),
+               "--browser.gatherUsageStats", "false"]
+    if headless:
+        command += ["--server.headless", "true"]
+    raise typer.Exit(subprocess.call(command))
+
+
+@app.command()
+def start(port: int = typer.Option(8501), headless: bool = typer.Option(False)) -> None:
+    """The main job: ingest the sample reports (if needed), then open the chat UI."""
+    from ingest.pipeline import ingest_paths
+
+    settings = get_settings()
+    store = open_store(settings)
+    summary = ingest_paths([SAMPLE_CORPUS], store, settings)
+    typer.echo(summary.text())
+    if not (PROJECT_ROOT / "ui" / "app.py").exists():
+        typer.echo("The chat UI is not built yet; the store is ready for `baocao search` / `baocao ask`.")
+        raise typer.Exit(1 if summary.failed else 0)
+    ui(port=port, headless=headless)
+
+
+def _register_optional() -> None:
+    """Subcommands owned by the other packages (each exposes ``register(app)``)."""
+    import importlib
+
+    for module in ("vectorstore.cli", "assistant.cli", "evals.cli"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        mod.register(app)
+
+
+_register_optional()
+
+
+if __name__ == "__main__":
+    app()

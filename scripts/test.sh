@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite (what CI runs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/browser_deps.sh || echo "warning: Chromium not installed; the browser test will be skipped"
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"

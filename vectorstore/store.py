@@ -1,0 +1,263 @@
+"""The chunk store: a Chroma collection of chunks plus a registry of documents.
+
+Chroma is a persistent local store by default (``data_dir/chroma``) or a server when
+``chroma_host`` is set. We always pass our own embeddings: Chroma's default embedding
+function downloads a model and is never used.
+
+Replacing a document is done as a unit: the new chunks are written under a new
+*generation* (the document's content hash), the registry is switched to it, and only then
+are the old generation's chunks deleted. Readers only see chunks of the live generation,
+and :meth:`ChunkStore.repair` removes leftovers of an interrupted run.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import chromadb
+import numpy as np
+
+from baocao.models import Chunk, DocumentMeta, ParsedDocument
+from baocao.settings import Settings
+from vectorstore.embedders import Embedder
+
+_BATCH = 500  # rows per Chroma call (Chroma caps batch size)
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+class EmbedderMismatchError(StoreError):
+    pass
+
+
+@dataclass
+class DocumentRecord:
+    meta: DocumentMeta
+    generation: str
+    chunk_count: int
+    encoding: str
+    source_format: str
+    ingested_at: float
+
+
+def make_client(settings: Settings) -> Any:
+    if settings.chroma_host:
+        try:
+            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port)
+        except Exception as exc:  # connection errors surface as several types
+            raise StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}: {exc}"
+            ) from exc
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path))
+
+
+class ChunkStore:
+    def __init__(self, settings: Settings, embedder: Embedder, client: Any | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.name = settings.collection
+        self._client = client if client is not None else make_client(settings)
+        self._chunks = self._client.get_or_create_collection(
+            self.name,
+            metadata={"embedder": embedder.name, "dim": embedder.dim, "hnsw:space": "cosine"},
+            embedding_function=None,
+        )
+        self._check_embedder()
+        # The registry holds one row per document (its metadata and original text); Chroma
+        # needs a vector per row, so each gets a constant 1-d one.
+        self._docs = self._client.get_or_create_collection(f"{self.name}__docs", embedding_function=None)
+
+    @property
+    def location(self) -> str:
+        if self.settings.chroma_host:
+            return f"chroma server {self.settings.chroma_host}:{self.settings.chroma_port}"
+        return str(self.settings.chroma_path)
+
+    def _check_embedder(self) -> None:
+        built_with = (self._chunks.metadata or {}).get("embedder")
+        built_dim = (self._chunks.metadata or {}).get("dim")
+        if built_with and (built_with != self.embedder.name or built_dim != self.embedder.dim):
+            raise EmbedderMismatchError(
+                f"collection '{self.name}' at {self.location} was built with {built_with} (dim {built_dim}), "
+                f"but the configured embedder is {self.embedder.name} (dim {self.embedder.dim}). "
+                f"Re-index with `baocao ingest DIR --reindex`, or use another collection "
+                f"(BAOCAO_COLLECTION=...), or configure the embedder that built it."
+            )
+
+    # ----- documents -------------------------------------------------------------------
+    def documents(self) -> list[DocumentRecord]:
+        rows = self._docs.get(include=["metadatas"])
+        return sorted(
+            (self._record(md) for md in rows["metadatas"] or []), key=lambda r: r.meta.source
+        )
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        rows = self._docs.get(ids=[doc_id], include=["metadatas"])
+        return self._record(rows["metadatas"][0]) if rows["ids"] else None
+
+    def document_text(self, doc_id: str) -> str:
+        rows = self._docs.get(ids=[doc_id], include=["documents"])
+        if not rows["ids"]:
+            raise StoreError(f"no document {doc_id!r} in collection '{self.name}'")
+        return str(rows["documents"][0])
+
+    def find_by_hash(self, content_hash: str) -> DocumentRecord | None:
+        rows = self._docs.get(where={"content_hash": content_hash}, include=["metadatas"])
+        return self._record(rows["metadatas"][0]) if rows["ids"] else None
+
+    @staticmethod
+    def _record(md: dict[str, Any]) -> DocumentRecord:
+        return DocumentRecord(
+            meta=DocumentMeta.from_dict(md),
+            generation=str(md.get("generation", "")),
+            chunk_count=int(md.get("chunk_count", 0)),
+            encoding=str(md.get("encoding", "")),
+            source_format=str(md.get("source_format", "")),
+            ingested_at=float(md.get("ingested_at", 0.0)),
+        )
+
+    # ----- writing ---------------------------------------------------------------------
+    def replace_document(self, parsed: ParsedDocument, vectors: np.ndarray) -> None:
+        """Make ``parsed`` the live version of its document (all new chunks, or none)."""
+        meta = parsed.meta
+        if len(parsed.chunks) != len(vectors):
+            raise StoreError(f"{meta.source}: {len(parsed.chunks)} chunks but {len(vectors)} vectors")
+        generation = meta.content_hash[:12]
+        try:
+            self._write_generation(parsed, vectors, generation)
+        except Exception:
+            self._delete_chunks({"$and": [{"doc_id": meta.doc_id}, {"generation": generation}]})
+            raise
+        self._delete_chunks({"$and": [{"doc_id": meta.doc_id}, {"generation": {"$ne": generation}}]})
+
+    def _write_generation(self, parsed: ParsedDocument, vectors: np.ndarray, generation: str) -> None:
+        meta = parsed.meta
+        # Ids carry the generation so the new version never overwrites the live one in place.
+        for chunk in parsed.chunks:
+            chunk.chunk_id = f"{meta.doc_id}:{generation[:8]}:{chunk.position:04d}"
+        for start in range(0, len(parsed.chunks), _BATCH):
+            batch = parsed.chunks[start : start + _BATCH]
+            metadatas = []
+            for chunk in batch:
+                md = chunk.to_metadata()
+                md["generation"] = generation
+                metadatas.append(md)
+            self._chunks.upsert(
+                ids=[c.chunk_id for c in batch],
+                embeddings=vectors[start : start + _BATCH].tolist(),
+                documents=[c.text for c in batch],
+                metadatas=metadatas,
+            )
+        record: dict[str, Any] = {
+            **meta.to_dict(),
+            "generation": generation,
+            "chunk_count": len(parsed.chunks),
+            "encoding": parsed.encoding,
+            "source_format": parsed.source_format,
+            "ingested_at": time.time(),
+        }
+        # Switching the registry row is the commit point: from here readers see the new chunks.
+        self._docs.upsert(ids=[meta.doc_id], embeddings=[[1.0]], documents=[parsed.original_text], metadatas=[record])
+
+    def update_metadata(self, doc_id: str, changes: dict[str, Any]) -> DocumentMeta:
+        """Change a document's metadata on its registry row and on every chunk."""
+        record = self.document(doc_id)
+        if record is None:
+            raise StoreError(f"no document {doc_id!r}")
+        merged = DocumentMeta.from_dict({**record.meta.to_dict(), **changes, "doc_id": doc_id})
+        rows = self._docs.get(ids=[doc_id], include=["metadatas"])
+        self._docs.update(ids=[doc_id], metadatas=[{**rows["metadatas"][0], **merged.to_dict()}])
+        chunk_rows = self._chunks.get(where={"doc_id": doc_id}, include=["metadatas"])
+        new_mds = []
+        for md in chunk_rows["metadatas"]:
+            updated = {**md, **{k: v for k, v in merged.to_dict().items() if k != "doc_id"}}
+            new_mds.append(updated)
+        for start in range(0, len(chunk_rows["ids"]), _BATCH):
+            self._chunks.update(ids=chunk_rows["ids"][start : start + _BATCH], metadatas=new_mds[start : start + _BATCH])
+        return merged
+
+    def delete_document(self, doc_id: str) -> None:
+        self._delete_chunks({"doc_id": doc_id})
+        self._docs.delete(ids=[doc_id])
+
+    def _delete_chunks(self, where: dict[str, Any]) -> None:
+        ids = self._chunks.get(where=where, include=[])["ids"]
+        for start in range(0, len(ids), _BATCH):
+            self._chunks.delete(ids=ids[start : start + _BATCH])
+
+    def repair(self) -> int:
+        """Delete chunks that are not of their document's live generation; return how many."""
+        live = {r.meta.doc_id: r.generation for r in self.documents()}
+        stale: list[str] = []
+        for chunk_id, md in self._iter_chunk_metadata():
+            if live.get(str(md.get("doc_id"))) != md.get("generation"):
+                stale.append(chunk_id)
+        for start in range(0, len(stale), _BATCH):
+            self._chunks.delete(ids=stale[start : start + _BATCH])
+        return len(stale)
+
+    # ----- reading ---------------------------------------------------------------------
+    def _iter_chunk_metadata(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        total = self._chunks.count()
+        for offset in range(0, total, _BATCH):
+            rows = self._chunks.get(include=["metadatas"], limit=_BATCH, offset=offset)
+            yield from zip(rows["ids"], rows["metadatas"])
+
+    def count_chunks(self) -> int:
+        return int(self._chunks.count())
+
+    def all_chunks(self) -> list[Chunk]:
+        """Every live chunk, in document order (used to build the lexical index)."""
+        live = {r.meta.doc_id: r.generation for r in self.documents()}
+        chunks: list[Chunk] = []
+        total = self._chunks.count()
+        for offset in range(0, total, _BATCH):
+            rows = self._chunks.get(include=["metadatas", "documents"], limit=_BATCH, offset=offset)
+            for chunk_id, text, md in zip(rows["ids"], rows["documents"], rows["metadatas"]):
+                if live.get(str(md.get("doc_id"))) == md.get("generation"):
+                    chunks.append(Chunk.from_metadata(chunk_id, text, md))
+        chunks.sort(key=lambda c: (c.doc_id, c.position))
+        return chunks
+
+    def get_chunks(self, chunk_ids: list[str]) -> list[Chunk]:
+        if not chunk_ids:
+            return []
+        rows = self._chunks.get(ids=chunk_ids, include=["metadatas", "documents"])
+        by_id = {
+            cid: Chunk.from_metadata(cid, text, md)
+            for cid, text, md in zip(rows["ids"], rows["documents"], rows["metadatas"])
+        }
+        return [by_id[c] for c in chunk_ids if c in by_id]
+
+    def dense_search(
+        self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity) of the k nearest chunks."""
+        total = self._chunks.count()
+        if total == 0:
+            return []
+        result = self._chunks.query(
+            query_embeddings=[vector.tolist()], n_results=min(k, total), where=where or None, include=["distances"]
+        )
+        return [(cid, 1.0 - float(dist)) for cid, dist in zip(result["ids"][0], result["distances"][0])]
+
+    def chunk_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        rows = self._chunks.get(ids=chunk_ids, include=["embeddings"])
+        return {cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(rows["ids"], rows["embeddings"])}
+
+    def live_generations(self) -> dict[str, str]:
+        return {r.meta.doc_id: r.generation for r in self.documents()}
+
+
+def drop_collection(settings: Settings, client: Any | None = None) -> None:
+    """Delete a collection and its registry, whatever embedder built it (``--reindex``)."""
+    client = client if client is not None else make_client(settings)
+    for name in (settings.collection, f"{settings.collection}__docs"):
+        try:
+            client.delete_collection(name)
+        except Exception:  # absent already
+            pass
