@@ -132,9 +132,20 @@ class ChunkStore:
         except Exception:
             self._delete_chunks({"$and": [{"doc_id": meta.doc_id}, {"generation": generation}]})
             raise
+        record: dict[str, Any] = {
+            **meta.to_dict(),
+            "generation": generation,
+            "chunk_count": len(parsed.chunks),
+            "encoding": parsed.encoding,
+            "source_format": parsed.source_format,
+            "ingested_at": time.time(),
+        }
+        # Switching the registry row is the commit point: from here readers see the new chunks.
+        self._docs.upsert(ids=[meta.doc_id], embeddings=[[1.0]], documents=[parsed.original_text], metadatas=[record])
         self._delete_chunks({"$and": [{"doc_id": meta.doc_id}, {"generation": {"$ne": generation}}]})
 
     def _write_generation(self, parsed: ParsedDocument, vectors: np.ndarray, generation: str) -> None:
+        """Write the chunks of a new version; invisible to readers until the registry switches."""
         meta = parsed.meta
         # Ids carry the generation so the new version never overwrites the live one in place.
         for chunk in parsed.chunks:
@@ -152,16 +163,6 @@ class ChunkStore:
                 documents=[c.text for c in batch],
                 metadatas=metadatas,
             )
-        record: dict[str, Any] = {
-            **meta.to_dict(),
-            "generation": generation,
-            "chunk_count": len(parsed.chunks),
-            "encoding": parsed.encoding,
-            "source_format": parsed.source_format,
-            "ingested_at": time.time(),
-        }
-        # Switching the registry row is the commit point: from here readers see the new chunks.
-        self._docs.upsert(ids=[meta.doc_id], embeddings=[[1.0]], documents=[parsed.original_text], metadatas=[record])
 
     def update_metadata(self, doc_id: str, changes: dict[str, Any]) -> DocumentMeta:
         """Change a document's metadata on its registry row and on every chunk."""

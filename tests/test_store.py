@@ -1,0 +1,119 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from baocao.models import Chunk, DocumentMeta, ParsedDocument
+from baocao.settings import Settings
+from tests.servers import chroma_server
+from vectorstore.store import ChunkStore, EmbedderMismatchError, drop_collection
+
+
+class FakeEmbedder:
+    """A deterministic 8-d embedder: the store must work with any Embedder."""
+
+    def __init__(self, name: str = "fake:8", dim: int = 8) -> None:
+        self.name, self.dim, self.max_tokens = name, dim, 512
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self.embed_query(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        rng = np.random.default_rng(sum(map(ord, text)))
+        v = rng.normal(size=self.dim).astype(np.float32)
+        return v / np.linalg.norm(v)
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+
+def make_doc(doc_id: str, texts: list[str], content_hash: str) -> ParsedDocument:
+    meta = DocumentMeta(doc_id=doc_id, source=f"{doc_id}.txt", content_hash=content_hash, locality="Hương Trà", period_year=2023)
+    original = "\n\n".join(texts)
+    chunks, offset = [], 0
+    for i, text in enumerate(texts):
+        chunks.append(Chunk(chunk_id=f"{doc_id}:{i:04d}", doc_id=doc_id, position=i, kind="text", text=text,
+                            search_text=text, embed_text=text, section_path=["I. Kết quả"], spans=[(offset, offset + len(text))], meta=meta))
+        offset += len(text) + 2
+    return ParsedDocument(meta=meta, original_text=original, chunks=chunks)
+
+
+def vectors_for(store: ChunkStore, doc: ParsedDocument) -> np.ndarray:
+    return store.embedder.embed_passages([c.embed_text for c in doc.chunks])
+
+
+def exercise_store(store: ChunkStore) -> None:
+    v1 = make_doc("a", ["một", "hai", "ba"], "h1" * 10)
+    store.replace_document(v1, vectors_for(store, v1))
+    assert [c.text for c in store.all_chunks()] == ["một", "hai", "ba"]
+    record = store.document("a")
+    assert record is not None and record.chunk_count == 3 and record.meta.locality == "Hương Trà"
+    assert store.document_text("a") == "một\n\nhai\n\nba"
+
+    v2 = make_doc("a", ["bốn", "năm"], "h2" * 10)
+    store.replace_document(v2, vectors_for(store, v2))
+    chunks = store.all_chunks()
+    assert [c.text for c in chunks] == ["bốn", "năm"]  # exactly the new chunks, nothing of v1
+    assert store.count_chunks() == 2
+    assert chunks[0].section_path == ["I. Kết quả"] and chunks[0].spans == [(0, 3)]
+
+    hits = store.dense_search(store.embedder.embed_query("năm"), k=1)
+    assert hits[0][0] == chunks[1].chunk_id and hits[0][1] > 0.99
+    filtered = store.dense_search(store.embedder.embed_query("năm"), k=5, where={"period_year": 2022})
+    assert filtered == []
+
+    store.update_metadata("a", {"locality": "Hải Dương"})
+    assert {c.meta.locality for c in store.all_chunks()} == {"Hải Dương"}
+
+    store.delete_document("a")
+    assert store.all_chunks() == [] and store.documents() == []
+
+
+def test_local_store_replaces_documents_as_a_unit(tmp_path: Path) -> None:
+    store = ChunkStore(Settings(data_dir=tmp_path), FakeEmbedder())
+    exercise_store(store)
+
+
+def test_failed_write_leaves_the_live_version(tmp_path: Path) -> None:
+    store = ChunkStore(Settings(data_dir=tmp_path), FakeEmbedder())
+    v1 = make_doc("a", ["một", "hai"], "h1" * 10)
+    store.replace_document(v1, vectors_for(store, v1))
+    v2 = make_doc("a", ["ba", "bốn", "năm"], "h2" * 10)
+    bad_vectors = np.zeros((3, 5), np.float32)  # wrong dimension: Chroma rejects the write
+    with pytest.raises(Exception):
+        store.replace_document(v2, bad_vectors)
+    assert [c.text for c in store.all_chunks()] == ["một", "hai"]
+    assert store.count_chunks() == 2
+
+
+def test_repair_removes_chunks_of_an_interrupted_run(tmp_path: Path) -> None:
+    store = ChunkStore(Settings(data_dir=tmp_path), FakeEmbedder())
+    v1 = make_doc("a", ["một"], "h1" * 10)
+    store.replace_document(v1, vectors_for(store, v1))
+    v2 = make_doc("a", ["hai", "ba"], "h2" * 10)
+    store._write_generation(v2, vectors_for(store, v2), "h2h2h2h2h2h2")  # crash before the registry switch
+    assert store.count_chunks() == 3
+    assert [c.text for c in store.all_chunks()] == ["một"]  # readers see only the live version
+    assert store.repair() == 2
+    assert store.count_chunks() == 1
+
+
+def test_other_embedder_gets_a_clear_error(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    store = ChunkStore(settings, FakeEmbedder())
+    v1 = make_doc("a", ["một"], "h1" * 10)
+    store.replace_document(v1, vectors_for(store, v1))
+    with pytest.raises(EmbedderMismatchError, match="--reindex"):
+        ChunkStore(settings, FakeEmbedder("other:16", 16))
+    drop_collection(settings)
+    assert ChunkStore(settings, FakeEmbedder("other:16", 16)).count_chunks() == 0
+
+
+@pytest.mark.slow
+def test_store_on_a_real_chroma_server(tmp_path: Path) -> None:
+    with chroma_server(tmp_path) as port:
+        settings = Settings(data_dir=tmp_path / "unused", chroma_host="127.0.0.1", chroma_port=port)
+        store = ChunkStore(settings, FakeEmbedder())
+        assert "chroma server" in store.location
+        exercise_store(store)
+        assert not (tmp_path / "unused" / "chroma").exists()
