@@ -32,7 +32,8 @@ def open_store(settings: Settings):  # -> ChunkStore
 def _parse_meta_options(values: list[str]) -> dict[str, object]:
     from baocao.models import DocumentMeta
 
-    fields = DocumentMeta.__dataclass_fields__
+    managed = {"doc_id", "source", "path", "content_hash"}  # set by the pipeline, never by users
+    fields = {k: v for k, v in DocumentMeta.__dataclass_fields__.items() if k not in managed}
     overrides: dict[str, object] = {}
     for item in values:
         key, sep, value = item.partition("=")
