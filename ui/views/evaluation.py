@@ -1,0 +1,238 @@
+"""Evaluation page: run a question set with progress, show metrics, plots, failures, comparisons."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import streamlit as st
+
+from ui.backend import DEFAULT_QUESTION_SET, Context, get_assistant, get_retriever, module_problem
+from ui.feedback import export_questions, load_feedback
+from ui.i18n import t
+from ui.uploads import safe_filename
+
+LAST_RUN_KEY = "eval_last_run"
+
+
+def runs_dir(ctx: Context) -> Path:
+    return Path(ctx.settings.data_dir) / "runs"
+
+
+def list_runs(folder: Path) -> list[Path]:
+    """Run folders (holding results.json), newest first."""
+    if not folder.is_dir():
+        return []
+    runs = [p for p in folder.iterdir() if (p / "results.json").is_file()]
+    return sorted(runs, key=lambda p: (p / "results.json").stat().st_mtime, reverse=True)
+
+
+def render(ctx: Context) -> None:
+    lang = ctx.lang
+    problem = module_problem("evals.runner") or module_problem("vectorstore.retriever")
+    st.subheader(t("eval_title", lang))
+    if problem:
+        st.warning(f"{t('not_ready', lang)} — {problem}")
+    else:
+        render_run_form(ctx)
+    render_results(ctx)
+    render_feedback_export(ctx)
+
+
+# ----------------------------------------------------------------------------- running
+
+
+def render_run_form(ctx: Context) -> None:
+    lang = ctx.lang
+    default = str(DEFAULT_QUESTION_SET) if DEFAULT_QUESTION_SET.exists() else ""
+    path_text = st.text_input(t("eval_path", lang), value=default, key="eval_path")
+    uploaded = st.file_uploader(t("eval_upload", lang), type=["jsonl", "json"], key="eval_upload")
+    with_answers = st.checkbox(
+        t("eval_with_answers", lang), value=not module_problem("assistant.service"), key="eval_answers",
+        disabled=bool(module_problem("assistant.service")),
+    )
+    if not st.button(t("eval_run", lang), type="primary", key="eval_go"):
+        return
+    questions_path = question_set_path(ctx, path_text, uploaded)
+    if questions_path is None:
+        st.error(f"{t('eval_missing', lang)}: {path_text or '—'}")
+        return
+    run_dir = run_question_set(ctx, questions_path, with_answers)
+    if run_dir is not None:
+        st.session_state[LAST_RUN_KEY] = str(run_dir)
+
+
+def question_set_path(ctx: Context, path_text: str, uploaded: Any) -> Path | None:
+    """An uploaded set is saved under data_dir/eval_sets; otherwise the typed path if it exists."""
+    if uploaded is not None:
+        folder = Path(ctx.settings.data_dir) / "eval_sets"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / safe_filename(uploaded.name)
+        target.write_bytes(uploaded.getvalue())
+        return target
+    path = Path(path_text.strip()).expanduser() if path_text.strip() else None
+    return path if path is not None and path.is_file() else None
+
+
+def run_question_set(ctx: Context, questions_path: Path, with_answers: bool) -> Path | None:
+    from evals.questions import QuestionSetError, load_questions
+    from evals.runner import run_eval
+
+    lang = ctx.lang
+    try:
+        total = len(load_questions(questions_path))
+    except QuestionSetError as exc:
+        st.error(f"{t('eval_invalid', lang)}: {questions_path}")
+        st.code("\n".join(exc.problems[:50]))
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        st.error(f"{t('eval_invalid', lang)}: {exc}")
+        return None
+    bar = st.progress(0.0, text=f"{t('loading_models', lang)}")
+    retriever = get_retriever(ctx.settings, ctx.store)
+    assistant = get_assistant(ctx.settings, ctx.store) if with_answers else None
+    retrieve = counting(lambda q, k: retriever.search(q, k=k), total, bar, f"{t('eval_running', lang)} {questions_path.name}")
+    answer = (lambda q: assistant.answer(q, [], None)) if assistant is not None else None
+    try:
+        result = run_eval(
+            questions_path, out_dir=runs_dir(ctx), retrieve=retrieve, answer=answer, progress=False,
+            config={"embedder": getattr(ctx.store.embedder, "name", ctx.settings.embedder),
+                    "llm": ctx.settings.llm.provider, "source": "ui"},
+        )
+    except Exception as exc:  # noqa: BLE001 - shown, the page stays usable
+        st.error(f"{type(exc).__name__}: {exc}")
+        return None
+    bar.progress(1.0, text=f"{t('upload_done', lang)}: {result.name}")
+    return Path(result.dir)
+
+
+def counting(retrieve: Callable[[str, int], Any], total: int, bar: Any, label: str) -> Callable[[str, int], Any]:
+    """``retrieve`` that moves the progress bar: the runner calls it once per question."""
+    done = [0]
+
+    def wrapped(question: str, k: int) -> Any:
+        bar.progress(min(done[0] / max(total, 1), 1.0), text=f"{label} ({done[0] + 1}/{total})")
+        done[0] += 1
+        return retrieve(question, k)
+
+    return wrapped
+
+
+# ----------------------------------------------------------------------------- results
+
+
+def render_results(ctx: Context) -> None:
+    lang = ctx.lang
+    runs = list_runs(runs_dir(ctx))
+    st.subheader(t("eval_runs", lang))
+    if not runs:
+        st.caption(t("eval_no_runs", lang))
+        return
+    names = [p.name for p in runs]
+    last = Path(st.session_state.get(LAST_RUN_KEY, "")).name
+    chosen = st.selectbox(t("eval_choose_run", lang), names, index=names.index(last) if last in names else 0, key="eval_run_choice")
+    run_dir = runs[names.index(chosen)]
+    try:
+        results = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        st.error(f"{run_dir}: {exc}")
+        return
+    render_metrics(results, lang)
+    render_plots(run_dir, lang)
+    render_failures(results, lang)
+    report = run_dir / "report.md"
+    if report.is_file():
+        st.download_button(t("eval_report", lang), report.read_text(encoding="utf-8"), file_name=f"{run_dir.name}.md",
+                           mime="text/markdown", on_click="ignore", key="eval_report_dl")
+    others = [n for n in names if n != chosen]
+    if others:
+        render_comparison(runs_dir(ctx), others, chosen, lang)
+
+
+def metric_rows(groups: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per group (``overall``, a lang or a type), one column per metric."""
+    return [{"": name, **{k: v for k, v in values.items()}} for name, values in groups.items()]
+
+
+def render_metrics(results: dict[str, Any], lang: str) -> None:
+    metrics = results.get("metrics", {})
+    st.markdown(f"**{t('eval_overall', lang)}**")
+    st.dataframe(metric_rows({"overall": metrics.get("overall", {})}), hide_index=True)
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{t('eval_by_lang', lang)}**")
+        st.dataframe(metric_rows(metrics.get("by_lang", {})), hide_index=True)
+    with right:
+        st.markdown(f"**{t('eval_by_type', lang)}**")
+        st.dataframe(metric_rows(metrics.get("by_type", {})), hide_index=True)
+
+
+def render_plots(run_dir: Path, lang: str) -> None:
+    plots = sorted(run_dir.glob("*.png"))
+    if not plots:
+        return
+    with st.expander(t("eval_plots", lang), expanded=True):
+        columns = st.columns(min(len(plots), 3))
+        for i, plot in enumerate(plots):
+            columns[i % len(columns)].image(str(plot), caption=plot.stem)
+
+
+def failing_questions(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Questions with a retrieval miss at 5, missing facts, a wrong abstention, or an error."""
+    rows = []
+    for q in results.get("questions", []):
+        scores = q.get("scores", {})
+        problems = []
+        if q.get("answerable") and not scores.get("hit@5"):
+            problems.append(f"hit@5 = 0 (rank {q.get('first_hit_rank') or '>10'})")
+        if q.get("facts_missing"):
+            problems.append("facts missing: " + ", ".join(q["facts_missing"]))
+        if scores.get("abstention_correct") is False:
+            problems.append("abstained" if q.get("abstained") else "should abstain")
+        if q.get("error"):
+            problems.append("error: " + str(q["error"]).splitlines()[0])
+        if problems:
+            rows.append({"id": q["id"], "lang": q["lang"], "type": q["type"], "question": q["question"],
+                         "problem": "; ".join(problems), "answer": (q.get("answer") or "")[:300]})
+    return rows
+
+
+def render_failures(results: dict[str, Any], lang: str) -> None:
+    rows = failing_questions(results)
+    st.markdown(f"**{t('eval_failures', lang)} ({len(rows)})**")
+    if rows:
+        st.dataframe(rows, hide_index=True)
+    else:
+        st.caption(t("eval_none_failing", lang))
+
+
+def render_comparison(folder: Path, others: list[str], chosen: str, lang: str) -> None:
+    from evals.compare import compare_runs
+
+    with st.expander(t("eval_compare", lang)):
+        baseline = st.selectbox(t("eval_baseline", lang), others, key="eval_baseline")
+        try:
+            comparison = compare_runs(folder / baseline, folder / chosen)
+        except Exception as exc:  # noqa: BLE001 - e.g. a run written by an older version
+            st.error(f"{type(exc).__name__}: {exc}")
+            return
+        st.markdown(comparison.to_markdown())
+
+
+# ----------------------------------------------------------------------------- feedback export
+
+
+def render_feedback_export(ctx: Context) -> None:
+    lang = ctx.lang
+    st.subheader(t("feedback_export", lang))
+    records = load_feedback(Path(ctx.settings.data_dir))
+    if not records:
+        st.caption(t("feedback_none", lang))
+        return
+    up = sum(1 for r in records if r.get("rating") == "up")
+    st.caption(f"{t('feedback_count', lang)}: {len(records)} (👍 {up}, 👎 {len(records) - up})")
+    only_up = st.checkbox(t("feedback_only_up", lang), value=False, key="feedback_only_up")
+    st.download_button(
+        t("feedback_export", lang) + " (JSONL)", export_questions(records, only_up), file_name="feedback-questions.jsonl",
+        mime="application/jsonl", on_click="ignore", key="feedback_dl", icon=":material/download:",
+    )
