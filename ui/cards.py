@@ -60,10 +60,12 @@ def source_card(group: Sequence[Source], prefix: str, lang: str) -> str:
 def hit_card(hit: Hit, lang: str, intervals: Sequence[Interval] = (), style: str = MARK_STYLE, extra: str = "") -> str:
     """A retrieved passage: document, section, text (``intervals`` marked) and ``extra`` details."""
     chunk = hit.chunk
+    file_name = chunk.meta.source if chunk.meta is not None else chunk.doc_id
     return (
         '<div class="bc-source">'
         f"{header_html(doc_title(chunk.meta, chunk.doc_id), chunk.meta, chunk.section, lang)}"
         f"{passage_html(chunk.text, intervals, style)}"
-        f'<div class="bc-meta">{open_link(chunk.doc_id, chunk.chunk_id, lang)}{extra}</div>'
+        f'<div class="bc-meta">{open_link(chunk.doc_id, chunk.chunk_id, lang)} · <code>{html.escape(file_name)}</code>'
+        f"{extra}</div>"
         "</div>"
     )
