@@ -30,6 +30,8 @@ class Answer:
     grounded: bool = True
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    standalone: str = ""  # the question as answered (a follow-up resolved against the history)
+    context: dict[str, Any] = field(default_factory=dict)  # localities, years, topic, lang, why it abstained
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +42,8 @@ class Answer:
             "grounded": self.grounded,
             "warnings": self.warnings,
             "timings": self.timings,
+            "standalone": self.standalone,
+            "context": self.context,
             "citations": [c.__dict__ for c in self.citations],
             "passages": [h.to_dict() for h in self.passages],
         }

@@ -1,0 +1,617 @@
+"""No-LLM answers: pick the reports' own sentences, list items, table rows and footnotes.
+
+Each retrieved passage is split into units (see :mod:`assistant.units`); every unit is scored
+against the question by meaning (sentence embeddings) and by words (accent-folded syllables
+weighted by rarity, word pairs, figures), plus what the question asks for (a figure, a list,
+causes, targets missed or met). Units from another locality or another year than the question
+names are left out. The best units become the answer's statements, each cited; when the best
+unit is too weak, or nothing is left, the answer abstains.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Protocol, Sequence
+
+import numpy as np
+
+from baocao.models import Chunk, DocumentMeta
+from baocao.text import fold_accents, folded_tokens
+from assistant.question import MEASURE_SYNONYMS, Question, match_tokens
+from assistant.units import Unit, has_number, split_units, years_in
+from vectorstore.hits import Hit
+
+
+class SentenceEmbedder(Protocol):
+    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+# --------------------------------------------------------------------------- tuning
+# Weights and thresholds, calibrated on the dev set's answerable vs unanswerable questions
+# (see assistant/measure.py). Few on purpose: each is a principled signal.
+LEX_WEIGHT = 0.5  # share of word overlap in a unit's relevance; the rest is meaning
+DENSE_FLOOR = 0.74  # e5 cosine at or below which a unit is unrelated
+DENSE_CEIL = 0.90  # ... at or above which it is as related as it gets
+ABSTAIN_BELOW = 0.40  # best unit relevance under this: the reports do not say
+MIN_COVERAGE = 0.34  # share of the question's (weighted) content terms found around the best unit
+COMPLETE_WITHIN = 0.25  # a further unit may join the answer when this close to the best one...
+MIN_GAIN = 0.12  # ... and it adds this share of the question's (weighted) terms (same passage)
+MIN_GAIN_ELSEWHERE = 0.25  # ... (from another passage)
+LIST_KEEP_RATIO = 0.6  # list questions: items of the best unit's list kept above this share of its score
+MAX_STATEMENTS = 3
+PART_MARGIN = 0.1  # a sub-question's best unit joins the answer when this far above the abstain line
+MAX_LIST_STATEMENTS = 8
+UNITS_PER_QUESTION = 80  # embedded per question (the lexically closest first)
+MIN_UNIT_CHARS = 12
+
+_CAUSE_CUES = re.compile(r"\b(?:do|vi|boi|nguyen nhan|khach quan|chu quan|tai vi|la do|han che|chua)\b")
+_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b|\bngay \d{1,2} thang \d{1,2}\b|\bthang \d{1,2}/(?:19|20)\d{2}\b")
+_MISSED_STATUS = re.compile(r"^(?:khong|chua) (?:dat|hoan thanh)")
+_MET_STATUS = re.compile(r"^(?:dat|vuot|hoan thanh)")
+
+
+# --------------------------------------------------------------------------- corpus statistics
+
+
+class CorpusStats:
+    """Document frequencies of folded syllables over the store's chunks (term weights), and each
+    document's vocabulary (is a question term anywhere in the document?)."""
+
+    def __init__(self, passages: Iterable[tuple[str, str]] = ()) -> None:
+        self.df: dict[str, int] = {}
+        self.doc_tokens: dict[str, set[str]] = {}
+        self.n = 0
+        for doc_id, text in passages:
+            self.n += 1
+            tokens = set(match_tokens(text))
+            self.doc_tokens.setdefault(doc_id, set()).update(tokens)
+            for token in tokens:
+                self.df[token] = self.df.get(token, 0) + 1
+
+    def idf(self, token: str) -> float:
+        df = self.df.get(token, 0)
+        if self.n == 0:
+            return 1.0
+        return math.log((self.n + 1) / (df + 0.5))
+
+    def known(self, token: str) -> bool:
+        return self.n == 0 or token in self.df
+
+    def in_document(self, doc_id: str, form: tuple[str, ...]) -> bool | None:
+        """None when the document's vocabulary is unknown."""
+        tokens = self.doc_tokens.get(doc_id)
+        if tokens is None:
+            return None
+        return all(w in tokens for w in form)
+
+    @classmethod
+    def empty(cls) -> "CorpusStats":
+        return cls()
+
+
+class EmbeddingCache:
+    """Unit embeddings by text (the same passages come back for related questions)."""
+
+    def __init__(self, embedder: SentenceEmbedder | None, size: int = 20000) -> None:
+        self.embedder = embedder
+        self.size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def passages(self, texts: list[str]) -> np.ndarray | None:
+        if self.embedder is None or not texts:
+            return None
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            vectors = self.embedder.embed_passages(missing)
+            for text, vector in zip(missing, vectors):
+                self._cache[text] = np.asarray(vector, dtype=np.float32)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        for text in texts:
+            self._cache.move_to_end(text)
+        return np.stack([self._cache[t] for t in texts])
+
+    def query(self, text: str) -> np.ndarray | None:
+        if self.embedder is None:
+            return None
+        return np.asarray(self.embedder.embed_query(text), dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+@dataclass
+class Candidate:
+    unit: Unit
+    hit: Hit
+    tokens: list[str]  # folded tokens of the unit text
+    context_tokens: set[str]
+    lexical: float = 0.0
+    coverage: float = 0.0  # weighted share of content terms in unit + context
+    dense: float = 0.0
+    bonus: float = 0.0
+    score: float = 0.0
+    excluded: str = ""  # why the unit cannot answer this question ("locality", "period", ...)
+    term_hits: set[int] = field(default_factory=set)  # question terms found in the unit or its context
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def chunk(self) -> Chunk:
+        return self.hit.chunk
+
+    @property
+    def meta(self) -> DocumentMeta | None:
+        return self.hit.chunk.meta
+
+    @property
+    def key(self) -> str:
+        return " ".join(self.tokens)
+
+
+@dataclass
+class Statement:
+    text: str
+    candidate: Candidate
+    doc_label: str = ""
+
+
+@dataclass
+class ExtractiveResult:
+    statements: list[Statement]
+    abstained: bool
+    reason: str = ""  # why it abstained
+    best: Candidate | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+    features: dict[str, float] = field(default_factory=dict)
+    kind: str = "factoid"  # factoid | list | status | docs | localities
+    extra_hits: list[Hit] = field(default_factory=list)  # passages fetched beyond the retrieved ones
+
+
+def doc_label(meta: DocumentMeta | None, fallback: str = "") -> str:
+    if meta is None:
+        return fallback
+    return meta.short_title or meta.title or meta.source or fallback
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+class ExtractiveAnswerer:
+    def __init__(self, embedder: SentenceEmbedder | None, stats: CorpusStats | None = None) -> None:
+        self.cache = EmbeddingCache(embedder)
+        self.stats = stats or CorpusStats.empty()
+        # How to read a sub-question of a compound question (set by the service: it knows the localities).
+        self.analyse_part: Callable[[str, Question], Question] | None = None
+        # The passage after a given one (a heading at the end of a passage introduces the next one).
+        self.next_passage: Callable[[Chunk], Chunk | None] | None = None
+        self.extra_hits: list[Hit] = []  # passages fetched while answering (shown and citable)
+
+    # ----- public -----------------------------------------------------------------------
+    def answer(self, question: Question, hits: Sequence[Hit], retrieval_query: str | None = None) -> ExtractiveResult:
+        self.extra_hits = []
+        candidates = self.candidates(question, hits)
+        usable = [c for c in candidates if not c.excluded]
+        if question.unknown_places:
+            return ExtractiveResult([], True, f"place not in the reports: {', '.join(question.unknown_places)}",
+                                    candidates=candidates)
+        self.score(question, usable, retrieval_query or question.text)
+        usable.sort(key=lambda c: c.score, reverse=True)
+        if not usable:
+            reason = "no passage from the locality/period asked" if candidates else "no passage retrieved"
+            return ExtractiveResult([], True, reason, candidates=candidates)
+        best = usable[0]
+        features = {
+            "best_score": round(best.score, 4),
+            "best_lexical": round(best.lexical, 4),
+            "best_dense": round(best.dense, 4),
+            "best_coverage": round(best.coverage, 4),
+            "retrieval_score": round(float(best.hit.score), 4),
+            "doc_missing": round(self.missing_in_document(question, best), 4),
+        }
+        abstain, reason = self.should_abstain(question, best, features)
+        if abstain:
+            return ExtractiveResult([], True, reason, best, candidates, features)
+        kind, chosen = self.select(question, usable)
+        chosen = self.with_footnotes(question, chosen, usable)
+        statements = [Statement(c.unit.text, c, doc_label(c.meta, c.chunk.doc_id)) for c in chosen]
+        statements = self.definitions(question, usable + chosen) + statements
+        result = ExtractiveResult(statements, False, "", best, candidates, features, kind)
+        result.extra_hits = list(self.extra_hits)
+        return result
+
+    def missing_in_document(self, question: Question, best: Candidate) -> float:
+        """Weighted share of the question's terms found nowhere in the best unit's document."""
+        total = 0.0
+        missing = 0.0
+        for term, weight in zip(question.terms, self._weights):
+            present = [self.stats.in_document(best.chunk.doc_id, f) for f in term.forms]
+            if any(p is None for p in present):
+                return 0.0
+            total += weight
+            if not any(present):
+                missing += weight
+        return missing / total if total else 0.0
+
+    def definitions(self, question: Question, pool: list[Candidate]) -> list[Statement]:
+        """'GPMB là viết tắt của gì?': the expansion, cited where a passage writes it out."""
+        out: list[Statement] = []
+        for abbreviation, expansions in question.definitions:
+            for expansion in expansions:
+                form = " " + " ".join(match_tokens(expansion)) + " "
+                holder = next((c for c in pool if form in " " + c.key + " "), None)
+                if holder is not None:
+                    text = (f"{abbreviation} stands for “{expansion}”" if question.is_english
+                            else f"{abbreviation} là viết tắt của “{expansion}”")
+                    out.append(Statement(text, holder, doc_label(holder.meta, holder.chunk.doc_id)))
+                    break
+        return out
+
+    # ----- candidates --------------------------------------------------------------------
+    def candidates(self, question: Question, hits: Sequence[Hit]) -> list[Candidate]:
+        out: list[Candidate] = []
+        seen: set[str] = set()
+        for hit in hits:
+            chunk = hit.chunk
+            section = chunk.section
+            for unit in split_units(chunk.text):
+                if len(unit.text) < MIN_UNIT_CHARS:
+                    continue
+                tokens = match_tokens(unit.text)
+                key = " ".join(tokens)
+                if key in seen:  # the same text from an overlapping passage
+                    continue
+                seen.add(key)
+                title = f"{chunk.meta.title} {chunk.meta.short_title}" if chunk.meta else ""
+                context = set(match_tokens(f"{unit.context} {section} {title}"))
+                candidate = Candidate(unit, hit, tokens, context)
+                candidate.excluded = self.exclusion(question, candidate)
+                out.append(candidate)
+        return out
+
+    def exclusion(self, question: Question, c: Candidate) -> str:
+        meta = c.meta
+        if meta is not None and question.localities and meta.locality:
+            names = {_fold(meta.locality), _fold(meta.parent_locality), _fold(meta.issuer)}
+            wanted = {_fold(n) for n in question.localities}
+            if not any(w and any(w == n or w in n.split(" / ") or _contains_words(n, w) for n in names if n) for w in wanted):
+                return "locality"
+        if question.years:
+            years = unit_years(c.unit, c.chunk)
+            if years and not (years & question.years):
+                return "period"
+        if question.month and meta is not None and meta.period_month and meta.period_month != question.month:
+            return "period"
+        return ""
+
+    def score(self, question: Question, candidates: list[Candidate], query_text: str) -> None:
+        weights = [self._term_weight(t.forms) for t in question.terms]
+        total = sum(weights) or 1.0
+        for c in candidates:
+            joined = " " + c.key + " "
+            context_joined = " " + " ".join(sorted(c.context_tokens)) + " "
+            covered = 0.0
+            in_unit = 0.0
+            c.term_hits = set()
+            for i, (term, weight) in enumerate(zip(question.terms, weights)):
+                if any(_has_form(joined, f) for f in term.forms):
+                    covered += weight
+                    in_unit += weight
+                    c.term_hits.add(i)
+                elif any(all(w in c.context_tokens for w in f) for f in term.forms):
+                    covered += 0.6 * weight
+                    c.term_hits.add(i)
+            uni = in_unit / total
+            c.coverage = covered / total
+            if question.bigrams:
+                pairs = set(zip(c.tokens, c.tokens[1:]))
+                bi = sum(1 for b in question.bigrams if b in pairs) / len(question.bigrams)
+                c.lexical = 0.5 * (0.5 * uni + 0.5 * c.coverage) + 0.5 * bi
+            else:
+                c.lexical = 0.5 * uni + 0.5 * c.coverage
+            c.bonus = self._cue_bonus(question, c)
+        self._weights = weights
+        self._total_weight = total
+        self._dense(question, candidates, query_text)
+        for c in candidates:
+            dense_part = min(1.0, max(0.0, (c.dense - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR))) if c.dense else 0.0
+            if self.cache.embedder is None:
+                c.score = c.lexical + c.bonus
+            else:
+                c.score = LEX_WEIGHT * c.lexical + (1 - LEX_WEIGHT) * dense_part + c.bonus
+            if c.unit.kind == "heading":
+                c.score -= 0.05
+
+    def _dense(self, question: Question, candidates: list[Candidate], query_text: str) -> None:
+        if self.cache.embedder is None or not candidates:
+            return
+        # Embedding every unit is the slow part: only the lexically closest and those of the best passages.
+        ranked = sorted(candidates, key=lambda c: (c.lexical + c.bonus, -c.hit.rank), reverse=True)
+        chosen = ranked[:UNITS_PER_QUESTION]
+        chosen_ids = {id(c) for c in chosen}
+        chosen += [c for c in candidates if c.hit.rank <= 2 and id(c) not in chosen_ids][:40]
+        vectors = self.cache.passages([_embed_text(c.unit) for c in chosen])
+        q_vec = self.cache.query(query_text)
+        if vectors is None or q_vec is None:
+            return
+        sims = vectors @ q_vec / (np.linalg.norm(vectors, axis=1) * (np.linalg.norm(q_vec) or 1.0) + 1e-9)
+        for c, sim in zip(chosen, sims):
+            c.dense = float(sim)
+
+    def _term_weight(self, forms: list[tuple[str, ...]]) -> float:
+        best = 0.0
+        for form in forms:
+            known = [w for w in form if self.stats.known(w)]
+            if not known:
+                continue
+            best = max(best, max(self.stats.idf(w) for w in known))
+        return best
+
+    def _cue_bonus(self, question: Question, c: Candidate) -> float:
+        unit = c.unit
+        folded = " " + c.key + " "
+        bonus = 0.0
+        if any(_has_form(folded, f) for t in question.excluded for f in t.forms):
+            bonus -= 0.15  # about what the question sets aside
+        if unit.kind == "row" and unit.cells:
+            # "kế hoạch bao nhiêu, ước thực hiện bao nhiêu": the question names the table's columns
+            asked = set(match_tokens(question.text))
+            named = sum(1 for name in unit.cells if name and set(match_tokens(name)) <= asked)
+            bonus += min(0.16, 0.08 * named)
+        for _, expansions in question.definitions:
+            if any(_has_form(folded, tuple(match_tokens(e))) for e in expansions):
+                bonus += 0.1
+        numbered = has_number(unit.text)
+        for number in question.numbers:
+            if number in unit.text:
+                bonus += 0.08
+        if question.wants_number and not question.wants_list:
+            bonus += 0.05 if numbered else -0.15
+        if question.wants_percent and "%" in unit.text:
+            bonus += 0.04
+        if question.measures and numbered:
+            ok = any(_measure_present(m, folded) for m in question.measures)
+            bonus += 0.04 if ok else -0.2
+            if not ok:
+                c.notes.append("measure")
+        if question.wants_cause:
+            if _CAUSE_CUES.search(folded) or ("nguyen" in c.context_tokens and "nhan" in c.context_tokens):
+                bonus += 0.12
+            else:
+                bonus -= 0.05
+        if question.wants_date and _DATE.search(fold_accents(unit.text)):
+            bonus += 0.08
+        if question.status and unit.kind == "row":
+            status = _fold(unit.status)
+            if not status:
+                bonus -= 0.1
+            elif (question.status == "missed") == bool(_MISSED_STATUS.match(status)):
+                bonus += 0.3
+            else:
+                bonus -= 0.3
+        if unit.kind == "footnote" and not unit.text:
+            bonus -= 0.3
+        return bonus
+
+    # ----- decisions ---------------------------------------------------------------------
+    def should_abstain(self, question: Question, best: Candidate, features: dict[str, float]) -> tuple[bool, str]:
+        if best.score < ABSTAIN_BELOW:
+            return True, f"best passage too weak ({best.score:.2f} < {ABSTAIN_BELOW})"
+        if question.terms and best.coverage < MIN_COVERAGE and not question.is_english:
+            return True, f"question terms not found ({best.coverage:.2f} < {MIN_COVERAGE})"
+        if question.measures and "measure" in best.notes:
+            return True, f"no figure in {', '.join(question.measures)}"
+        if question.wants_number and not question.wants_list and not has_number(best.unit.text):
+            return True, "no figure found"
+        return False, ""
+
+    def select(self, question: Question, usable: list[Candidate]) -> tuple[str, list[Candidate]]:
+        best = usable[0]
+        if question.status:
+            rows = [c for c in usable if c.unit.kind == "row" and c.bonus >= 0.25 and c.hit.chunk.doc_id == best.chunk.doc_id]
+            if rows:
+                return "status", _in_reading_order(rows)
+        if len(question.localities) >= 2:
+            chosen = _best_per(usable, lambda c: _fold(c.meta.locality if c.meta else ""), ABSTAIN_BELOW)
+            if len(chosen) >= 2:
+                return "localities", chosen
+        if question.wants_docs:
+            chosen = _best_per(usable, lambda c: c.chunk.doc_id, max(ABSTAIN_BELOW, best.score * 0.6))
+            return "docs", chosen[:MAX_LIST_STATEMENTS]
+        if question.wants_cause and not _CAUSE_CUES.search(" " + best.key + " "):
+            # "Tình trạng lấn chiếm ... tái diễn." then "Nguyên nhân:" — the causes follow the problem.
+            heading = next(
+                (c for c in sorted(usable, key=lambda c: c.unit.order)
+                 if c.hit is best.hit and c.unit.kind == "heading" and 0 < c.unit.order - best.unit.order <= 3
+                 and "nguyen nhan" in " " + c.key + " "),
+                None,
+            )
+            if heading is not None:
+                causes = self._introduced_by(question, heading, usable)
+                if causes:
+                    return "list", causes[:MAX_LIST_STATEMENTS]
+        introduced = self._introduced_by(question, best, usable)
+        if introduced and (question.wants_list or question.wants_cause or best.unit.kind == "heading"):
+            return "list", introduced[:MAX_LIST_STATEMENTS]
+        if question.wants_list or question.wants_cause:
+            chosen = [best]
+            if best.unit.block >= 0 and best.unit.kind in ("item", "row"):
+                chosen += [
+                    c for c in usable
+                    if c is not best and c.hit is best.hit and c.unit.block == best.unit.block
+                    and c.unit.kind in ("item", "row") and c.score >= best.score * LIST_KEEP_RATIO
+                ]
+            chosen = self._complete(chosen, usable, MAX_LIST_STATEMENTS)
+            return "list", _group_blocks(_drop_repeated_figures(chosen))
+        chosen = self._complete([best], usable, MAX_STATEMENTS)
+        chosen = self._answer_parts(question, chosen, usable)
+        return "factoid", _drop_repeated_figures(chosen)
+
+    def _answer_parts(self, question: Question, chosen: list[Candidate], usable: list[Candidate]) -> list[Candidate]:
+        """A compound question ('... ở mức nào, và bao nhiêu phần trăm ...?'): the best unit for each part."""
+        if not question.parts or self.analyse_part is None:
+            return chosen
+        out = list(chosen)
+        for part in question.parts:
+            sub = self.analyse_part(part, question)
+            copies = [copy.copy(c) for c in usable]
+            self.score(sub, copies, part)
+            best = max(copies, key=lambda c: c.score, default=None)
+            if best is None or best.score < ABSTAIN_BELOW + PART_MARGIN:
+                continue
+            original = next(c for c in usable if c.unit is best.unit and c.hit is best.hit)
+            if original not in out and len(out) < MAX_STATEMENTS + 1:
+                out.append(original)
+        self.score(question, usable, question.text)  # the part scores replaced the weights
+        return out
+
+    def _complete(self, chosen: list[Candidate], usable: list[Candidate], limit: int) -> list[Candidate]:
+        """Add units that cover question terms the chosen ones do not (answers often span two sentences)."""
+        best = chosen[0]
+        covered = set().union(*(c.term_hits for c in chosen))
+        for c in usable:
+            if len(chosen) >= limit or c.score < best.score - COMPLETE_WITHIN:
+                break
+            if c in chosen:
+                continue
+            gain = sum(self._weights[i] for i in c.term_hits - covered) / (self._total_weight or 1.0)
+            # A sentence next to the best one often finishes its answer; one from elsewhere must add more.
+            needed = MIN_GAIN if c.hit.chunk.chunk_id == best.hit.chunk.chunk_id else MIN_GAIN_ELSEWHERE
+            if gain >= needed:
+                chosen.append(c)
+                covered |= c.term_hits
+        return chosen
+
+    def _introduced_by(self, question: Question, best: Candidate, usable: list[Candidate]) -> list[Candidate]:
+        """What a heading, a sentence ending with ':' or a sentence naming causes introduces: the
+        units after it up to the next heading (from the next passage when it ends the passage)."""
+        ends_with_colon = best.unit.text.rstrip().endswith(":")
+        names_causes = question.wants_cause and "nguyen nhan" in " " + best.key + " "
+        if not (best.unit.kind == "heading" or ends_with_colon or names_causes):
+            return []
+        following = sorted(
+            (c for c in usable if c.hit is best.hit and c.unit.order > best.unit.order), key=lambda c: c.unit.order
+        )
+        if not following and self.next_passage is not None:
+            following = self._next_passage_units(question, best)
+        out: list[Candidate] = []
+        for c in following:
+            if c.unit.kind == "heading" or (out and names_causes and not ends_with_colon and c.unit.kind != out[0].unit.kind):
+                break
+            if names_causes and not ends_with_colon and best.unit.kind != "heading" and c.unit.kind != "item":
+                break
+            out.append(c)
+        return out
+
+    def _next_passage_units(self, question: Question, best: Candidate) -> list[Candidate]:
+        chunk = self.next_passage(best.chunk)
+        if chunk is None or chunk.doc_id != best.chunk.doc_id:
+            return []
+        hit = Hit(chunk=chunk, score=best.hit.score, rank=best.hit.rank, why=[f"continues {best.chunk.chunk_id}"])
+        found = [c for c in self.candidates(question, [hit]) if not c.excluded]
+        self.score(question, found, question.text)
+        self.extra_hits.append(hit)
+        return sorted(found, key=lambda c: c.unit.order)
+
+    def with_footnotes(self, question: Question, chosen: list[Candidate], usable: list[Candidate]) -> list[Candidate]:
+        """Add the footnote a chosen unit points to (the reports put causes and breakdowns there)."""
+        out = list(chosen)
+        present = {(c.chunk.doc_id, c.unit.footnote) for c in out if c.unit.footnote}
+        for c in chosen[:2]:
+            for mark in c.unit.marks:
+                key = (c.chunk.doc_id, mark)
+                if key in present:
+                    continue
+                note = next((u for u in usable if u.unit.footnote == mark and u.chunk.doc_id == c.chunk.doc_id), None)
+                if note is not None and (question.wants_cause or note.score >= c.score):
+                    out.insert(out.index(c) + 1, note)
+                    present.add(key)
+        return out
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _fold(text: str) -> str:
+    return " ".join(folded_tokens(text or ""))
+
+
+def _contains_words(haystack: str, needle: str) -> bool:
+    return f" {needle} " in f" {haystack} "
+
+
+def _has_form(joined: str, form: tuple[str, ...]) -> bool:
+    return (" " + " ".join(form) + " ") in joined
+
+
+def _measure_present(measure: str, folded_unit: str) -> bool:
+    options = (measure,) + MEASURE_SYNONYMS.get(measure, ())
+    return any((" " + o + " ") in folded_unit or (o == "%" and "%" in folded_unit) for o in options)
+
+
+def _embed_text(unit: Unit) -> str:
+    return unit.text
+
+
+def unit_years(unit: Unit, chunk: Chunk) -> set[int]:
+    """The years a unit speaks of: its own words, else its headings/table header, else its section, else its document."""
+    for text in (unit.text, unit.context, chunk.section):
+        years = years_in(text)
+        if years:
+            return years
+    meta = chunk.meta
+    if meta is None:
+        return set()
+    if meta.period_year:
+        return {meta.period_year}
+    return {y for y in (meta.plan_year, meta.issued_year) if y}
+
+
+def _in_reading_order(candidates: list[Candidate]) -> list[Candidate]:
+    return sorted(candidates, key=lambda c: (c.chunk.doc_id, c.chunk.position, c.unit.order))
+
+
+def _group_blocks(chosen: list[Candidate]) -> list[Candidate]:
+    """Keep the best unit's list together, in the report's order, then the rest by score."""
+    if not chosen:
+        return chosen
+    first = chosen[0]
+    block = [c for c in chosen if c.hit is first.hit and c.unit.block == first.unit.block and first.unit.block >= 0]
+    if len(block) <= 1:
+        return chosen
+    rest = [c for c in chosen if c not in block]
+    return _in_reading_order(block) + rest
+
+
+def _best_per(usable: list[Candidate], key_of: Any, floor: float) -> list[Candidate]:
+    chosen: list[Candidate] = []
+    keys: set[str] = set()
+    for c in usable:
+        key = key_of(c)
+        if key in keys or c.score < floor:
+            continue
+        keys.add(key)
+        chosen.append(c)
+    return chosen
+
+
+def _figures(text: str) -> set[str]:
+    return {n for n in re.findall(r"\d+(?:[.,/]\d+)*", text) if not re.fullmatch(r"(?:19|20)\d{2}", n)}
+
+
+def _drop_repeated_figures(chosen: list[Candidate]) -> list[Candidate]:
+    """Leave out a unit whose figures all appear in another chosen unit (the same fact said twice)."""
+    kept: list[Candidate] = []
+    figures = [_figures(c.unit.text) for c in chosen]
+    for i, c in enumerate(chosen):
+        mine = figures[i]
+        repeated = mine and any(
+            j != i and mine <= figures[j] and (mine != figures[j] or j < i) for j in range(len(chosen))
+        )
+        if not repeated:
+            kept.append(c)
+    return kept
