@@ -279,6 +279,27 @@ class QueryTerm:
     term: str
     weight: float
     label: str
+    position: int = 0  # of its (first) syllable in the query, to join matched pairs into phrases
+
+
+def describe_matches(terms: list[QueryTerm]) -> list[str]:
+    """Matched terms as a reader would say them: adjacent pairs joined into phrases, phrases first."""
+    phrases: list[tuple[int, int, list[str]]] = []  # (start, end, words)
+    for term in sorted((t for t in terms if t.field == "bigram"), key=lambda t: t.position):
+        first, second = (term.label.split(" ", 1) + [""])[:2]
+        if phrases and phrases[-1][1] == term.position:
+            start, _, words = phrases[-1]
+            phrases[-1] = (start, term.position + 1, words + [second])
+        elif not phrases or phrases[-1][1] < term.position:
+            phrases.append((term.position, term.position + 1, [first, second]))
+    covered = {p for start, end, _ in phrases for p in range(start, end + 1)}
+    singles: dict[int, QueryTerm] = {}  # one label per query position, the exact form first
+    for term in sorted((t for t in terms if t.field != "bigram"), key=lambda t: (t.position, t.field != "exact")):
+        if term.position not in covered:
+            singles.setdefault(term.position, term)
+    labels = [" ".join(words) for _, _, words in sorted(phrases, key=lambda p: -len(p[2]))]
+    labels += [t.label for _, t in sorted(singles.items())]
+    return list(dict.fromkeys(labels))
 
 
 @dataclass
@@ -374,7 +395,7 @@ class LexicalIndex:
         sub = rows.tocsc()
         for col in order:
             found = sub.indices[sub.indptr[col] : sub.indptr[col + 1]]
-            labels = list(dict.fromkeys(known[i][1].label for i in sorted(found)))
+            labels = describe_matches([known[i][1] for i in found])
             matches.append(LexicalMatch(self.chunk_ids[col], float(scores[col]), labels))
         return matches
 

@@ -148,16 +148,13 @@ class Abbreviations:
             if not word.isupper() and all(looks_like_syllable(part) for part in re.split(r"[-&]", key) if part):
                 continue
             found.append(Expansion(word, list(self.expansions[key]), "abbreviation"))
+        # Every expanded phrase, nested ones too: "chương trình mục tiêu quốc gia" gives CTMTQG and MTQG.
         folded = [fold_accents(w) for w in raw_words]
-        i = 0
-        while i < len(folded):
+        for i in range(len(folded)):
             for size in range(min(self._longest_expansion, len(folded) - i), 1, -1):
                 abbreviations = self.by_expansion.get(tuple(folded[i : i + size]))
                 if abbreviations:
                     found.append(Expansion(" ".join(raw_words[i : i + size]), abbreviations, "abbreviation"))
-                    i += size - 1
-                    break
-            i += 1
         return found
 
 
@@ -490,6 +487,8 @@ def parse_period(text: str) -> tuple[list[int], Period]:
         period.half = 1
     if not period.year and years:
         period.year = years[0]
+    if period.year and period.year not in years:
+        years.append(period.year)  # "2/2023": the year sits inside a month
     return list(dict.fromkeys(years)), period
 
 

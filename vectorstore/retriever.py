@@ -212,20 +212,23 @@ class Retriever:
             _add_terms(terms, info.text, 1.0, config, use_exact=info.lang == "vi")
             return list(terms.values())
         if info.lang == "en":
-            _add_terms(terms, " ".join(info.kept_words), 1.0, config, use_exact=True)
+            position = _add_terms(terms, " ".join(info.kept_words), 1.0, config, use_exact=True)
         else:
-            own_text, hints = remove_question_words(info.text)
-            _add_terms(terms, own_text, 1.0, config, use_exact=info.lang == "vi")
+            # The restored text folds to the same terms as the typed one (it only adds accents),
+            # and reads better in ``why``.
+            own_text, hints = remove_question_words(info.restored or info.text)
+            position = _add_terms(terms, own_text, 1.0, config, use_exact=info.lang == "vi")
             if info.restored:
                 # Restored accents are a guess: they add exact-syllable terms, the folded ones stay.
-                restored_text, _ = remove_question_words(info.restored)
-                _add_terms(terms, restored_text, config.restored_exact_weight, config, use_exact=True, only_exact=True)
+                _add_terms(terms, own_text, config.restored_exact_weight, config, use_exact=True, only_exact=True)
             for hint in hints:
-                _add_terms(terms, hint, config.expansion_weight, config, use_exact=True)
+                position = _add_terms(terms, hint, config.expansion_weight, config, use_exact=True, offset=position)
         for expansion in info.expansions:
             weight = config.glossary_weight if expansion.source == "glossary" else config.expansion_weight
             for alternative in expansion.alternatives:
-                _add_terms(terms, alternative, weight, config, use_exact=has_diacritics(alternative))
+                position = _add_terms(
+                    terms, alternative, weight, config, use_exact=has_diacritics(alternative), offset=position
+                )
         return list(terms.values())
 
     def _dense_legs(self, info: QueryInfo, filters: Filters | None) -> list[Leg]:
@@ -388,26 +391,30 @@ def is_live(chunk_id: str, live: dict[str, str]) -> bool:
 
 def _add_terms(
     terms: dict[tuple[str, str], QueryTerm], text: str, weight: float, config: RetrievalConfig, use_exact: bool,
-    only_exact: bool = False,
-) -> None:
+    only_exact: bool = False, offset: int = 0,
+) -> int:
+    """Add the terms of ``text``; positions start at ``offset``; returns the next free position."""
+    position = offset
     for clause in clause_tokens(text):
-        if only_exact:
-            for token in clause:
-                _put(terms, QueryTerm("exact", token, weight * config.exact_weight, token))
-            continue
-        sequence: list[tuple[str, str]] = []  # (folded, as typed)
+        sequence: list[tuple[str, str, int]] = []  # (folded, as typed, position)
         for token in clause:
             parts = _parts(token)
             if use_exact:
-                _put(terms, QueryTerm("exact", token, weight * config.exact_weight, token))
+                _put(terms, QueryTerm("exact", token, weight * config.exact_weight, token, position))
+            if only_exact:
+                position += 1
+                continue
+            if len(parts) > 1:
+                _put(terms, QueryTerm("folded", fold_syllable(token), weight * config.folded_weight, token, position))
             for part in parts:
                 folded = fold_syllable(part)
-                _put(terms, QueryTerm("folded", folded, weight * config.folded_weight, part))
-                sequence.append((folded, part))
-            if len(parts) > 1:
-                _put(terms, QueryTerm("folded", fold_syllable(token), weight * config.folded_weight, token))
-        for (a, a_typed), (b, b_typed) in zip(sequence, sequence[1:]):
-            _put(terms, QueryTerm("bigram", f"{a}_{b}", weight * config.bigram_weight, f"{a_typed} {b_typed}"))
+                _put(terms, QueryTerm("folded", folded, weight * config.folded_weight, part, position))
+                sequence.append((folded, part, position))
+                position += 1
+        for (a, a_typed, at), (b, b_typed, _) in zip(sequence, sequence[1:]):
+            _put(terms, QueryTerm("bigram", f"{a}_{b}", weight * config.bigram_weight, f"{a_typed} {b_typed}", at))
+        position += 1  # clauses never join into one phrase
+    return position
 
 
 def _put(terms: dict[tuple[str, str], QueryTerm], term: QueryTerm) -> None:

@@ -1,0 +1,133 @@
+"""The lexical index: analysis (syllables, folding, numbers, bigrams), BM25 search, filters, vocabulary."""
+from __future__ import annotations
+
+from baocao.models import Chunk, DocumentMeta
+from vectorstore.lexical import (
+    LexicalIndex,
+    QueryTerm,
+    analyze,
+    describe_matches,
+    fold_syllable,
+    learn_abbreviations,
+    normalize_number,
+)
+
+
+def make_chunk(doc_id: str, position: int, text: str, locality: str = "Hương Trà", year: int = 2023, kind: str = "text") -> Chunk:
+    meta = DocumentMeta(doc_id=doc_id, source=f"{doc_id}.txt", locality=locality, period_year=year, short_title=f"BC – {locality}")
+    return Chunk(
+        chunk_id=f"{doc_id}:gen00000:{position:04d}", doc_id=doc_id, position=position, kind=kind,  # type: ignore[arg-type]
+        text=text, search_text=text, embed_text=text, section_path=["I. Kết quả"], meta=meta,
+    )
+
+
+def folded_query(text: str, weight: float = 1.0) -> list[QueryTerm]:
+    analyzed = analyze(text)
+    terms = [QueryTerm("folded", t, weight, t, i) for i, t in enumerate(analyzed.folded)]
+    return terms + [QueryTerm("bigram", t, weight, t.replace("_", " "), i) for i, t in enumerate(analyzed.bigram)]
+
+
+def test_numbers_stay_whole_and_are_normalised() -> None:
+    assert normalize_number("6,39%") == "6,39"
+    assert normalize_number("02/2023") == "2/2023"
+    assert normalize_number("03/01/2023") == "3/1/2023"
+    assert normalize_number("0,60") == "0,60"
+    analyzed = analyze("đạt 29/38 xã, thu 1.484 tỷ, tăng 8,8% so tháng 02/2023")
+    for number in ("29/38", "1.484", "8,8", "2/2023"):
+        assert number in analyzed.exact
+    # the parts of a date are searchable on their own ("thang 2 2023")
+    assert "2" in analyzed.folded and "2023" in analyzed.folded
+
+
+def test_folding_makes_unaccented_text_meet_the_original() -> None:
+    assert analyze("Hương Trà").folded == analyze("huong tra").folded == ["huong", "tra"]
+    assert analyze("Hương Trà").exact == ["hương", "trà"]
+    # tỷ/tỉ, lý/lí are one word written two ways
+    assert fold_syllable("tỷ") == fold_syllable("tỉ") == "ti"
+    assert fold_syllable("Thủy") == "thuy"  # "uy" is a vowel pair, not a final y
+
+
+def test_bigrams_pair_adjacent_syllables_within_a_clause() -> None:
+    analyzed = analyze("Giải ngân vốn đầu tư công. Hương Trà, ngày 14")
+    assert "giai_ngan" in analyzed.bigram and "dau_tu" in analyzed.bigram and "tu_cong" in analyzed.bigram
+    assert "cong_huong" not in analyzed.bigram  # no pair across the full stop
+    assert "tra_ngay" not in analyzed.bigram  # nor across the comma
+
+
+def test_hyphenated_compounds_are_matched_by_their_parts() -> None:
+    analyzed = analyze("ngành công nghiệp-xây dựng; KT-XH")
+    assert "cong_nghiep" in analyzed.bigram and "nghiep_xay" in analyzed.bigram
+    assert "kt-xh" in analyzed.folded and "kt" in analyzed.folded
+
+
+def test_bm25_ranks_the_chunk_with_the_words_and_ignores_markup() -> None:
+    chunks = [
+        make_chunk("a", 0, "Tổng thu ngân sách nhà nước ước đạt **527,191** tỷ đồng."),
+        make_chunk("a", 1, "Giải ngân vốn đầu tư công đạt 6,39% kế hoạch."),
+        make_chunk("b", 0, "Tai nạn giao thông giảm 06 vụ.", locality="Trà Vinh"),
+    ]
+    index = LexicalIndex.build(chunks, "fp")
+    best = index.search(folded_query("giai ngan von dau tu cong"), k=3)
+    assert best[0].chunk_id == chunks[1].chunk_id
+    assert best[0].matched == ["giai ngan von dau tu cong"]  # matched pairs read as one phrase
+    assert index.search([QueryTerm("exact", "527,191", 1.0, "527,191")], k=1)[0].chunk_id == chunks[0].chunk_id
+    assert index.search(folded_query("xyz qwerty"), k=3) == []
+
+
+def test_filter_mask_keeps_only_matching_documents_and_kinds() -> None:
+    chunks = [
+        make_chunk("a", 0, "giải ngân vốn đầu tư công", locality="Hương Trà", year=2023),
+        make_chunk("b", 0, "giải ngân vốn đầu tư công", locality="Trà Vinh", year=2022),
+        make_chunk("b", 1, "giải ngân vốn đầu tư công bảng", locality="Trà Vinh", year=2022, kind="table"),
+    ]
+    index = LexicalIndex.build(chunks, "fp")
+    terms = folded_query("giai ngan")
+    only_b = index.search(terms, k=5, mask=index.filter_mask({"locality": "Trà Vinh"}))
+    assert {m.chunk_id for m in only_b} == {chunks[1].chunk_id, chunks[2].chunk_id}
+    tables = index.search(terms, k=5, mask=index.filter_mask({"kind": "table"}))
+    assert [m.chunk_id for m in tables] == [chunks[2].chunk_id]
+    either = index.filter_mask({"period_year": [2022, 2023], "doc_id": ["a"]})
+    assert either is not None and either.tolist() == [True, False, False]
+    assert index.filter_mask(None) is None
+
+
+def test_vocabulary_restores_diacritics_from_the_corpus() -> None:
+    chunks = [
+        make_chunk("a", 0, "Tỷ lệ giải ngân vốn đầu tư công của thành phố Trà Vinh đạt 6,39%."),
+        make_chunk("a", 1, "Giải ngân vốn đầu tư công chậm; tỷ lệ hộ nghèo giảm."),
+        make_chunk("a", 2, "Thanh tra thành phố; kiểm tra hồ sơ."),
+    ]
+    index = LexicalIndex.build(chunks, "fp")
+    restored = index.vocabulary.restore("ty le giai ngan von dau tu cong tra vinh thang 2/2023 bao nhieu")
+    assert restored.startswith("tỷ lệ giải ngân vốn đầu tư công trà vinh")
+    assert "2/2023" in restored
+    # "bao nhieu" is not in these reports: the common-phrase list supplies it
+    assert restored.endswith("bao nhiêu")
+    # a pair seen in the corpus wins over the single syllable's commonest form
+    assert index.vocabulary.restore("thanh tra") == "thanh tra"
+    assert index.vocabulary.restore("Tra Vinh") == "Trà Vinh"
+    assert index.vocabulary.knows("ngan") and not index.vocabulary.knows("xyz")
+
+
+def test_abbreviations_defined_in_the_text_are_learned() -> None:
+    learned = learn_abbreviations(
+        [
+            "Duy trì Trung tâm Văn hóa - Thể thao - Học tập cộng đồng (TTVH-TT-HTCĐ) phường hoạt động hiệu quả.",
+            "công tác giải phóng mặt bằng (GPMB) đúng tiến độ",
+            "năm 2023 (Báo cáo) không phải viết tắt (ABC)",
+        ]
+    )
+    assert learned["TTVH-TT-HTCĐ"] == "trung tâm văn hóa - thể thao - học tập cộng đồng".replace(" - ", " ")
+    assert learned["GPMB"] == "giải phóng mặt bằng"
+    assert "ABC" not in learned
+
+
+def test_matches_are_described_as_phrases() -> None:
+    terms = [
+        QueryTerm("bigram", "giai_ngan", 1, "giải ngân", 3),
+        QueryTerm("bigram", "ngan_von", 1, "ngân vốn", 4),
+        QueryTerm("folded", "giai", 1, "giải", 3),
+        QueryTerm("folded", "nam", 1, "năm", 0),
+        QueryTerm("exact", "2023", 1, "2023", 1),
+    ]
+    assert describe_matches(terms) == ["giải ngân vốn", "năm", "2023"]

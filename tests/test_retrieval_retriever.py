@@ -1,0 +1,258 @@
+"""The Retriever over a real (local Chroma) store with a small deterministic embedder.
+
+The embedder hashes accent-folded syllables into 64 dimensions, so the dense leg has a real,
+if crude, notion of similarity and the tests stay fast and offline.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from langchain_core.documents import Document
+
+from baocao.models import Chunk, DocumentMeta, ParsedDocument
+from baocao.settings import Settings
+from baocao.text import folded_tokens
+from vectorstore.lexical import check_agreement, index_path, load_index
+from vectorstore.rerank import CrossEncoderReranker
+from vectorstore.retriever import (
+    Candidate,
+    Leg,
+    LegHit,
+    ReportsRetriever,
+    RetrievalConfig,
+    Retriever,
+    ablation_variants,
+    build_where,
+    doc_id_of,
+    is_live,
+)
+from vectorstore.store import ChunkStore
+
+
+class HashingEmbedder:
+    name, dim, max_tokens = "hashing:64", 64, 512
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self.embed_query(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dim, dtype=np.float32)
+        for token in folded_tokens(text):
+            vector[int(hashlib.md5(token.encode()).hexdigest(), 16) % self.dim] += 1.0
+        norm = np.linalg.norm(vector)
+        return vector / norm if norm else vector + 1.0 / np.sqrt(self.dim)
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+
+DOCS = {
+    "ht.txt": (
+        dict(locality="Hương Trà", locality_level="thị xã", period_year=2023, doc_type="Báo cáo"),
+        [
+            "Tổng thu ngân sách nhà nước trên địa bàn thị xã ước đạt 527,191 tỷ đồng.",
+            "Giải ngân vốn đầu tư công đạt 80% kế hoạch năm.",
+            "Tai nạn giao thông: xảy ra 22 vụ, làm chết 03 người.",
+        ],
+    ),
+    "tv.txt": (
+        dict(locality="Trà Vinh", locality_level="thành phố", period_year=2023, period_month=2, doc_type="Báo cáo"),
+        [
+            "Giải ngân vốn đầu tư công được 15 tỷ 298 triệu đồng, đạt 6,39% so với kế hoạch.",
+            "Tiêm phòng vaccine cúm gia cầm được 30.000 con gia cầm.",
+        ],
+    ),
+    "hd.txt": (
+        dict(locality="Hải Dương", locality_level="thành phố", period_year=2023, doc_type="Báo cáo"),
+        [
+            "Hoàn thành nhiệm vụ đột phá là tiếp tục giải phóng mặt bằng đúng tiến độ.",
+            "Tỷ lệ hộ nghèo giảm còn 0,97%.",
+        ],
+    ),
+}
+
+
+def parsed(doc_id: str, texts: list[str], fields: dict, version: str = "1") -> ParsedDocument:
+    meta = DocumentMeta(
+        doc_id=doc_id, source=doc_id, content_hash=hashlib.sha256(f"{doc_id}{version}{texts}".encode()).hexdigest(),
+        short_title=f"Báo cáo – {fields['locality_level']} {fields['locality']}", **fields,
+    )
+    chunks = [
+        Chunk(chunk_id="", doc_id=doc_id, position=i, kind="text", text=t, search_text=t, embed_text=t,
+              section_path=["I. Kết quả"], meta=meta)
+        for i, t in enumerate(texts)
+    ]
+    return ParsedDocument(meta=meta, original_text="\n\n".join(texts), chunks=chunks)
+
+
+def add(store: ChunkStore, doc: ParsedDocument) -> None:
+    store.replace_document(doc, store.embedder.embed_passages([c.embed_text for c in doc.chunks]))
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> ChunkStore:
+    settings = Settings(data_dir=tmp_path / "data")
+    store = ChunkStore(settings, HashingEmbedder())
+    for doc_id, (fields, texts) in DOCS.items():
+        add(store, parsed(doc_id, texts, fields))
+    return store
+
+
+def make_retriever(store: ChunkStore, **kwargs) -> Retriever:
+    return Retriever(store, store.settings, config=RetrievalConfig(check_store_every_s=0.0), **kwargs)
+
+
+def test_search_returns_ranked_hits_with_legs_and_reasons(store: ChunkStore) -> None:
+    hits = make_retriever(store).search("tỷ lệ giải ngân vốn đầu tư công Trà Vinh", k=3)
+    assert [h.rank for h in hits] == [1, 2, 3]
+    assert hits[0].chunk.doc_id == "tv.txt" and "6,39%" in hits[0].chunk.text
+    assert hits[0].score >= hits[1].score >= hits[2].score
+    assert set(hits[0].legs) >= {"lexical", "dense"}
+    assert any(w.startswith("lexical #") and "matched 'giải ngân vốn đầu tư công'" in w for w in hits[0].why)
+    assert "boost: locality Trà Vinh" in hits[0].why
+    assert hits[0].chunk.meta is not None and hits[0].chunk.meta.locality == "Trà Vinh"
+    assert make_retriever(store).search("   ") == []
+
+
+def test_hard_filters_hide_other_documents(store: ChunkStore) -> None:
+    retriever = make_retriever(store)
+    query = "giải ngân vốn đầu tư công"
+    only_ht = retriever.search(query, k=10, filters={"locality": "huong tra"})  # spelled loosely
+    assert only_ht and {h.chunk.doc_id for h in only_ht} == {"ht.txt"}
+    assert "filter: locality=Hương Trà" in only_ht[0].why
+    two = retriever.search(query, k=10, filters={"locality": ["Hương Trà", "Hải Dương"], "period_year": "2023"})
+    assert {h.chunk.doc_id for h in two} == {"ht.txt", "hd.txt"}
+    assert retriever.search(query, k=10, filters={"doc_id": "tv.txt", "period_month": 2})[0].chunk.doc_id == "tv.txt"
+    assert retriever.search(query, k=10, filters={"period_year": 1999}) == []
+    # each leg alone obeys the filter too
+    for variant in (make_retriever(store, use_dense=False), make_retriever(store, use_lexical=False)):
+        assert {h.chunk.doc_id for h in variant.search(query, k=10, filters={"locality": "Trà Vinh"})} == {"tv.txt"}
+
+
+def test_soft_boosts_do_not_hide_other_documents(store: ChunkStore) -> None:
+    hits = make_retriever(store).search("giải ngân vốn đầu tư công của Hương Trà", k=10)
+    assert hits[0].chunk.doc_id == "ht.txt" and "boost: locality Hương Trà" in hits[0].why
+    assert "tv.txt" in {h.chunk.doc_id for h in hits}  # the other city's disbursement is still there
+    # a wrong guess (the question names Hải Dương) still finds the only chunk about vaccines
+    wrong = make_retriever(store).search("tiêm phòng vaccine cúm gia cầm Hải Dương", k=3)
+    assert "vaccine" in wrong[0].chunk.text
+
+
+def test_fusion_keeps_hits_found_by_only_one_leg(store: ChunkStore) -> None:
+    retriever = make_retriever(store)
+    legs = [
+        Leg("lexical", 1.5, [LegHit("x:g:0001", 9.0, ["giải ngân"]), LegHit("x:g:0002", 3.0)]),
+        Leg("dense", 1.0, [LegHit("x:g:0003", 0.9), LegHit("x:g:0001", 0.5)]),
+    ]
+    fused = retriever._fuse(legs, live={"x": "g"})
+    assert set(fused) == {"x:g:0001", "x:g:0002", "x:g:0003"}
+    assert fused["x:g:0001"].legs == {"lexical": 1, "dense": 2}
+    assert fused["x:g:0002"].legs == {"lexical": 2} and fused["x:g:0003"].legs == {"dense": 1}
+    assert isinstance(fused["x:g:0001"], Candidate) and fused["x:g:0001"].score == max(c.score for c in fused.values())
+    # a stale generation never comes back
+    assert retriever._fuse(legs, live={"x": "other"}) == {}
+    # reciprocal-rank fusion keeps them too
+    rrf = Retriever(store, store.settings, config=RetrievalConfig(fusion="rrf"))
+    assert set(rrf._fuse(legs, live={"x": "g"})) == {"x:g:0001", "x:g:0002", "x:g:0003"}
+
+
+def test_chunk_ids_and_where_clauses() -> None:
+    assert doc_id_of("reports/a:b:c.txt:0123abcd:0004") == "reports/a:b:c.txt"
+    assert is_live("a.txt:0123abcd:0004", {"a.txt": "0123abcd99ff"})
+    assert not is_live("a.txt:0123abcd:0004", {"a.txt": "ffffffff0000"})
+    assert not is_live("gone.txt:0123abcd:0004", {})
+    assert build_where(None) is None
+    assert build_where({"locality": "Trà Vinh"}) == {"locality": "Trà Vinh"}
+    assert build_where({"locality": ["A", "B"], "period_year": 2023}) == {
+        "$and": [{"locality": {"$in": ["A", "B"]}}, {"period_year": 2023}]
+    }
+
+
+def test_lexical_index_follows_the_store_and_check_agreement_finds_mismatches(store: ChunkStore) -> None:
+    retriever = make_retriever(store)
+    assert retriever.search("hộ nghèo", k=1)[0].chunk.doc_id == "hd.txt"
+    path = index_path(store)
+    assert path == store.settings.data_dir / "lexical" / "reports.pkl" and path.exists()
+    assert check_agreement(store).ok
+
+    # the document changes behind the persisted index's back
+    fields, _ = DOCS["hd.txt"]
+    add(store, parsed("hd.txt", ["Tỷ lệ hộ nghèo giảm còn 0,5%.", "Giao đủ 214 chỉ tiêu quân."], fields, version="2"))
+    stale = check_agreement(store)
+    assert not stale.ok and not stale.fingerprint_matches
+    assert len(stale.missing) == 2 and len(stale.extra) == 2 and "disagrees" in stale.text()
+
+    # the next search rebuilds the index: the new text is found, the old chunks are gone
+    hits = retriever.search("hộ nghèo giảm", k=10)
+    assert "0,5%" in hits[0].chunk.text
+    assert all("0,97%" not in h.chunk.text for h in hits)
+    assert retriever.search("giao đủ 214 chỉ tiêu quân", k=1)[0].chunk.text.startswith("Giao đủ 214")
+    assert check_agreement(store).ok
+
+    store.delete_document("tv.txt")
+    assert all(h.chunk.doc_id != "tv.txt" for h in retriever.search("vaccine cúm gia cầm", k=10))
+    index = load_index(path)
+    assert index is not None and not any(cid.startswith("tv.txt") for cid in index.chunk_ids)
+
+
+def test_persisted_index_is_reused_when_the_store_has_not_changed(store: ChunkStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_retriever(store).search("hộ nghèo", k=1)
+    from vectorstore import lexical
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the index should have been loaded, not rebuilt")
+
+    monkeypatch.setattr(lexical.LexicalIndex, "build", classmethod(fail))
+    assert make_retriever(store).search("hộ nghèo", k=1)[0].chunk.doc_id == "hd.txt"
+
+
+def test_agreement_without_an_index_on_disk(store: ChunkStore) -> None:
+    agreement = check_agreement(store)
+    assert not agreement.index_found and len(agreement.missing) == 7 and "no lexical index" in agreement.text()
+
+
+class KeywordScorer:
+    """Stands in for a CrossEncoder: scores a pair by how many query words the passage holds."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[tuple[str, str]]] = []
+
+    def predict(self, sentences: list[tuple[str, str]], **kwargs: object) -> list[float]:
+        self.calls.append(sentences)
+        return [float(sum(w in passage.lower() for w in query.lower().split())) for query, passage in sentences]
+
+
+def test_reranker_reorders_the_top_candidates(store: ChunkStore) -> None:
+    scorer = KeywordScorer()
+    retriever = make_retriever(store, reranker=CrossEncoderReranker(scorer, name="keywords"))
+    hits = retriever.search("vaccine cúm gia cầm", k=2)
+    assert "vaccine" in hits[0].chunk.text
+    assert hits[0].legs["rerank"] == 1 and any(w.startswith("rerank:") for w in hits[0].why)
+    assert len(scorer.calls) == 1 and len(scorer.calls[0]) == 7  # every candidate was read
+    assert scorer.calls[0][0][1].startswith("Báo cáo – ")  # the passage carries its document title
+    assert CrossEncoderReranker.from_settings(Settings(reranker_model="")) is None
+
+
+def test_langchain_adapter_returns_documents(store: ChunkStore) -> None:
+    adapter = ReportsRetriever(retriever=make_retriever(store), k=2, filters={"locality": "Trà Vinh"})
+    documents = adapter.invoke("giải ngân vốn đầu tư công")
+    assert len(documents) == 2 and all(isinstance(d, Document) for d in documents)
+    first = documents[0]
+    assert "6,39%" in first.page_content
+    assert first.metadata["source"] == "tv.txt" and first.metadata["chunk_id"].startswith("tv.txt:")
+    assert first.metadata["section"] == "I. Kết quả" and first.metadata["rank"] == 1
+    assert first.metadata["score"] > 0 and first.metadata["locality"] == "Trà Vinh"
+
+
+def test_ablation_variants_use_the_legs_they_name(store: ChunkStore) -> None:
+    variants = ablation_variants(store, store.settings)
+    assert list(variants) == ["lexical", "dense", "fused", "fused+qu"]
+    query = "giải ngân vốn đầu tư công"
+    assert all(set(h.legs) == {"lexical"} for h in variants["lexical"].search(query, k=3))
+    assert all(set(h.legs) == {"dense"} for h in variants["dense"].search(query, k=3))
+    assert variants["fused+qu"].parse("GPMB ở Hải Dương").locality_names == ["Hải Dương"]
+    with pytest.raises(ValueError):
+        Retriever(store, store.settings, use_lexical=False, use_dense=False)
