@@ -82,6 +82,27 @@ def cited_rows(card: str) -> list[str]:
     return [re.sub(r"<[^>]+>", " ", row) for row in rows if 'class="bc-cite"' in row]
 
 
+# ----------------------------------------------------------------------------- first open
+
+
+def test_first_open_ingests_the_sample_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ui.backend
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "mau.txt").write_text(NEW_REPORT, encoding="utf-8")
+    monkeypatch.setattr(ui.backend, "SAMPLE_CORPUS", corpus)  # a one-file "sample corpus" keeps it fast
+    monkeypatch.setenv("BAOCAO_DATA_DIR", str(tmp_path / "data"))
+
+    at = open_app()
+    assert any("1 new" in toast.value for toast in at.toast), [toast.value for toast in at.toast]
+    go_to(at, "documents")
+    assert list(at.dataframe[0].value["Tệp"]) == ["mau.txt"]
+    (corpus / "khac.txt").write_text(NEW_REPORT.replace("ong mật", "bò sữa"), encoding="utf-8")
+    at.run()  # opened before: never ingested again, even if the user removes everything
+    assert list(at.dataframe[0].value["Tệp"]) == ["mau.txt"]
+
+
 # ----------------------------------------------------------------------------- chat
 
 

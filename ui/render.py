@@ -43,6 +43,7 @@ table.bc-table td {padding:2px 6px;border:1px solid rgba(128,128,128,0.3);vertic
 div.bc-meta {color:#666;font-size:0.85em}
 div.bc-source {margin:0 0 1.1em 0}
 div.bc-document {white-space:pre-wrap;line-height:1.6}
+[data-testid="stAppDeployButton"] {display:none}
 </style>"""
 
 

@@ -1,0 +1,286 @@
+"""The UI's plain functions: uploads, highlighting, citation links, export, feedback (no Streamlit run)."""
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from assistant.types import Answer, Citation
+from baocao.models import Chunk, DocumentMeta
+from baocao.settings import Settings
+from ui.answers import answer_markdown, group_by_passage, sources_of
+from ui.feedback import detect_lang, export_questions, load_feedback, make_record, save_feedback, to_question
+from ui.render import (
+    document_html,
+    highlight_html,
+    link_citations,
+    query_terms,
+    table_html,
+    term_intervals,
+)
+from ui.uploads import UploadResult, check_upload, choose_path, safe_filename, save_and_ingest
+from vectorstore.hits import Hit
+
+# ----------------------------------------------------------------------------- file names
+
+
+@pytest.mark.parametrize(
+    ("raw", "safe"),
+    [
+        ("báo cáo 2023.docx", "báo cáo 2023.docx"),
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("..\\..\\windows\\evil.PDF", "evil.pdf"),
+        ("/abs/path/x.md", "x.md"),
+        ("..", "upload"),
+        (".hidden.txt", "hidden.txt"),
+        ("a<b>|c?.html", "a_b_c.html"),
+        ("tab\tand\nnewline.txt", "tabandnewline.txt"),
+        ("", "upload"),
+    ],
+)
+def test_safe_filename(raw: str, safe: str) -> None:
+    assert safe_filename(raw) == safe
+    assert "/" not in safe_filename(raw) and "\\" not in safe_filename(raw)
+
+
+def test_check_upload_refuses_type_empty_and_size() -> None:
+    assert "exe" in check_upload("virus.exe", b"MZ", 1.0)
+    assert "không" in check_upload("noext", b"x", 1.0)
+    assert "rỗng" in check_upload("a.txt", b"", 1.0)
+    assert "empty" in check_upload("a.txt", b"", 1.0, lang="en")
+    assert "MB" in check_upload("a.txt", b"x" * (2 * 1024 * 1024), 1.0)
+    assert check_upload("a.txt", b"x", 1.0) == ""
+
+
+def test_choose_path_never_overwrites_a_different_file(tmp_path: Path) -> None:
+    (tmp_path / "r.txt").write_bytes(b"old")
+    assert choose_path(tmp_path, "r.txt", b"old", {}) == (tmp_path / "r.txt", True)  # same bytes: reuse
+    assert choose_path(tmp_path, "r.txt", b"new", {}) == (tmp_path / "r-1.txt", False)
+    # A document id taken by a file elsewhere (the sample corpus) is not reused either.
+    taken = {"c.txt": "/corpus/c.txt"}
+    assert choose_path(tmp_path, "c.txt", b"x", taken) == (tmp_path / "c-1.txt", False)
+
+
+# ----------------------------------------------------------------------------- save_and_ingest
+
+
+@dataclass
+class _Result:
+    path: str
+    status: str
+    doc_id: str = ""
+    chunks: int = 0
+    reason: str = ""
+
+
+@dataclass
+class _Summary:
+    results: list[_Result]
+
+
+class _FakeStore:
+    def __init__(self) -> None:
+        self.docs: list[object] = []
+
+    def documents(self) -> list[object]:
+        return self.docs
+
+
+def _fake_ingest(fail_on: str = "") -> tuple[list[Path], object]:
+    seen: list[Path] = []
+
+    def ingest(paths: list[Path], store: object, settings: Settings, progress: bool = False) -> _Summary:
+        path = paths[0]
+        seen.append(path)
+        assert path.is_file(), "the upload is saved before ingesting"
+        if fail_on and fail_on in path.name:
+            return _Summary([_Result(str(path), "failed", path.name, reason="cannot read: broken file")])
+        return _Summary([_Result(str(path), "new", path.name, 3)])
+
+    return seen, ingest
+
+
+def test_save_and_ingest_validates_saves_and_cleans_up(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", max_file_mb=1.0)
+    seen, ingest = _fake_ingest(fail_on="broken")
+    progress: list[tuple[int, int]] = []
+    results = save_and_ingest(
+        [
+            ("../../outside.txt", b"hello"),
+            ("virus.exe", b"MZ"),
+            ("empty.md", b""),
+            ("big.txt", b"x" * (1024 * 1024 + 1)),
+            ("broken.pdf", b"%PDF-garbage"),
+        ],
+        _FakeStore(), settings, ingest=ingest, on_progress=lambda done, total, name: progress.append((done, total)),
+    )
+    assert [r.status for r in results] == ["new", "failed", "failed", "failed", "failed"]
+    uploads = settings.data_dir / "uploads"
+    assert results[0].saved_as == str(uploads / "outside.txt")
+    assert not (tmp_path / "outside.txt").exists()
+    assert "exe" in results[1].reason and "rỗng" in results[2].reason and "MB" in results[3].reason
+    assert results[4].reason == "cannot read: broken file"
+    assert sorted(p.name for p in uploads.iterdir()) == ["outside.txt"]  # the failed one was removed
+    assert [p.name for p in seen] == ["outside.txt", "broken.pdf"]  # rejected files never reach the pipeline
+    assert progress[0] == (0, 5) and progress[-1] == (5, 5)
+
+
+def test_save_and_ingest_keeps_an_existing_identical_file_on_failure(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    (tmp_path / "uploads").mkdir()
+    (tmp_path / "uploads" / "broken.txt").write_bytes(b"same")
+    _, ingest = _fake_ingest(fail_on="broken")
+    [result] = save_and_ingest([("broken.txt", b"same")], _FakeStore(), settings, ingest=ingest)
+    assert result.status == "failed"
+    assert (tmp_path / "uploads" / "broken.txt").exists()  # it was there before this upload
+
+
+def test_save_and_ingest_reports_a_pipeline_exception(tmp_path: Path) -> None:
+    def ingest(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("store is down")
+
+    [result] = save_and_ingest([("a.txt", b"x")], _FakeStore(), Settings(data_dir=tmp_path), ingest=ingest)
+    assert result == UploadResult("a.txt", "failed", "RuntimeError: store is down")
+    assert not any((tmp_path / "uploads").iterdir())
+
+
+@pytest.mark.slow
+def test_save_and_ingest_with_the_real_pipeline(sample_settings: Settings, tmp_path: Path) -> None:
+    from vectorstore.embedders import get_embedder
+    from vectorstore.store import ChunkStore
+
+    data = shutil.copytree(sample_settings.data_dir, tmp_path / "data")
+    settings = Settings(data_dir=data)
+    store = ChunkStore(settings, get_embedder(settings))
+    before = {r.meta.doc_id: r.meta.content_hash for r in store.documents()}
+    corpus_text = (Path(__file__).resolve().parent.parent / "corpus" / "001_4f6835b70005be68.txt").read_bytes()
+    results = save_and_ingest(
+        [
+            ("001_4f6835b70005be68.txt", b"Mot bao cao khac hoan toan.\n\nNam 2023 xa X trong 5 ha lua."),  # same name
+            ("ban sao.txt", corpus_text),  # same content as a stored report
+            ("hong.docx", b"not a zip file"),
+        ],
+        store, settings,
+    )
+    assert results[0].status == "new" and results[0].doc_id == "001_4f6835b70005be68-1.txt"
+    assert results[1].status == "failed" and "duplicate" in results[1].reason
+    assert results[2].status == "failed"
+    after = {r.meta.doc_id: r.meta.content_hash for r in store.documents()}
+    assert {k: v for k, v in after.items() if k in before} == before  # nothing stored was changed
+    assert set(after) - set(before) == {"001_4f6835b70005be68-1.txt"}
+    assert sorted(p.name for p in (data / "uploads").iterdir()) == ["001_4f6835b70005be68-1.txt"]
+
+
+# ----------------------------------------------------------------------------- highlighting
+
+
+def test_query_terms_are_accent_insensitive_only_when_typed_without_accents() -> None:
+    text = "Không đạt; đất Hương Trà; HUONG"
+    accented = query_terms("không đạt Hương Trà")
+    assert [text[s:e] for s, e in term_intervals(text, accented)] == ["Không", "đạt", "Hương", "Trà"]
+    plain = query_terms("khong dat huong tra")
+    assert [text[s:e] for s, e in term_intervals(text, plain)] == ["Không", "đạt", "đất", "Hương", "Trà", "HUONG"]
+    assert "cua" not in query_terms("của")  # function words are not marked
+
+
+def test_highlight_html_escapes_and_marks() -> None:
+    out = highlight_html("a <b> & $5\nnext", [(0, 1), (11, 15)], anchors=[(11, "x")])
+    assert out == (
+        '<mark class="bc-cite">a</mark> &lt;b&gt; &amp; &#36;5<br><span id="x"></span><mark class="bc-cite">next</mark>'
+    )
+
+
+def test_table_html_keeps_offsets_for_marks_and_anchors() -> None:
+    text = "Chỉ tiêu\tKH\tTH\nThu ngân sách\t215\t151\tKhông đạt"
+    start = text.index("Thu")
+    out = table_html(text, [(start, len(text))], anchors=[(start, "src-1-2")])
+    rows = out.split("<tr>")
+    assert 'class="bc-cite"' not in rows[1]
+    assert rows[2].count('<mark class="bc-cite">') == 4 and '<span id="src-1-2"></span>' in rows[2]
+
+
+def test_document_html_marks_spans_and_cleans_markup() -> None:
+    original = "## **Tiêu đề**\nĐoạn một.\nĐoạn <b>hai</b> được trích.\nA\tB\n"
+    start = original.index("Đoạn <b>")
+    out = document_html(original, [(start, original.index(".", start) + 1)])
+    assert "**" not in out and "&lt;b&gt;" not in out and "##" not in out
+    assert '<span id="passage"></span><mark class="bc-cite">Đoạn hai được trích.</mark>' in out
+    assert "<table" in out
+
+
+def test_link_citations_links_known_markers_only() -> None:
+    text = "Đạt 8,8% [1], chi $5 [2] và [9]."
+    linked = link_citations(text, {1: 'Tốc độ "tăng"', 2: "chi"}, "src-a")
+    assert "[\\[1\\]](#src-a-1 \"Tốc độ 'tăng'\")" in linked
+    assert "[\\[2\\]](#src-a-2 \"chi\")" in linked
+    assert "[9]" in linked and "\\$5" in linked
+
+
+# ----------------------------------------------------------------------------- answers, export, feedback
+
+
+def _answer() -> Answer:
+    meta = DocumentMeta(doc_id="d.txt", source="d.txt", locality="Hương Trà", title="Báo cáo năm 2023", date_issued="2023-11-14")
+    text = "Chỉ tiêu\tKH\tTH\nThu ngân sách\t215\t151\tKhông đạt\nTrường chuẩn\t31\t29\tKhông đạt"
+    chunk = Chunk("d.txt:g:0001", "d.txt", 1, "table", text, text, text, section_path=["I", "2"], meta=meta)
+    q1, q2 = text.splitlines()[1], text.splitlines()[2]
+    return Answer(
+        question="Những chỉ tiêu nào không đạt?",
+        text="Thu ngân sách [1] và trường chuẩn [2] không đạt.",
+        citations=[
+            Citation(1, chunk.chunk_id, "d.txt", "d.txt", "Báo cáo năm 2023", "I > 2", q1, (text.index(q1), text.index(q1) + len(q1))),
+            Citation(2, chunk.chunk_id, "d.txt", "d.txt", "Báo cáo năm 2023", "I > 2", q2, (0, 3)),  # wrong span: found by text
+        ],
+        passages=[Hit(chunk, 1.0, 1)],
+    )
+
+
+def test_sources_resolve_quotes_and_group_by_passage() -> None:
+    answer = _answer()
+    sources = sources_of(answer)
+    assert [s.n for s in sources] == [1, 2]
+    assert all(s.text[slice(*s.quote_interval())] == s.citation.quote for s in sources)
+    assert len(group_by_passage(sources)) == 1
+
+
+def test_answer_markdown_has_text_and_sources() -> None:
+    md = answer_markdown(_answer())
+    assert md.startswith("## Những chỉ tiêu nào không đạt?")
+    assert "**[1] Báo cáo năm 2023**" in md and "> Thu ngân sách 215 151 Không đạt" in md
+    assert "`d.txt`" in md and "Hương Trà · ngày 2023-11-14" in md
+
+
+def test_detect_lang_matches_the_dev_set(dev_set_path: Path) -> None:
+    for line in dev_set_path.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        assert detect_lang(record["question"]) == record["lang"], record["question"]
+
+
+def test_feedback_is_stored_and_exported_as_a_valid_question_set(tmp_path: Path) -> None:
+    from evals.questions import load_questions
+
+    answer = _answer()
+    save_feedback(tmp_path, make_record("a1", answer, "down"))
+    save_feedback(tmp_path, make_record("a1", answer, "up", "  đúng  "))  # a later vote replaces it
+    abstained = Answer(question="GDP of Mars in 2023?", text="Không tìm thấy.", abstained=True)
+    save_feedback(tmp_path, make_record("a2", abstained, "up"))
+    (tmp_path / "feedback.jsonl").open("a").write("not json\n")
+
+    records = load_feedback(tmp_path)
+    assert [r["answer_id"] for r in records] == ["a1", "a2"]
+    assert records[0]["rating"] == "up" and records[0]["comment"] == "đúng"
+
+    first = to_question(records[0])
+    assert first["type"] == "feedback" and first["answerable"] and first["docs"] == ["d.txt"]
+    assert first["evidence"] == [c.quote for c in answer.citations] and first["answer_facts"] == []
+    assert first["lang"] == "vi" and first["answer"] == answer.text
+    second = to_question(records[1])
+    assert not second["answerable"] and second["docs"] == [] and second["lang"] == "en"
+
+    exported = tmp_path / "fb.jsonl"
+    exported.write_text(export_questions(records), encoding="utf-8")
+    assert [q.id for q in load_questions(exported)] == ["fb-a1", "fb-a2"]  # the evaluation format accepts it
+    assert export_questions(records, only_up=True).count("\n") == 2
