@@ -49,7 +49,8 @@ MAX_LIST_STATEMENTS = 8
 UNITS_PER_QUESTION = 80  # embedded per question (the lexically closest first)
 MIN_UNIT_CHARS = 12
 
-_CAUSE_CUES = re.compile(r"\b(?:do|vi|boi|nguyen nhan|khach quan|chu quan|tai vi|la do|han che|chua)\b")
+# Accent-sensitive: "do" (because) is not "đô"/"độ".
+_CAUSE_CUES = re.compile(r"\b(?:do|vì|bởi|nguyên nhân|khách quan|chủ quan)\b")
 _DATE = re.compile(r"\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b|\bngay \d{1,2} thang \d{1,2}\b|\bthang \d{1,2}/(?:19|20)\d{2}\b")
 _MISSED_STATUS = re.compile(r"^(?:khong|chua) (?:dat|hoan thanh)")
 _MET_STATUS = re.compile(r"^(?:dat|vuot|hoan thanh)")
@@ -217,9 +218,10 @@ class ExtractiveAnswerer:
         if abstain:
             return ExtractiveResult([], True, reason, best, candidates, features)
         kind, chosen = self.select(question, usable)
+        definitions, introduced = self.definitions(question, usable)
+        chosen += [c for c in introduced if c not in chosen][: MAX_LIST_STATEMENTS - len(chosen)]
         chosen = self.with_footnotes(question, chosen, usable)
-        statements = [Statement(c.unit.text, c, doc_label(c.meta, c.chunk.doc_id)) for c in chosen]
-        statements = self.definitions(question, usable + chosen) + statements
+        statements = definitions + [Statement(c.unit.text, c, doc_label(c.meta, c.chunk.doc_id)) for c in chosen]
         result = ExtractiveResult(statements, False, "", best, candidates, features, kind)
         result.extra_hits = list(self.extra_hits)
         return result
@@ -237,19 +239,25 @@ class ExtractiveAnswerer:
                 missing += weight
         return missing / total if total else 0.0
 
-    def definitions(self, question: Question, pool: list[Candidate]) -> list[Statement]:
-        """'GPMB là viết tắt của gì?': the expansion, cited where a passage writes it out."""
+    def definitions(self, question: Question, usable: list[Candidate]) -> tuple[list[Statement], list[Candidate]]:
+        """'GPMB là viết tắt của gì?': the expansion, cited where a passage writes it out; when that
+        passage is a heading ('6. Trung tâm Văn hóa - Thể thao - Học tập cộng đồng Phường:'), what it introduces."""
         out: list[Statement] = []
+        introduced: list[Candidate] = []
         for abbreviation, expansions in question.definitions:
             for expansion in expansions:
                 form = " " + " ".join(match_tokens(expansion)) + " "
-                holder = next((c for c in pool if form in " " + c.key + " "), None)
-                if holder is not None:
-                    text = (f"{abbreviation} stands for “{expansion}”" if question.is_english
-                            else f"{abbreviation} là viết tắt của “{expansion}”")
-                    out.append(Statement(text, holder, doc_label(holder.meta, holder.chunk.doc_id)))
-                    break
-        return out
+                holders = [c for c in usable if form in " " + c.key + " "]
+                holder = max(holders, key=lambda c: c.score, default=None)
+                if holder is None:
+                    continue
+                text = (f"{abbreviation} stands for “{expansion}”" if question.is_english
+                        else f"{abbreviation} là viết tắt của “{expansion}”")
+                out.append(Statement(text, holder, doc_label(holder.meta, holder.chunk.doc_id)))
+                if holder.unit.kind == "heading" or holder.unit.text.rstrip().endswith(":"):
+                    introduced += self._introduced_by(question, holder, usable)
+                break
+        return out, introduced
 
     # ----- candidates --------------------------------------------------------------------
     def candidates(self, question: Question, hits: Sequence[Hit]) -> list[Candidate]:
@@ -258,8 +266,8 @@ class ExtractiveAnswerer:
         for hit in hits:
             chunk = hit.chunk
             section = chunk.section
-            for unit in split_units(chunk.text):
-                if len(unit.text) < MIN_UNIT_CHARS:
+            for unit in split_units(chunk.text, chunk.section_path):
+                if len(unit.text) < MIN_UNIT_CHARS and unit.kind != "heading":
                     continue
                 tokens = match_tokens(unit.text)
                 key = " ".join(tokens)
@@ -357,11 +365,8 @@ class ExtractiveAnswerer:
         bonus = 0.0
         if any(_has_form(folded, f) for t in question.excluded for f in t.forms):
             bonus -= 0.15  # about what the question sets aside
-        if unit.kind == "row" and unit.cells:
-            # "kế hoạch bao nhiêu, ước thực hiện bao nhiêu": the question names the table's columns
-            asked = set(match_tokens(question.text))
-            named = sum(1 for name in unit.cells if name and set(match_tokens(name)) <= asked)
-            bonus += min(0.16, 0.08 * named)
+        # "kế hoạch bao nhiêu, ước thực hiện bao nhiêu": the question names the table's columns
+        bonus += min(0.16, 0.08 * _names_asked_columns(question, c))
         for _, expansions in question.definitions:
             if any(_has_form(folded, tuple(match_tokens(e))) for e in expansions):
                 bonus += 0.1
@@ -379,7 +384,7 @@ class ExtractiveAnswerer:
             if not ok:
                 c.notes.append("measure")
         if question.wants_cause:
-            if _CAUSE_CUES.search(folded) or ("nguyen" in c.context_tokens and "nhan" in c.context_tokens):
+            if _CAUSE_CUES.search(unit.text.lower()) or ("nguyen" in c.context_tokens and "nhan" in c.context_tokens):
                 bonus += 0.12
             else:
                 bonus -= 0.05
@@ -422,15 +427,14 @@ class ExtractiveAnswerer:
         if question.wants_docs:
             chosen = _best_per(usable, lambda c: c.chunk.doc_id, max(ABSTAIN_BELOW, best.score * 0.6))
             return "docs", chosen[:MAX_LIST_STATEMENTS]
-        if question.wants_cause and not _CAUSE_CUES.search(" " + best.key + " "):
+        if question.wants_cause and not _CAUSE_CUES.search(best.unit.text.lower()):
             # "Tình trạng lấn chiếm ... tái diễn." then "Nguyên nhân:" — the causes follow the problem.
             heading = next(
                 (c for c in sorted(usable, key=lambda c: c.unit.order)
-                 if c.hit is best.hit and c.unit.kind == "heading" and 0 < c.unit.order - best.unit.order <= 3
-                 and "nguyen nhan" in " " + c.key + " "),
+                 if c.hit is best.hit and c.unit.kind == "heading" and 0 < c.unit.order - best.unit.order <= 8),
                 None,
             )
-            if heading is not None:
+            if heading is not None and "nguyen nhan" in " " + heading.key + " ":
                 causes = self._introduced_by(question, heading, usable)
                 if causes:
                     return "list", causes[:MAX_LIST_STATEMENTS]
@@ -445,9 +449,9 @@ class ExtractiveAnswerer:
                     if c is not best and c.hit is best.hit and c.unit.block == best.unit.block
                     and c.unit.kind in ("item", "row") and c.score >= best.score * LIST_KEEP_RATIO
                 ]
-            chosen = self._complete(chosen, usable, MAX_LIST_STATEMENTS)
+            chosen = self._complete(question, chosen, usable, MAX_LIST_STATEMENTS)
             return "list", _group_blocks(_drop_repeated_figures(chosen))
-        chosen = self._complete([best], usable, MAX_STATEMENTS)
+        chosen = self._complete(question, [best], usable, MAX_STATEMENTS)
         chosen = self._answer_parts(question, chosen, usable)
         return "factoid", _drop_repeated_figures(chosen)
 
@@ -458,6 +462,10 @@ class ExtractiveAnswerer:
         out = list(chosen)
         for part in question.parts:
             sub = self.analyse_part(part, question)
+            answered = [copy.copy(c) for c in out]
+            self.score(sub, answered, part)
+            if sub.terms and set(range(len(sub.terms))) <= set().union(*(c.term_hits for c in answered)):
+                continue  # what the part asks is already in the answer ("... and what percentage was that?")
             copies = [copy.copy(c) for c in usable]
             self.score(sub, copies, part)
             best = max(copies, key=lambda c: c.score, default=None)
@@ -469,7 +477,7 @@ class ExtractiveAnswerer:
         self.score(question, usable, question.text)  # the part scores replaced the weights
         return out
 
-    def _complete(self, chosen: list[Candidate], usable: list[Candidate], limit: int) -> list[Candidate]:
+    def _complete(self, question: Question, chosen: list[Candidate], usable: list[Candidate], limit: int) -> list[Candidate]:
         """Add units that cover question terms the chosen ones do not (answers often span two sentences)."""
         best = chosen[0]
         covered = set().union(*(c.term_hits for c in chosen))
@@ -480,7 +488,8 @@ class ExtractiveAnswerer:
                 continue
             gain = sum(self._weights[i] for i in c.term_hits - covered) / (self._total_weight or 1.0)
             # A sentence next to the best one often finishes its answer; one from elsewhere must add more.
-            needed = MIN_GAIN if c.hit.chunk.chunk_id == best.hit.chunk.chunk_id else MIN_GAIN_ELSEWHERE
+            same_passage = c.hit.chunk.chunk_id == best.hit.chunk.chunk_id
+            needed = MIN_GAIN if same_passage or _names_asked_columns(question, c) else MIN_GAIN_ELSEWHERE
             if gain >= needed:
                 chosen.append(c)
                 covered |= c.term_hits
@@ -560,7 +569,7 @@ def _embed_text(unit: Unit) -> str:
 def unit_years(unit: Unit, chunk: Chunk) -> set[int]:
     """The years a unit speaks of: its own words, else its headings/table header, else its section, else its document."""
     for text in (unit.text, unit.context, chunk.section):
-        years = years_in(text)
+        years = years_in(_COMPARED_YEAR.sub(" ", text))
         if years:
             return years
     meta = chunk.meta
@@ -569,6 +578,18 @@ def unit_years(unit: Unit, chunk: Chunk) -> set[int]:
     if meta.period_year:
         return {meta.period_year}
     return {y for y in (meta.plan_year, meta.issued_year) if y}
+
+
+# "tăng 5% so với năm 2022": a year a figure is compared with is not the year the unit is about.
+_COMPARED_YEAR = re.compile(r"\b(?:so với|so|hơn|bằng|từ)\s+(?:cùng kỳ\s+)?(?:năm\s+)?(?:19|20)\d{2}\b", re.IGNORECASE)
+
+
+def _names_asked_columns(question: Question, c: Candidate) -> int:
+    """How many of a table row's column names the question uses."""
+    if c.unit.kind != "row" or not c.unit.cells:
+        return 0
+    asked = set(match_tokens(question.text))
+    return sum(1 for name in c.unit.cells if name and set(match_tokens(name)) <= asked)
 
 
 def _in_reading_order(candidates: list[Candidate]) -> list[Candidate]:

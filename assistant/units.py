@@ -127,8 +127,25 @@ def _is_heading(text: str) -> bool:
     return bool(_ROMAN_OR_NUMBER_HEAD.match(plain)) and not plain.endswith((".", ";")) and len(plain) < 120
 
 
+def _is_section_title(text: str, headings: list[str]) -> bool:
+    plain = clean_display(text).rstrip(" .:")
+    for heading in headings:
+        title = heading.rstrip("…").rstrip(" .:")
+        if len(title) >= 8 and (plain == title or (heading.endswith("…") and plain.startswith(title))):
+            return True
+    return False
+
+
 def _is_list_item(text: str) -> bool:
     return bool(_BULLET.match(text))
+
+
+def _is_starred_heading(text: str) -> bool:
+    """'* Nguyên nhân:' or '* Nguyên nhân của những khuyết điểm, tồn tại': a label, not a list item."""
+    if not re.match(r"^[ \t]*\*\s", text):
+        return False
+    plain = clean_display(text)
+    return len(plain) <= 120 and not plain.endswith((".", ";")) and ": " not in plain
 
 
 # --------------------------------------------------------------------------- splitting
@@ -170,8 +187,9 @@ def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [p for p in pieces if p[1] > p[0]]
 
 
-def split_units(text: str) -> list[Unit]:
-    """All answer units of a passage, in reading order."""
+def split_units(text: str, headings: list[str] | None = None) -> list[Unit]:
+    """All answer units of a passage, in reading order. ``headings`` (the passage's section path)
+    marks lines that are section titles even when they end with a period."""
     units: list[Unit] = []
     lines = _lines(text)
     heading = ""  # the latest heading line: context for the units after it
@@ -200,14 +218,14 @@ def split_units(text: str) -> list[Unit]:
             in_list = False
             i += 1
             continue
-        if _is_list_item(line.raw):
+        if _is_list_item(line.raw) and not _is_starred_heading(line.raw):
             if not in_list:
                 block_id += 1
                 in_list = True
             units.extend(_text_units(text, line, "item", heading, block_id))
             i += 1
             continue
-        if _is_heading(line.raw):
+        if _is_heading(line.raw) or _is_section_title(line.raw, headings or []):
             heading = clean_display(line.raw).rstrip(":")
             units.append(_heading_unit(text, line, block_id))
             in_list = False
