@@ -318,17 +318,39 @@ def _save_label() -> str:
 # ----------------------------------------------------------------------------- evaluation
 
 
-def test_evaluation_page_runs_a_small_question_set(dev_set_path: Path, tmp_path: Path) -> None:
+def test_evaluation_page_runs_a_small_question_set(dev_set_path: Path, tmp_path: Path, ui_data_dir: Path) -> None:
+    from ui.feedback import make_record, save_feedback
+    from assistant.types import Answer
+
     lines = dev_set_path.read_text(encoding="utf-8").splitlines()
     small = tmp_path / "small.jsonl"
     small.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    save_feedback(ui_data_dir, make_record("e1", Answer(question="Câu hỏi thử?", text="Không rõ.", abstained=True), "down"))
 
     at = go_to(open_app(), "eval")
     at.text_input(key="eval_path").input(str(small))
     at.button(key="eval_go").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    overall = at.dataframe[0].value
-    assert int(overall["n"][0]) == 3 and "hit@5" in overall.columns
-    assert len(at.dataframe) >= 3  # overall, by lang, by type
+    overall = at.dataframe[0].value.set_index("metric")["overall"]
+    assert int(overall["n"]) == 3 and "hit@5" in overall.index
+    assert len(at.dataframe) >= 3  # overall, by lang, by type (+ failing questions, if any)
     assert at.image, "no plots"
+    assert at.get("download_button"), "no report / feedback export"
+
+    # A second run can be compared with the first.
+    at.button(key="eval_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.selectbox(key="eval_run_choice").options) >= 2
+    baseline = at.selectbox(key="eval_baseline").value
+    assert any(baseline in m.value for m in at.markdown), "no comparison"
+
+
+def test_evaluation_page_reports_an_invalid_question_set(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "question": "?"}\nnot json\n', encoding="utf-8")
+    at = go_to(open_app(), "eval")
+    at.text_input(key="eval_path").input(str(bad))
+    at.button(key="eval_go").click().run()
+    assert any("không hợp lệ" in e.value for e in at.error)
+    assert any("line 2" in c.value for c in at.code)

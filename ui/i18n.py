@@ -21,7 +21,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "f_year": {"vi": "Năm (kỳ báo cáo)", "en": "Year (reporting period)"},
     "f_doc_type": {"vi": "Loại văn bản", "en": "Document type"},
     "f_kind": {"vi": "Loại đoạn", "en": "Passage kind"},
-    "f_doc": {"vi": "Tài liệu", "en": "Document"},
+    "f_doc": {"vi": "Chỉ trong các báo cáo", "en": "Only in these reports"},
     "all": {"vi": "Tất cả", "en": "All"},
     "kind_text": {"vi": "văn bản", "en": "text"},
     "kind_table": {"vi": "bảng", "en": "table"},

@@ -149,32 +149,37 @@ def render_results(ctx: Context) -> None:
         render_comparison(runs_dir(ctx), others, chosen, lang)
 
 
-def metric_rows(groups: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per group (``overall``, a lang or a type), one column per metric."""
-    return [{"": name, **{k: v for k, v in values.items()}} for name, values in groups.items()]
+def metric_table(groups: dict[str, dict[str, Any]]) -> dict[str, list[Any]]:
+    """Columns for a table with one row per metric and one column per group (as report.md has them)."""
+    metrics: list[str] = []
+    for values in groups.values():
+        metrics += [k for k in values if k not in metrics]
+    table: dict[str, list[Any]] = {"metric": metrics}
+    for name, values in groups.items():
+        table[name] = [values.get(m) for m in metrics]
+    return table
 
 
 def render_metrics(results: dict[str, Any], lang: str) -> None:
     metrics = results.get("metrics", {})
-    st.markdown(f"**{t('eval_overall', lang)}**")
-    st.dataframe(metric_rows({"overall": metrics.get("overall", {})}), hide_index=True)
-    left, right = st.columns(2)
-    with left:
+    overall, by_lang = st.columns([2, 3])
+    with overall:
+        st.markdown(f"**{t('eval_overall', lang)}**")
+        st.dataframe(metric_table({"overall": metrics.get("overall", {})}), hide_index=True, width="stretch")
+    with by_lang:
         st.markdown(f"**{t('eval_by_lang', lang)}**")
-        st.dataframe(metric_rows(metrics.get("by_lang", {})), hide_index=True)
-    with right:
-        st.markdown(f"**{t('eval_by_type', lang)}**")
-        st.dataframe(metric_rows(metrics.get("by_type", {})), hide_index=True)
+        st.dataframe(metric_table(metrics.get("by_lang", {})), hide_index=True, width="stretch")
+    st.markdown(f"**{t('eval_by_type', lang)}**")
+    st.dataframe(metric_table(metrics.get("by_type", {})), hide_index=True, width="stretch")
 
 
 def render_plots(run_dir: Path, lang: str) -> None:
     plots = sorted(run_dir.glob("*.png"))
     if not plots:
         return
-    with st.expander(t("eval_plots", lang), expanded=True):
-        columns = st.columns(min(len(plots), 3))
-        for i, plot in enumerate(plots):
-            columns[i % len(columns)].image(str(plot), caption=plot.stem)
+    st.markdown(f"**{t('eval_plots', lang)}**")
+    for tab, plot in zip(st.tabs([p.stem for p in plots]), plots):
+        tab.image(str(plot))
 
 
 def failing_questions(results: dict[str, Any]) -> list[dict[str, Any]]:
