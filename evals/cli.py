@@ -56,7 +56,7 @@ def run_questions(
     questions: Path, corpus: Path | None, run_name: str | None, out: Path, retrieval_only: bool,
     check: bool, progress: bool = True,
 ) -> int:
-    from assistant.service import build_assistant
+    from assistant.service import Assistant
     from evals import check_floors, load_floors, run_eval
     from evals.questions import QuestionSetError
     from vectorstore.retriever import build_retriever
@@ -65,7 +65,7 @@ def run_questions(
     if corpus is not None:
         prepare_corpus(settings, corpus, progress)
     retriever = build_retriever(settings)
-    assistant = None if retrieval_only else build_assistant(settings, retriever=retriever)
+    assistant = None if retrieval_only else Assistant(retriever, settings)
     try:
         result = run_eval(
             questions, corpus_dir=corpus, run_name=run_name, out_dir=out,
