@@ -256,3 +256,12 @@ def test_ablation_variants_use_the_legs_they_name(store: ChunkStore) -> None:
     assert variants["fused+qu"].parse("GPMB ở Hải Dương").locality_names == ["Hải Dương"]
     with pytest.raises(ValueError):
         Retriever(store, store.settings, use_lexical=False, use_dense=False)
+
+
+def test_an_empty_store_returns_nothing(tmp_path: Path) -> None:
+    empty = ChunkStore(Settings(data_dir=tmp_path / "empty"), HashingEmbedder())
+    retriever = make_retriever(empty)
+    assert retriever.search("giải ngân vốn đầu tư công", k=5) == []
+    assert retriever.search("giải ngân", k=5, filters={"locality": "Trà Vinh"}) == []
+    assert retriever.parse("Hương Trà 2023").locality_names == []
+    assert check_agreement(empty).ok

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 import re
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -59,6 +61,7 @@ def normalize_number(token: str) -> str:
     return "/".join(p.lstrip("0") or "0" if len(p) > 1 and p.isdigit() else p for p in parts)
 
 
+@lru_cache(maxsize=500_000)  # a corpus has few distinct syllables and folding is the hot spot of indexing
 def fold_syllable(token: str) -> str:
     """Accent-folded form used for matching: 'Tỷ' -> 'ti', 'Hương' -> 'huong'."""
     folded = fold_accents(token)
@@ -88,17 +91,22 @@ class Analyzed:
         return getattr(self, name)
 
 
-def _parts(token: str) -> list[str]:
+@lru_cache(maxsize=200_000)
+def _parts(token: str) -> tuple[str, ...]:
     """Hyphen/slash compounds are also matched by their parts: 'nghiệp-xây' -> nghiệp, xây."""
-    if _NUMBER.match(token):
-        return [token]
-    pieces = [p for p in re.split(r"[-/]", token) if p]
-    return pieces or [token]
+    if _NUMBER.match(token) or ("-" not in token and "/" not in token):
+        return (token,)
+    pieces = tuple(p for p in re.split(r"[-/]", token) if p)
+    return pieces or (token,)
 
 
 def analyze(text: str) -> Analyzed:
+    return analyze_clauses(clause_tokens(text))
+
+
+def analyze_clauses(clauses: list[list[str]]) -> Analyzed:
     result = Analyzed()
-    for clause in clause_tokens(text):
+    for clause in clauses:
         sequence: list[str] = []  # folded syllables in order, for bigrams
         for token in clause:
             parts = _parts(token)
@@ -116,10 +124,10 @@ def analyze(text: str) -> Analyzed:
     return result
 
 
-def indexed_text(chunk: Chunk) -> str:
-    """What the lexical index sees of a chunk: its text, section path and document title."""
+def chunk_heading(chunk: Chunk) -> str:
+    """Indexed with the chunk's text: its section path and its document's short title."""
     short_title = chunk.meta.short_title if chunk.meta else ""
-    return "\n".join(part for part in (chunk.search_text or chunk.text, chunk.section, short_title) if part)
+    return "\n".join(part for part in (chunk.section, short_title) if part)
 
 
 # --------------------------------------------------------------------------- vocabulary
@@ -188,16 +196,32 @@ def _same_case(typed: str, form: str) -> str:
     return form
 
 
-def _count_forms(texts: Iterable[str], weight: int, unigrams: dict[str, Counter[str]], bigrams: dict[str, Counter[str]]) -> None:
-    for text in texts:
-        for clause in clause_tokens(text):
-            words = {t for t in clause if not _NUMBER.match(t) and "-" not in t and "/" not in t}
-            for word in clause:
-                if word in words:
-                    unigrams[fold_syllable(word)][word] += weight
-            for a, b in zip(clause, clause[1:]):
-                if a in words and b in words:
-                    bigrams[f"{fold_syllable(a)}_{fold_syllable(b)}"][f"{a} {b}"] += weight
+class FormCounter:
+    """Counts the accented forms of each folded syllable and syllable pair."""
+
+    def __init__(self) -> None:
+        self.unigrams: dict[str, Counter[str]] = defaultdict(Counter)
+        self.bigrams: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def add(self, clauses: list[list[str]], weight: int = 1) -> None:
+        for clause in clauses:
+            words = [t if not _NUMBER.match(t) and "-" not in t and "/" not in t else "" for t in clause]
+            for word in words:
+                if word:
+                    self.unigrams[fold_syllable(word)][word] += weight
+            for a, b in zip(words, words[1:]):
+                if a and b:
+                    self.bigrams[f"{fold_syllable(a)}_{fold_syllable(b)}"][f"{a} {b}"] += weight
+
+    def vocabulary(self) -> Vocabulary:
+        corpus_syllables = {k: sum(c.values()) for k, c in self.unigrams.items()}
+        for phrase in common_phrases():
+            self.add(clause_tokens(phrase), COMMON_PHRASE_COUNT)
+        return Vocabulary(
+            unigrams={k: c.most_common(1)[0] for k, c in self.unigrams.items()},
+            bigrams={k: c.most_common(1)[0] for k, c in self.bigrams.items()},
+            folded_counts=corpus_syllables,
+        )
 
 
 def common_phrases() -> list[str]:
@@ -205,17 +229,11 @@ def common_phrases() -> list[str]:
     return [nfc(line.strip()) for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
-def _learn_vocabulary(texts: Iterable[str]) -> Vocabulary:
-    unigram_forms: dict[str, Counter[str]] = defaultdict(Counter)
-    bigram_forms: dict[str, Counter[str]] = defaultdict(Counter)
-    _count_forms(texts, 1, unigram_forms, bigram_forms)
-    corpus_syllables = {k: sum(c.values()) for k, c in unigram_forms.items()}
-    _count_forms(common_phrases(), COMMON_PHRASE_COUNT, unigram_forms, bigram_forms)
-    return Vocabulary(
-        unigrams={k: c.most_common(1)[0] for k, c in unigram_forms.items()},
-        bigrams={k: c.most_common(1)[0] for k, c in bigram_forms.items()},
-        folded_counts=corpus_syllables,
-    )
+def learn_vocabulary(texts: Iterable[str]) -> Vocabulary:
+    counter = FormCounter()
+    for text in texts:
+        counter.add(clause_tokens(text))
+    return counter.vocabulary()
 
 
 # "Trung tâm Văn hóa - Thể thao - Học tập cộng đồng (TTVH-TT-HTCĐ)": an abbreviation defined
@@ -335,15 +353,21 @@ class LexicalIndex:
         lengths = {name: np.zeros(len(chunks), dtype=np.float32) for name in FIELDS}
         term_field: list[str] = []
         texts: list[str] = []
+        forms = FormCounter()
+        heading_clauses: dict[str, list[list[str]]] = {}  # chunks of one section share a heading
         for col, chunk in enumerate(chunks):
             if chunk.doc_id not in doc_index:
                 doc_index[chunk.doc_id] = len(doc_ids)
                 doc_ids.append(chunk.doc_id)
                 doc_meta.append(chunk.meta.to_dict() if chunk.meta else {"doc_id": chunk.doc_id})
             chunk_doc[col] = doc_index[chunk.doc_id]
-            text = indexed_text(chunk)
+            body = clause_tokens(chunk.search_text or chunk.text)
+            forms.add(body)
             texts.append(chunk.search_text or chunk.text)
-            analyzed = analyze(text)
+            heading = chunk_heading(chunk)
+            if heading not in heading_clauses:
+                heading_clauses[heading] = clause_tokens(heading)
+            analyzed = analyze_clauses(body + heading_clauses[heading])
             for name in FIELDS:
                 terms = analyzed.field_terms(name)
                 lengths[name][col] = len(terms)
@@ -369,7 +393,7 @@ class LexicalIndex:
             doc_meta=doc_meta,
             vocab=vocab,
             weights=weights,
-            vocabulary=_learn_vocabulary(texts),
+            vocabulary=forms.vocabulary(),
             defined_abbreviations=learn_abbreviations(texts),
             built_at=time.time(),
         )
@@ -383,6 +407,7 @@ class LexicalIndex:
         rows = self.weights[[row for row, _ in known]]
         query_weights = np.asarray([t.weight for _, t in known], dtype=np.float32)
         scores = np.asarray(rows.T @ query_weights).ravel()
+
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         candidates = np.flatnonzero(scores > 0)
@@ -392,12 +417,18 @@ class LexicalIndex:
             candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
         order = candidates[np.argsort(-scores[candidates], kind="stable")]
         matches: list[LexicalMatch] = []
-        sub = rows.tocsc()
-        for col in order:
-            found = sub.indices[sub.indptr[col] : sub.indptr[col + 1]]
+        sub = rows[:, order].tocsc()  # only the winners' columns: which query terms each holds
+        for position, col in enumerate(order):
+            found = sub.indices[sub.indptr[position] : sub.indptr[position + 1]]
             labels = describe_matches([known[i][1] for i in found])
             matches.append(LexicalMatch(self.chunk_ids[col], float(scores[col]), labels))
         return matches
+
+    def doc_meta_by_id(self) -> dict[str, dict[str, Any]]:
+        cached = self.__dict__.get("_doc_meta_by_id")
+        if cached is None:
+            cached = self.__dict__["_doc_meta_by_id"] = dict(zip(self.doc_ids, self.doc_meta))
+        return cached
 
     def filter_mask(self, filters: dict[str, Any] | None, allowed_chunk_ids: set[str] | None = None) -> np.ndarray | None:
         """Boolean mask of chunks that satisfy hard ``filters`` (None when nothing is filtered)."""
@@ -471,7 +502,7 @@ def load_index(path: Path) -> LexicalIndex | None:
 
 def save_index(index: LexicalIndex, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".tmp")
+    partial = path.with_suffix(f".{os.getpid()}.tmp")  # two processes may build at once
     with partial.open("wb") as handle:
         pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
     partial.replace(path)  # atomic: a reader never sees half a file

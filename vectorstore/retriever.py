@@ -294,7 +294,7 @@ class Retriever:
 
     def _apply_boosts(self, candidates: dict[str, Candidate], info: QueryInfo, index: LexicalIndex) -> None:
         config = self.config
-        doc_meta = {doc_id: md for doc_id, md in zip(index.doc_ids, index.doc_meta)}
+        doc_meta = index.doc_meta_by_id()
         locality_docs = {doc_id for loc in info.localities for doc_id in loc.doc_ids}
         for candidate in candidates.values():
             md = doc_meta.get(doc_id_of(candidate.chunk_id))

