@@ -20,7 +20,7 @@ import numpy as np
 
 from baocao.models import Chunk, DocumentMeta
 from baocao.text import fold_accents, folded_tokens
-from assistant.question import MEASURE_SYNONYMS, Question, match_tokens
+from assistant.question import MEASURE_SYNONYMS, VI_STOPWORDS, Question, match_tokens
 from assistant.units import Unit, has_number, split_units, years_in
 from vectorstore.hits import Hit
 
@@ -37,8 +37,7 @@ class SentenceEmbedder(Protocol):
 LEX_WEIGHT = 0.5  # share of word overlap in a unit's relevance; the rest is meaning
 DENSE_FLOOR = 0.74  # e5 cosine at or below which a unit is unrelated
 DENSE_CEIL = 0.90  # ... at or above which it is as related as it gets
-ABSTAIN_BELOW = 0.40  # best unit relevance under this: the reports do not say
-MIN_COVERAGE = 0.34  # share of the question's (weighted) content terms found around the best unit
+ABSTAIN_BELOW = 0.46  # best unit relevance under this: the reports do not say
 COMPLETE_WITHIN = 0.25  # a further unit may join the answer when this close to the best one...
 MIN_GAIN = 0.12  # ... and it adds this share of the question's (weighted) terms (same passage)
 MIN_GAIN_ELSEWHERE = 0.25  # ... (from another passage)
@@ -46,7 +45,7 @@ LIST_KEEP_RATIO = 0.6  # list questions: items of the best unit's list kept abov
 MAX_STATEMENTS = 3
 PART_MARGIN = 0.1  # a sub-question's best unit joins the answer when this far above the abstain line
 MAX_LIST_STATEMENTS = 8
-UNITS_PER_QUESTION = 80  # embedded per question (the lexically closest first)
+UNITS_PER_QUESTION = 30  # embedded per question (the lexically closest first); more adds time, not answers
 MIN_UNIT_CHARS = 12
 
 # Accent-sensitive: "do" (because) is not "đô"/"độ".
@@ -341,7 +340,7 @@ class ExtractiveAnswerer:
         ranked = sorted(candidates, key=lambda c: (c.lexical + c.bonus, -c.hit.rank), reverse=True)
         chosen = ranked[:UNITS_PER_QUESTION]
         chosen_ids = {id(c) for c in chosen}
-        chosen += [c for c in candidates if c.hit.rank <= 2 and id(c) not in chosen_ids][:40]
+        chosen += [c for c in candidates if c.hit.rank <= 2 and id(c) not in chosen_ids][:10]
         vectors = self.cache.passages([_embed_text(c.unit) for c in chosen])
         q_vec = self.cache.query(query_text)
         if vectors is None or q_vec is None:
@@ -404,15 +403,34 @@ class ExtractiveAnswerer:
 
     # ----- decisions ---------------------------------------------------------------------
     def should_abstain(self, question: Question, best: Candidate, features: dict[str, float]) -> tuple[bool, str]:
+        """Decline instead of answering from a loosely related passage. The signals: how related the
+        best unit is; whether it has the kind of figure asked for; whether it speaks of a sibling
+        concept ("ngành công nghiệp" for a question on "ngành nông nghiệp")."""
         if best.score < ABSTAIN_BELOW:
             return True, f"best passage too weak ({best.score:.2f} < {ABSTAIN_BELOW})"
-        if question.terms and best.coverage < MIN_COVERAGE and not question.is_english:
-            return True, f"question terms not found ({best.coverage:.2f} < {MIN_COVERAGE})"
         if question.measures and "measure" in best.notes:
             return True, f"no figure in {', '.join(question.measures)}"
-        if question.wants_number and not question.wants_list and not has_number(best.unit.text):
+        durations = any(m in ("nam", "thang", "ngay") for m in question.measures)
+        if question.wants_number and not question.wants_list and not has_number(best.unit.text, durations):
             return True, "no figure found"
+        other = self.other_sector(question, best)
+        if other:
+            return True, f"the passage is about another sector: {other}"
         return False, ""
+
+    @staticmethod
+    def other_sector(question: Question, best: Candidate) -> str:
+        """'ngành công nghiệp' where the question asks about 'ngành nông nghiệp': the question names a
+        sector (ngành / lĩnh vực X) that the unit does not mention while it names another one."""
+        asked = _sectors(" ".join(match_tokens(question.text)))
+        if not asked or question.is_english:
+            return ""
+        unit = " " + best.key + " "
+        named = _sectors(best.key)
+        for sector in asked:
+            if f" {sector} " not in unit and named and sector not in named:
+                return f"{', '.join(sorted(named))} (not {sector})"
+        return ""
 
     def select(self, question: Question, usable: list[Candidate]) -> tuple[str, list[Candidate]]:
         best = usable[0]
@@ -582,6 +600,19 @@ def unit_years(unit: Unit, chunk: Chunk) -> set[int]:
 
 # "tăng 5% so với năm 2022": a year a figure is compared with is not the year the unit is about.
 _COMPARED_YEAR = re.compile(r"\b(?:so với|so|hơn|bằng|từ)\s+(?:cùng kỳ\s+)?(?:năm\s+)?(?:19|20)\d{2}\b", re.IGNORECASE)
+
+
+_SECTOR = re.compile(r"\b(?:nganh|linh vuc)\s+(\w+(?:\s\w+)?)")
+
+
+def _sectors(folded: str) -> set[str]:
+    """The sectors a text names after 'ngành' / 'lĩnh vực' (first two syllables, e.g. 'nong nghiep')."""
+    out = set()
+    for match in _SECTOR.finditer(folded):
+        words = [w for w in match.group(1).split() if w not in VI_STOPWORDS]
+        if words:
+            out.add(" ".join(words[:2]))
+    return out
 
 
 def _names_asked_columns(question: Question, c: Candidate) -> int:

@@ -77,12 +77,15 @@ def years_in(text: str) -> set[int]:
     return found
 
 
-def has_number(text: str) -> bool:
-    """A figure other than a bare year or a list enumerator."""
+def has_number(text: str, durations: bool = True) -> bool:
+    """A figure other than a bare year or a list enumerator (nor, with ``durations=False``,
+    a span of time such as "05 năm")."""
     body = _ENUM.sub("", text)
     for match in _NUMBER.finditer(body):
         token = match.group(0)
         if re.fullmatch(r"(?:19|20)\d{2}", token):
+            continue
+        if not durations and re.match(r"\s*(?:năm|tháng|ngày)\b", body[match.end():], re.IGNORECASE):
             continue
         return True
     return False
