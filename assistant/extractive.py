@@ -43,7 +43,8 @@ MIN_GAIN = 0.12  # ... and it adds this share of the question's (weighted) terms
 MIN_GAIN_ELSEWHERE = 0.25  # ... (from another passage)
 LIST_KEEP_RATIO = 0.6  # list questions: items of the best unit's list kept above this share of its score
 MAX_STATEMENTS = 3
-PART_MARGIN = 0.1  # a sub-question's best unit joins the answer when this far above the abstain line
+PART_MARGIN = 0.05  # a sub-question's best unit joins the answer when it leads the next one by this much
+LOCALITY_FLOOR = 0.8  # a question over several localities: each one's best unit, down to this share of the abstain line
 MAX_LIST_STATEMENTS = 8
 UNITS_PER_QUESTION = 30  # embedded per question (the lexically closest first); more adds time, not answers
 MIN_UNIT_CHARS = 12
@@ -399,6 +400,10 @@ class ExtractiveAnswerer:
                 bonus -= 0.3
         if unit.kind == "footnote" and not unit.text:
             bonus -= 0.3
+        meta = c.meta
+        if question.next_period and meta is not None and meta.plan_year > meta.period_year:
+            # "năm tới": what the report plans for the year after the one it reports on
+            bonus += 0.1 if meta.plan_year in unit_years(unit, c.chunk) else -0.05
         return bonus
 
     # ----- decisions ---------------------------------------------------------------------
@@ -439,7 +444,7 @@ class ExtractiveAnswerer:
             if rows:
                 return "status", _in_reading_order(rows)
         if len(question.localities) >= 2:
-            chosen = _best_per(usable, lambda c: _fold(c.meta.locality if c.meta else ""), ABSTAIN_BELOW)
+            chosen = _best_per(usable, lambda c: _fold(c.meta.locality if c.meta else ""), LOCALITY_FLOOR * ABSTAIN_BELOW)
             if len(chosen) >= 2:
                 return "localities", chosen
         if question.wants_docs:
@@ -486,9 +491,12 @@ class ExtractiveAnswerer:
                 continue  # what the part asks is already in the answer ("... and what percentage was that?")
             copies = [copy.copy(c) for c in usable]
             self.score(sub, copies, part)
-            best = max(copies, key=lambda c: c.score, default=None)
-            if best is None or best.score < ABSTAIN_BELOW + PART_MARGIN:
+            ranked = sorted(copies, key=lambda c: c.score, reverse=True)
+            if not ranked or ranked[0].score < ABSTAIN_BELOW:
                 continue
+            best = ranked[0]
+            if len(ranked) > 1 and best.score - ranked[1].score < PART_MARGIN:
+                continue  # no unit stands out for this part
             original = next(c for c in usable if c.unit is best.unit and c.hit is best.hit)
             if original not in out and len(out) < MAX_STATEMENTS + 1:
                 out.append(original)
@@ -652,7 +660,14 @@ def _best_per(usable: list[Candidate], key_of: Any, floor: float) -> list[Candid
 
 
 def _figures(text: str) -> set[str]:
-    return {n for n in re.findall(r"\d+(?:[.,/]\d+)*", text) if not re.fullmatch(r"(?:19|20)\d{2}", n)}
+    """The figures of a text as written ("1%" is not "1"); bare one-digit numbers ("lớp 1") and years left out."""
+    found = set()
+    for match in re.finditer(r"\d+(?:[.,/]\d+)*(?:\s*%)?", text):
+        figure = match.group(0).replace(" ", "")
+        if re.fullmatch(r"(?:19|20)\d{2}|\d", figure):
+            continue
+        found.add(figure)
+    return found
 
 
 def _drop_repeated_figures(chosen: list[Candidate]) -> list[Candidate]:

@@ -17,7 +17,7 @@ VI_STOPWORDS = set(
     la cua va cac nhung nao gi nhieu the sao vi tai khi o trong co duoc da cho voi theo ve den thi ma mot
     nhu de tu tren hay hoac con lai ra vao nay do dau ai moi bi nen cung deu rang nham
     nam thang ngay cu the hien nay bao gio khong chua phai se dang vay nhe a u ha roi
-    lam sang ben dieu viec kia ay tao minh tp
+    lam sang ben dieu viec kia ay tao minh tp toi sau
     """.split()
 )
 # Words that name a level of government: the locality itself is matched separately.
@@ -120,6 +120,7 @@ class Question:
     definitions: list[tuple[str, list[str]]] = field(default_factory=list)  # abbreviation asked about -> expansions
     excluded: list["Term"] = field(default_factory=list)  # terms the question sets aside ("apart from X")
     parts: list[str] = field(default_factory=list)  # sub-questions of a compound question
+    next_period: bool = False  # "năm tới", "next year": the plan part of a report
 
     @property
     def is_english(self) -> bool:
@@ -167,7 +168,7 @@ DOC_FRAME_WORDS = {"bao", "cao", "ke", "hoach", "van", "ban", "tai", "lieu", "nh
 
 _QUESTION_PHRASES = re.compile(
     r"\b(?:bao nhieu|nhu the nao|the nao|vi sao|tai sao|la gi|khi nao|bao gio|ra sao|o dau|hay khong|co khong|"
-    r"nhung gi|cai gi|so voi)\b"
+    r"nhung gi|cai gi|so voi|phan tram)\b"
 )
 
 
@@ -300,6 +301,7 @@ def analyse(text: str, known_localities: list[str] | None = None, info: Any = No
             if found not in [d[0] for d in q.definitions]:
                 q.definitions.append((found, [str(a) for a in expansion.alternatives]))
     q.excluded = _excluded_terms(text, q.terms)
+    q.next_period = bool(_NEXT_PERIOD.search(folded) or _NEXT_PERIOD.search(english))
     q.parts = split_parts(text)
     return q
 
@@ -362,6 +364,8 @@ def split_parts(text: str) -> list[str]:
     parts = [p for p in parts if len(p.split()) >= 3]
     return parts if len(parts) >= 2 else []
 
+
+_NEXT_PERIOD = re.compile(r"\bnam (?:toi|sau|ke tiep)\b|\bthoi gian toi\b|\bsap toi\b|\bnext year\b|\bcoming year\b|\bupcoming\b")
 
 _ASKS_DEFINITION = re.compile(r"\bviet tat\b|\bstands? for\b|\bnghia la gi\b|\bfull form\b|\bmeaning of\b|\bwhat does\b")
 

@@ -18,7 +18,7 @@ from baocao.settings import Settings
 from assistant.compose import Composed, abstention_text, compose_extractive
 from assistant.conversation import Resolved, Turn, resolve_followup
 from assistant.extractive import CorpusStats, ExtractiveAnswerer, ExtractiveResult
-from assistant.question import Question, analyse
+from assistant.question import Question, analyse, strip_level
 from assistant.types import Answer
 from vectorstore.hits import Hit
 
@@ -64,6 +64,7 @@ class Assistant:
         self._store_state: tuple[int, int] | None = None
         self._localities: list[str] = []
         self._doc_localities: set[str] = set()
+        self._parents: dict[str, str] = {}  # "Phường 2" -> "Tây Ninh"
 
     # ----- public API ---------------------------------------------------------------------
     def answer(self, question: str, history: list[Turn] | None = None, filters: dict | None = None,
@@ -124,6 +125,7 @@ class Assistant:
                 info = None
         parsed = analyse(resolved.question, self._localities, info)
         parsed.lang = resolved.lang
+        parsed.localities = self._without_parents(parsed.localities)
         timings["understand"] = round(time.perf_counter() - t0, 4)
         return _Run(question, resolved, parsed, info, timings=timings, warnings=warnings)
 
@@ -223,8 +225,14 @@ class Assistant:
         records = self.store.documents()
         self._localities = known_localities(r.meta for r in records)
         self._doc_localities = {r.meta.locality for r in records if r.meta.locality}
+        self._parents = {r.meta.locality: strip_level(r.meta.parent_locality) for r in records if r.meta.parent_locality}
         self.extractive.stats = CorpusStats((c.doc_id, c.text) for c in self.store.all_chunks())
         self._store_state = state
+
+    def _without_parents(self, localities: list[str]) -> list[str]:
+        """'Phường 2, thành phố Tây Ninh' names Phường 2; Tây Ninh only says where it is."""
+        parents = {_place_key(self._parents.get(name, "")) for name in localities}
+        return [name for name in localities if _place_key(name) not in parents] or localities
 
     def _analyse_part(self, part: str, whole: Question) -> Question:
         sub = analyse(part, self._localities)
@@ -291,6 +299,12 @@ class Assistant:
             if result.abstained:
                 context["abstain_reason"] = result.reason
         return context
+
+
+def _place_key(name: str) -> str:
+    from assistant.question import match_tokens, strip_level
+
+    return " ".join(match_tokens(strip_level(name)))
 
 
 def _merge_hits(first: list[Hit], more: list[Hit]) -> list[Hit]:
