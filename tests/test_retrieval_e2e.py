@@ -42,3 +42,20 @@ def test_sample_search_explains_itself(sample_store, sample_settings: Settings) 
     assert info.restored.startswith("tỷ lệ giải ngân vốn đầu tư công")
     filtered = retriever.search("giải ngân vốn đầu tư công", k=10, filters={"locality": "Hải Dương"})
     assert filtered and {h.chunk.meta.locality for h in filtered if h.chunk.meta} == {"Hải Dương"}
+
+
+# Questions written for this test (not in the dev set), with a string their answer holds.
+MORE_QUESTIONS = [
+    ("How many traffic accidents happened in Huong Tra in 2023 and how many people died?", "22 vụ"),
+    ("Which commune of Huong Tra was recognized as meeting new rural standards in 2023?", "Bình Thành được công nhận"),
+    ("How many young people joined the army in Hai Duong in 2023?", "giao nhận quân"),
+    ("tong thu ngan sach nha nuoc huong tra 2023 uoc dat bao nhieu", "527,191 tỷ đồng"),
+    ("Trà Vinh tiêm phòng vaccine cúm gia cầm tháng 02/2023 được bao nhiêu con?", "30.000 con"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("question", "answer"), MORE_QUESTIONS)
+def test_questions_beyond_the_dev_set(sample_store, sample_settings: Settings, question: str, answer: str) -> None:
+    hits = Retriever(sample_store, sample_settings).search(question, k=3)
+    assert any(answer in h.chunk.text for h in hits), [h.chunk.text[:80] for h in hits]

@@ -92,7 +92,7 @@ class Analyzed:
 
 
 @lru_cache(maxsize=200_000)
-def _parts(token: str) -> tuple[str, ...]:
+def syllable_parts(token: str) -> tuple[str, ...]:
     """Hyphen/slash compounds are also matched by their parts: 'nghiệp-xây' -> nghiệp, xây."""
     if _NUMBER.match(token) or ("-" not in token and "/" not in token):
         return (token,)
@@ -109,7 +109,7 @@ def analyze_clauses(clauses: list[list[str]]) -> Analyzed:
     for clause in clauses:
         sequence: list[str] = []  # folded syllables in order, for bigrams
         for token in clause:
-            parts = _parts(token)
+            parts = syllable_parts(token)
             result.exact.append(token)
             if len(parts) > 1:
                 result.exact.extend(parts)

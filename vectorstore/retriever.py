@@ -27,7 +27,7 @@ from vectorstore.lexical import (
     LexicalIndex,
     LexicalIndexCache,
     QueryTerm,
-    _parts,
+    syllable_parts,
     clause_tokens,
     fold_syllable,
 )
@@ -398,7 +398,7 @@ def _add_terms(
     for clause in clause_tokens(text):
         sequence: list[tuple[str, str, int]] = []  # (folded, as typed, position)
         for token in clause:
-            parts = _parts(token)
+            parts = syllable_parts(token)
             if use_exact:
                 _put(terms, QueryTerm("exact", token, weight * config.exact_weight, token, position))
             if only_exact:
