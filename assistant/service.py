@@ -232,6 +232,7 @@ class Assistant:
     def _without_parents(self, localities: list[str]) -> list[str]:
         """'Phường 2, thành phố Tây Ninh' names Phường 2; Tây Ninh only says where it is."""
         parents = {_place_key(self._parents.get(name, "")) for name in localities}
+        parents -= {_place_key(name) for name in localities if _place_key(self._parents.get(name, "")) == _place_key(name)}
         return [name for name in localities if _place_key(name) not in parents] or localities
 
     def _analyse_part(self, part: str, whole: Question) -> Question:
