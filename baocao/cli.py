@@ -123,21 +123,18 @@ def start(port: int = typer.Option(8501), headless: bool = typer.Option(False)) 
     ui(port=port, headless=headless)
 
 
-def _register_optional() -> None:
+def _register_subcommands() -> None:
     """Subcommands owned by the other packages (each exposes ``register(app)``)."""
-    import importlib
+    from assistant.cli import register as register_ask
+    from evals.cli import register as register_eval
+    from vectorstore.cli import register as register_search
 
-    for module in ("vectorstore.cli", "assistant.cli", "evals.cli"):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        mod.register(app)
+    register_search(app)
+    register_ask(app)
+    register_eval(app)
 
 
-_register_optional()
+_register_subcommands()
 
 
 if __name__ == "__main__":
