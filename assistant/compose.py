@@ -92,11 +92,13 @@ def _frame(result: ExtractiveResult, lang: Lang, labels: set[str], several_docs:
     if lang == "en":
         where = f"the {source}" if source else "the loaded reports"
         if result.kind == "status":
-            return f"Targets with this assessment in {where} ({n}; quoted in Vietnamese):"
+            verdict = "not met (“Không đạt”)" if result.status == "missed" else "met (“Đạt”)"
+            return f"Targets {verdict} in {where} – {n} (quoted in Vietnamese):"
         return f"According to {where} (quoted in Vietnamese):"
     where = source if source else "các báo cáo đã nạp"
     if result.kind == "status":
-        return f"Theo {where}, các chỉ tiêu sau ({n}):"
+        verdict = "không đạt" if result.status == "missed" else "đạt"
+        return f"Theo {where}, có {n} chỉ tiêu {verdict}:"
     return f"Theo {where}:"
 
 

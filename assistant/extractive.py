@@ -171,6 +171,7 @@ class ExtractiveResult:
     features: dict[str, float] = field(default_factory=dict)
     kind: str = "factoid"  # factoid | list | status | docs | localities
     extra_hits: list[Hit] = field(default_factory=list)  # passages fetched beyond the retrieved ones
+    status: str = ""  # for kind "status": "missed" or "met"
 
 
 def doc_label(meta: DocumentMeta | None, fallback: str = "") -> str:
@@ -222,7 +223,7 @@ class ExtractiveAnswerer:
         chosen += [c for c in introduced if c not in chosen][: MAX_LIST_STATEMENTS - len(chosen)]
         chosen = self.with_footnotes(question, chosen, usable)
         statements = definitions + [Statement(c.unit.text, c, doc_label(c.meta, c.chunk.doc_id)) for c in chosen]
-        result = ExtractiveResult(statements, False, "", best, candidates, features, kind)
+        result = ExtractiveResult(statements, False, "", best, candidates, features, kind, status=question.status)
         result.extra_hits = list(self.extra_hits)
         return result
 

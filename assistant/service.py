@@ -89,6 +89,8 @@ class Assistant:
         answer: Answer | None = None
         if self.llm is not None:
             answer = yield from self._llm_answer(run)
+            if answer is not None and answer.mode == "extractive":
+                yield answer.text  # the LLM failed: the quoted answer, with the note saying why
         if answer is None:
             answer = self._extractive_answer(run)
             yield answer.text
@@ -174,6 +176,8 @@ class Assistant:
 
         t0 = time.perf_counter()
         passages = self.llm.select_passages(self._with_footnotes(run.hits))
+        if not passages:
+            return None  # nothing to show the model: the extractive path says so
         pieces: list[str] = []
         try:
             for piece in self.llm.stream(run.resolved.question, passages, run.parsed.lang):

@@ -1,0 +1,304 @@
+"""LLM mode: numbered passages to a LangChain chat model, then the output is checked.
+
+Providers: any OpenAI-compatible endpoint (``langchain_openai.ChatOpenAI``) or Ollama
+(``langchain_ollama.ChatOllama``). The passages go into the prompt within a token budget
+(tiktoken, :mod:`baocao.tokens`), clearly delimited and declared as data, never instructions.
+
+The answer is checked before it is shown: a citation to a passage that does not exist is removed
+and reported; a figure that appears in none of the passages it cites (nor in the question) is
+reported; an answer without any citation is marked ``grounded=False``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+from baocao.settings import LLMSettings
+from baocao.text import collapse_ws, folded_tokens
+from baocao.tokens import count_llm_tokens, truncate_to_tokens
+from assistant.compose import ABSTAIN_EN, ABSTAIN_VI, citation_for
+from assistant.conversation import Turn
+from assistant.question import Lang
+from assistant.types import Citation
+from assistant.units import split_units
+from vectorstore.hits import Hit
+
+PROMPTS = Path(__file__).resolve().parent / "prompts"
+ANSWER_RESERVE_TOKENS = 600  # of max_context_tokens, kept for the instructions and the question
+MIN_PASSAGE_TOKENS = 80  # a passage cut shorter than this is left out instead
+HISTORY_TURNS = 3  # turns shown to the LLM when condensing a follow-up
+
+_CITATION = re.compile(r"\[(\s*\d+(?:\s*[,;]\s*\d+)*\s*)\]")
+_FIGURE = re.compile(r"(?<![\w.,/])\d+(?:[.,/]\d+)*(?:\s*%)?")
+_ENUMERATOR = re.compile(r"^\s*(?:\d+[.)]|[-*•+])\s+", re.MULTILINE)
+
+
+class LLMError(RuntimeError):
+    """The chat model could not answer (endpoint down, timeout, bad response)."""
+
+
+@dataclass
+class Checked:
+    text: str
+    citations: list[Citation]
+    warnings: list[str] = field(default_factory=list)
+    grounded: bool = True
+    abstained: bool = False
+
+
+@lru_cache(maxsize=8)
+def prompt(name: str) -> str:
+    return (PROMPTS / f"{name}.md").read_text(encoding="utf-8").strip()
+
+
+def language_name(lang: Lang) -> str:
+    return "English" if lang == "en" else "Vietnamese (tiếng Việt)"
+
+
+def build_chat_model(settings: LLMSettings) -> Any:
+    """The LangChain chat model for ``settings`` (no network call is made here)."""
+    if settings.provider == "openai":
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(
+            model=settings.model or "gpt-4o-mini",
+            base_url=settings.base_url or None,
+            api_key=settings.api_key or "not-needed",
+            temperature=settings.temperature,
+            timeout=settings.timeout_s,
+            max_retries=0,
+        )
+    if settings.provider == "ollama":
+        from langchain_ollama import ChatOllama
+
+        return ChatOllama(
+            model=settings.model or "qwen2.5",
+            base_url=settings.base_url or None,
+            temperature=settings.temperature,
+            client_kwargs={"timeout": settings.timeout_s},
+        )
+    raise LLMError(f"no LLM provider configured (provider={settings.provider!r})")
+
+
+class LLMAnswerer:
+    def __init__(self, chat_model: Any, settings: LLMSettings) -> None:
+        self.chat = chat_model
+        self.settings = settings
+
+    @classmethod
+    def from_settings(cls, settings: LLMSettings) -> "LLMAnswerer":
+        return cls(build_chat_model(settings), settings)
+
+    # ----- prompt ------------------------------------------------------------------------
+    def select_passages(self, hits: list[Hit]) -> list[Hit]:
+        """The passages, best first, that fit the prompt's token budget (the last one cut if needed)."""
+        budget = max(MIN_PASSAGE_TOKENS, self.settings.max_context_tokens - ANSWER_RESERVE_TOKENS)
+        chosen: list[Hit] = []
+        used = 0
+        for hit in hits:
+            tokens = hit.chunk.n_llm_tokens or count_llm_tokens(hit.chunk.text)
+            if used + tokens <= budget:
+                chosen.append(hit)
+                used += tokens
+                continue
+            left = budget - used
+            if left >= MIN_PASSAGE_TOKENS and not chosen:
+                chosen.append(_cut(hit, left))
+            break
+        return chosen
+
+    def messages(self, question: str, passages: list[Hit], lang: Lang) -> list[Any]:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        abstain = ABSTAIN_EN if lang == "en" else ABSTAIN_VI
+        system = prompt("system").replace("{abstain}", abstain).replace("{language}", language_name(lang))
+        user = (
+            prompt("answer")
+            .replace("{language}", language_name(lang))
+            .replace("{question}", question.strip())
+            .replace("{passages}", format_passages(passages))
+        )
+        return [SystemMessage(content=system), HumanMessage(content=user)]
+
+    # ----- calls -------------------------------------------------------------------------
+    def stream(self, question: str, passages: list[Hit], lang: Lang) -> Iterator[str]:
+        """Text pieces of the answer as the model produces them; raises LLMError on failure."""
+        messages = self.messages(question, passages, lang)
+        try:
+            for chunk in self.chat.stream(messages):
+                piece = _content(chunk)
+                if piece:
+                    yield piece
+        except LLMError:
+            raise
+        except Exception as exc:  # connection refused, timeout, HTTP error, malformed reply
+            raise LLMError(_describe(exc, self.settings)) from exc
+
+    def generate(self, question: str, passages: list[Hit], lang: Lang) -> str:
+        return "".join(self.stream(question, passages, lang))
+
+    def condense(self, question: str, history: list[Turn]) -> str:
+        """The follow-up as a standalone question (raises LLMError when the model fails)."""
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        lines = []
+        for turn in history[-HISTORY_TURNS:]:
+            lines.append(f"Q: {turn.resolved}")
+            if turn.answer:
+                lines.append(f"A: {collapse_ws(turn.answer)[:300]}")
+        user = "Conversation:\n" + "\n".join(lines) + f"\n\nFollow-up question: {question.strip()}\n\nStandalone question:"
+        try:
+            reply = self.chat.invoke([SystemMessage(content=prompt("condense")), HumanMessage(content=user)])
+        except Exception as exc:
+            raise LLMError(_describe(exc, self.settings)) from exc
+        text = _content(reply).strip().splitlines()
+        condensed = text[0].strip().strip('"“”') if text else ""
+        return re.sub(r"^(?:standalone question|câu hỏi)\s*:\s*", "", condensed, flags=re.IGNORECASE)
+
+    # ----- checking ----------------------------------------------------------------------
+    def check(self, text: str, passages: list[Hit], question: str) -> Checked:
+        return check_answer(text, passages, question)
+
+
+def format_passages(passages: list[Hit]) -> str:
+    blocks = []
+    for n, hit in enumerate(passages, start=1):
+        meta = hit.chunk.meta
+        source = (meta.short_title or meta.title or meta.source) if meta else hit.chunk.doc_id
+        section = hit.chunk.section
+        header = f'<passage n="{n}" source="{_attr(source)}"' + (f' section="{_attr(section)}"' if section else "") + ">"
+        blocks.append(f"{header}\n{_neutralize(hit.chunk.text.strip())}\n</passage>")
+    return "\n\n".join(blocks)
+
+
+def _attr(value: str) -> str:
+    return value.replace('"', "'").replace("<", "‹").replace(">", "›")
+
+
+def _neutralize(text: str) -> str:
+    """A passage cannot close its own delimiter or open a new one."""
+    return re.sub(r"</?\s*passage", lambda m: m.group(0).replace("<", "‹"), text, flags=re.IGNORECASE)
+
+
+def _cut(hit: Hit, max_tokens: int) -> Hit:
+    from dataclasses import replace
+
+    chunk = replace(hit.chunk, text=truncate_to_tokens(hit.chunk.text, max_tokens))
+    return Hit(chunk=chunk, score=hit.score, rank=hit.rank, legs=hit.legs, why=hit.why + ["cut to fit the prompt"])
+
+
+def _content(message: Any) -> str:
+    content = getattr(message, "content", message)
+    if isinstance(content, list):  # some providers send content parts
+        return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+    return str(content or "")
+
+
+def _describe(exc: BaseException, settings: LLMSettings) -> str:
+    name = type(exc).__name__
+    text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    where = settings.base_url or settings.provider
+    if "timeout" in name.lower() or "timed out" in text.lower():
+        return f"the LLM at {where} did not answer within {settings.timeout_s:g}s"
+    if "connect" in name.lower() or "connection" in text.lower():
+        return f"cannot reach the LLM at {where}"
+    return f"the LLM at {where} failed ({name}: {text})" if text else f"the LLM at {where} failed ({name})"
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def check_answer(text: str, passages: list[Hit], question: str = "") -> Checked:
+    """Remove citations to passages that do not exist, flag unsupported figures, build citations."""
+    warnings: list[str] = []
+    n_passages = len(passages)
+    removed: list[int] = []
+
+    def fix(match: re.Match[str]) -> str:
+        numbers = [int(x) for x in re.findall(r"\d+", match.group(1))]
+        valid = [n for n in numbers if 1 <= n <= n_passages]
+        removed.extend(n for n in numbers if n not in valid)
+        return "".join(f"[{n}]" for n in dict.fromkeys(valid))
+
+    cleaned = _CITATION.sub(fix, text).strip()
+    cleaned = re.sub(r"[ \t]+([.,;:])", r"\1", cleaned)
+    for n in dict.fromkeys(removed):
+        warnings.append(f"removed citation [{n}]: there {'is' if n_passages == 1 else 'are'} only {n_passages} passage(s)")
+    if _is_abstention(cleaned):
+        return Checked(cleaned, [], warnings, grounded=True, abstained=True)
+
+    statements = _statements(cleaned)
+    cited_order: list[int] = []
+    for _, cited in statements:
+        cited_order.extend(n for n in cited if n not in cited_order)
+    if not cited_order:
+        warnings.append("the answer cites no passage: it is not grounded in the reports")
+    unsupported = _unsupported_figures(statements, passages, question, cited_order)
+    for figure, cited in unsupported:
+        where = ", ".join(f"[{n}]" for n in cited) if cited else "the passages"
+        warnings.append(f"the figure {figure} is not in {where}")
+    citations = [_citation(n, passages[n - 1], [s for s, c in statements if n in c]) for n in cited_order]
+    grounded = bool(cited_order) and not unsupported
+    return Checked(cleaned, citations, warnings, grounded=grounded, abstained=False)
+
+
+def _is_abstention(text: str) -> bool:
+    plain = collapse_ws(_CITATION.sub("", text)).lower()
+    return plain.startswith((ABSTAIN_VI.lower()[:30], ABSTAIN_EN.lower()[:25], "không tìm thấy thông tin"))
+
+
+def _statements(text: str) -> list[tuple[str, list[int]]]:
+    """(sentence or line, the passages it cites). A citation right after a sentence belongs to it."""
+    pieces = re.split(r"(?<=[.!?;])\s+(?=\S)|\n+", text)
+    out: list[tuple[str, list[int]]] = []
+    for piece in pieces:
+        if not piece.strip():
+            continue
+        cited = [int(n) for m in _CITATION.finditer(piece) for n in re.findall(r"\d+", m.group(1))]
+        if not cited and out and re.fullmatch(r"\s*(?:\[\d+\]\s*)+", piece):
+            continue
+        out.append((piece, list(dict.fromkeys(cited))))
+    return out
+
+
+def _unsupported_figures(
+    statements: list[tuple[str, list[int]]], passages: list[Hit], question: str, all_cited: list[int]
+) -> list[tuple[str, list[int]]]:
+    question_figures = {_canonical(f) for f in _FIGURE.findall(question)}
+    out: list[tuple[str, list[int]]] = []
+    for statement, cited in statements:
+        body = _ENUMERATOR.sub("", _CITATION.sub(" ", statement))
+        sources = cited or all_cited
+        haystack = " ".join(passages[n - 1].chunk.text for n in sources if 1 <= n <= len(passages))
+        present = {_canonical(f) for f in _FIGURE.findall(haystack)}
+        present |= {f.rstrip("%") for f in present}
+        for figure in _FIGURE.findall(body):
+            key = _canonical(figure)
+            if key in present or key.rstrip("%") in present or key in question_figures or re.fullmatch(r"\d", key):
+                continue
+            out.append((figure.strip(), sources))
+    return out
+
+
+def _canonical(figure: str) -> str:
+    return figure.replace(" ", "")
+
+
+def _citation(n: int, hit: Hit, sentences: list[str]) -> Citation:
+    """The citation of passage n, quoting the unit of the passage closest to what cites it."""
+    words = set(folded_tokens(" ".join(_CITATION.sub(" ", s) for s in sentences)))
+    best = None
+    best_overlap = -1.0
+    for unit in split_units(hit.chunk.text, hit.chunk.section_path):
+        tokens = set(folded_tokens(unit.text))
+        if not tokens:
+            continue
+        overlap = len(tokens & words) / (len(tokens) ** 0.5)
+        if overlap > best_overlap:
+            best, best_overlap = unit, overlap
+    if best is None:
+        return citation_for(n, hit, hit.chunk.text, (0, len(hit.chunk.text)))
+    return citation_for(n, hit, best.quote, best.span)
