@@ -442,6 +442,9 @@ class ExtractiveAnswerer:
         best = usable[0]
         if question.status:
             rows = [c for c in usable if c.unit.kind == "row" and c.bonus >= 0.25 and c.hit.chunk.doc_id == best.chunk.doc_id]
+            # a sub-row ("- 01 xã đạt chuẩn nông thôn mới") is part of its target when that is listed
+            listed = {c.unit.label for c in rows}
+            rows = [c for c in rows if not c.unit.parent or c.unit.parent not in listed]
             if rows:
                 return "status", _in_reading_order(rows)
         if len(question.localities) >= 2:

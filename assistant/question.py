@@ -259,7 +259,7 @@ def analyse(text: str, known_localities: list[str] | None = None, info: Any = No
         if a and b and a not in locality_words and b not in locality_words and (a, b) not in bigrams:
             bigrams.append((a, b))
     numbers = [n for n in re.findall(r"(?<![\w-])\d+(?:[.,/]\d+)*%?", text) if not re.fullmatch(r"(?:19|20)\d{2}", n)]
-    years = years_in(text)
+    years = years_in(text) | {int(y) for y in re.findall(r"(?<![\d/])\d{1,2}/((?:19|20)\d{2})(?![\d/])", text)}
     month = _month(folded, lang)
     if info is not None:
         years |= {int(y) for y in getattr(info, "years", []) or []}

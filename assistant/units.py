@@ -47,6 +47,7 @@ class Unit:
     cells: dict[str, str] = field(default_factory=dict)  # table row: column name -> value
     label: str = ""  # table row: first cell
     status: str = ""  # table row: an evaluation cell ("Đạt", "Không đạt") if any
+    parent: str = ""  # table row: the row it belongs to ("- Trong đó ..." under "4. Tổng thu ...")
 
     @property
     def match_text(self) -> str:
@@ -390,6 +391,7 @@ def _table_units(lines: list[_Line], heading: str, block: int) -> list[Unit]:
                 cells=cells,
                 label=_ENUM.sub("", _BULLET.sub("", label)).strip(),
                 status=status,
+                parent=parent,
             )
         )
         if not _BULLET.match(label):

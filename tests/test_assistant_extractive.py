@@ -1,0 +1,143 @@
+"""No-LLM answers over the real ingested sample reports (session store from conftest.py)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from baocao.settings import Settings
+from assistant.service import Assistant
+from assistant.types import Answer
+
+
+@pytest.fixture(scope="module")
+def assistant(sample_settings: Settings, sample_store) -> Assistant:  # type: ignore[no-untyped-def]
+    from vectorstore.retriever import build_retriever
+
+    return Assistant(build_retriever(sample_settings, sample_store), sample_settings)
+
+
+def _cited_texts(answer: Answer) -> list[str]:
+    by_id = {h.chunk.chunk_id: h.chunk.text for h in answer.passages}
+    return [by_id[c.chunk_id] for c in answer.citations]
+
+
+def _check_citations(answer: Answer) -> None:
+    """Every statement ends with [n]; every [n] is a citation whose quote is its passage's span."""
+    by_id = {h.chunk.chunk_id: h.chunk.text for h in answer.passages}
+    numbers = {c.n for c in answer.citations}
+    for line in answer.text.splitlines()[1:] or answer.text.splitlines():
+        assert re.search(r"\[\d+\]\s*$", line), line
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)} == numbers
+    for c in answer.citations:
+        assert by_id[c.chunk_id][c.span[0] : c.span[1]] == c.quote
+
+
+def test_missed_targets_all_three_with_plan_and_estimate(assistant: Assistant) -> None:
+    for question in ("Which targets were missed in Hương Trà in 2023?",
+                     "Năm 2023 Hương Trà có những chỉ tiêu nào không đạt?"):
+        answer = assistant.answer(question)
+        assert not answer.abstained and answer.mode == "extractive"
+        _check_citations(answer)
+        text = answer.text
+        for label, plan, estimate in (("Tốc độ tăng trưởng (GTSX)", "14,5-15,5", "8,8"),
+                                      ("Tổng thu ngân sách NN", "215-220", "151"),
+                                      ("Tỷ lệ trường đạt chuẩn quốc gia", "31/38 (81,6%)", "29/38 (76,3%)")):
+            line = next(l for l in text.splitlines() if label in l)
+            assert f"Kế hoạch {plan}" in line and f"Ước TH cả năm {estimate}" in line and "Không đạt" in line
+        assert len(answer.citations) == 3
+        assert all("Không đạt" in c.quote for c in answer.citations)
+        assert "Đạt [" not in text.replace("Không đạt", "")
+
+
+def test_english_question_gets_an_english_frame(assistant: Assistant) -> None:
+    answer = assistant.answer("Which targets were missed in Hương Trà in 2023?")
+    assert answer.text.startswith("Targets not met")
+    assert "quoted in Vietnamese" in answer.text.splitlines()[0]
+    vi = assistant.answer("Năm 2023 Hương Trà có những chỉ tiêu nào không đạt?")
+    assert vi.text.startswith("Theo ")
+
+
+def test_numbers_are_kept_exactly_as_written(assistant: Assistant) -> None:
+    answer = assistant.answer("Tổng thu ngân sách nhà nước năm 2023 của thành phố Hải Dương ước đạt bao nhiêu?")
+    assert not answer.abstained
+    assert "1.484 tỷ 750 triệu đồng" in answer.text
+    assert any("1.484 tỷ 750 triệu đồng" in c.quote for c in answer.citations)
+    _check_citations(answer)
+
+    answer = assistant.answer("Trong tháng 2/2023, Trung tâm hành chính công TP Trà Vinh tiếp nhận bao nhiêu hồ sơ?")
+    assert "1.646 hồ sơ" in answer.text
+
+
+def test_table_question_answers_with_the_row_and_its_headers(assistant: Assistant) -> None:
+    answer = assistant.answer("Thu nhập bình quân đầu người của Hương Trà năm 2023: kế hoạch bao nhiêu, ước thực hiện bao nhiêu, có đạt không?")
+    assert "Thu nhập bình quân đầu người (Tr.đồng/người): Kế hoạch 50-52; Ước TH cả năm 51,5; So sánh: Đạt [1]" in answer.text
+    assert answer.citations[0].quote.startswith("2. Thu nhập bình quân đầu người\tTr.đồng/người\t50-52\t51,5")
+
+
+def test_list_question_gives_the_list_items(assistant: Assistant) -> None:
+    answer = assistant.answer("Những nguyên nhân nào khiến giá trị sản xuất công nghiệp – xây dựng của TP. Tây Ninh năm 2022 không đạt kế hoạch?")
+    assert not answer.abstained
+    for item in ("Ảnh hưởng do kinh tế khu vực và thế giới", "Giá nguyên liệu, vật liệu đầu vào tăng cao",
+                 "Các công trình trọng điểm triển khai chậm"):
+        assert f"- {item}" in answer.text
+    assert len({c.chunk_id for c in answer.citations}) == 1
+    _check_citations(answer)
+
+
+def test_footnote_gives_the_cause(assistant: Assistant) -> None:
+    answer = assistant.answer("Vì sao tổng mức bán lẻ hàng hóa và doanh thu dịch vụ tháng 02/2023 của TP Trà Vinh giảm so với tháng trước?")
+    assert "7,04%" in answer.text
+    assert "sau Tết Nguyên đán giảm theo quy luật hàng năm" in answer.text
+    assert any(h.chunk.kind == "footnote" for h in answer.passages)
+
+
+def test_abstains_when_the_reports_do_not_say(assistant: Assistant) -> None:
+    for question in ("Dân số của thị xã Hương Trà năm 2023 là bao nhiêu người?",
+                     "Kế hoạch vốn đầu tư công năm 2024 của thành phố Hải Dương là bao nhiêu tỷ đồng?",
+                     "Giá trị sản xuất ngành nông nghiệp của thành phố Tây Ninh năm 2022 đạt bao nhiêu phần trăm kế hoạch?"):
+        answer = assistant.answer(question)
+        assert answer.abstained, answer.text
+        assert answer.text.startswith("Không tìm thấy thông tin này trong các báo cáo đã nạp.")
+        assert not answer.citations and answer.passages  # the closest passages are still shown
+    english = assistant.answer("What economic growth target has Hương Trà set for 2024?")
+    assert english.abstained and english.text.startswith("I could not find this in the loaded reports.")
+
+
+def test_answer_records_timings_and_context(assistant: Assistant) -> None:
+    answer = assistant.answer("hai duong 2023 tong thu ngan sach nha nuoc uoc dat bao nhieu")
+    assert {"understand", "retrieve", "extract", "total"} <= set(answer.timings)
+    assert answer.context["localities"] == ["Hải Dương"] and answer.context["lang"] == "vi"
+    data = answer.to_dict()
+    assert data["citations"][0]["chunk_id"] == answer.citations[0].chunk_id
+
+
+def test_stream_yields_text_then_the_answer(assistant: Assistant) -> None:
+    pieces = list(assistant.stream("Giá trị xuất khẩu năm 2023 của Hương Trà ước đạt bao nhiêu?"))
+    assert isinstance(pieces[-1], Answer)
+    assert "".join(p for p in pieces if isinstance(p, str)) == pieces[-1].text
+    assert "17,3 triệu USD" in pieces[-1].text
+
+
+def test_multi_turn_follow_ups_without_llm(assistant: Assistant) -> None:
+    history = []
+    first = assistant.answer("Which targets were missed in Hương Trà in 2023?")
+    history.append(assistant.turn("Which targets were missed in Hương Trà in 2023?", first))
+
+    met = assistant.answer("chỉ tiêu nào đạt?", history=history)
+    assert "Hương Trà" in met.standalone and "2023" in met.standalone
+    assert "Thu nhập bình quân đầu người" in met.text and "Không đạt" not in met.text
+    assert met.text.startswith("Theo ")
+    history.append(assistant.turn("chỉ tiêu nào đạt?", met))
+
+    income_q = "Thu nhập bình quân đầu người của Hương Trà năm 2023 là bao nhiêu?"
+    history.append(assistant.turn(income_q, assistant.answer(income_q, history=history)))
+    later = assistant.answer("and in 2024?", history=history)
+    assert "2024" in later.standalone and "Thu nhập bình quân đầu người" in later.standalone
+    assert later.abstained and later.text.startswith("I could not find")  # the report has 2023 figures only
+
+    budget_q = "Tổng thu ngân sách nhà nước của Hải Dương năm 2023 ước đạt bao nhiêu?"
+    history = [assistant.turn(budget_q, assistant.answer(budget_q))]
+    other = assistant.answer("còn Hương Trà thì sao?", history=history)
+    assert "Hương Trà" in other.standalone and "Hải Dương" not in other.standalone
+    assert "527,191 tỷ đồng" in other.text

@@ -1,0 +1,72 @@
+"""Answer units from the real sample reports: spans exact, table rows with headers, lists, footnotes."""
+from __future__ import annotations
+
+from baocao.settings import SAMPLE_CORPUS
+from baocao.text import strip_markup
+from assistant.units import has_number, split_sentences, split_units, years_in
+
+
+def _text(name: str) -> str:
+    return strip_markup((SAMPLE_CORPUS / name).read_text(encoding="utf-8"))
+
+
+HUONG_TRA = _text("001_4f6835b70005be68.txt")
+TAY_NINH = _text("000_a38a100b2d454861.txt")
+TRA_VINH = _text("003_6d900f09c97499e9.txt")
+
+
+def test_every_unit_quotes_its_exact_span() -> None:
+    for text in (HUONG_TRA, TAY_NINH, TRA_VINH):
+        units = split_units(text)
+        assert len(units) > 20
+        for unit in units:
+            assert text[unit.span[0] : unit.span[1]] == unit.quote
+            assert unit.text.strip()
+
+
+def test_table_rows_carry_their_column_headers() -> None:
+    rows = [u for u in split_units(HUONG_TRA) if u.kind == "row"]
+    income = next(u for u in rows if u.label.startswith("Thu nhập bình quân đầu người"))
+    assert income.text == "2. Thu nhập bình quân đầu người (Tr.đồng/người): Kế hoạch 50-52; Ước TH cả năm 51,5; So sánh: Đạt"
+    assert income.cells == {"Kế hoạch": "50-52", "Ước TH cả năm": "51,5", "So sánh": "Đạt"}
+    assert "Năm 2023" in income.context  # the spanning header gives the year
+    schools = next(u for u in rows if u.label.startswith("Tỷ lệ trường đạt chuẩn quốc gia"))
+    assert schools.status == "Không đạt"
+    assert "31/38 (81,6%)" in schools.text and "29/38 (76,3%)" in schools.text
+    land = next(u for u in rows if "thu tiền sử dụng đất" in u.label)
+    assert land.parent == "Tổng thu ngân sách NN"
+    assert land.text.startswith("Tổng thu ngân sách NN – Trong đó thu tiền sử dụng đất (Tỷ đồng): Kế hoạch 120")
+    assert [u.label for u in rows if u.status == "Không đạt"] == [
+        "Tốc độ tăng trưởng (GTSX)", "Tổng thu ngân sách NN", "Tỷ lệ trường đạt chuẩn quốc gia"]
+
+
+def test_list_items_share_a_block_after_their_heading() -> None:
+    units = split_units(TAY_NINH)
+    causes = next(u for u in units if u.kind == "heading" and u.text.startswith("Nguyên nhân"))
+    items = [u for u in units if u.order > causes.order][:4]
+    assert [u.kind for u in items] == ["item"] * 4
+    assert len({u.block for u in items}) == 1
+    assert items[2].text == "Giá nguyên liệu, vật liệu đầu vào tăng cao"
+    assert all(u.context == "Nguyên nhân" for u in items)
+
+
+def test_footnotes_and_the_marks_that_point_to_them() -> None:
+    units = split_units(TRA_VINH)
+    note = next(u for u in units if u.kind == "footnote" and u.footnote == "2")
+    assert note.text.startswith("Nguyên nhân do nhu cầu mua sắm")
+    citing = next(u for u in units if "2.156,711 tỷ đồng" in u.text)
+    assert citing.marks == ["2"]
+
+
+def test_sentences_do_not_break_inside_numbers_or_abbreviations() -> None:
+    text = "TP. Tây Ninh đạt 1.097 tỷ đồng, tăng 5,14%. Giá trị 2.156,711 tỷ đồng. Xong."
+    spans = split_sentences(text, 0)
+    assert [text[s:e] for s, e in spans] == ["TP. Tây Ninh đạt 1.097 tỷ đồng, tăng 5,14%.", "Giá trị 2.156,711 tỷ đồng.", "Xong."]
+
+
+def test_years_and_figures() -> None:
+    assert years_in("giai đoạn 2021-2025 và năm 2030") == {2021, 2022, 2023, 2024, 2025, 2030}
+    assert years_in("ngày 03/01/2023") == set()  # a date is not the period a unit speaks of
+    assert has_number("đạt 94,34% so kế hoạch năm 2022")
+    assert not has_number("1. Năm 2022 là năm bản lề")
+    assert not has_number("kế hoạch 05 năm 2021-2025", durations=False)
