@@ -46,7 +46,7 @@ MAX_STATEMENTS = 3
 PART_MARGIN = 0.05  # a sub-question's best unit joins the answer when it leads the next one by this much
 LOCALITY_FLOOR = 0.8  # a question over several localities: each one's best unit, down to this share of the abstain line
 MAX_LIST_STATEMENTS = 8
-UNITS_PER_QUESTION = 30  # embedded per question (the lexically closest first); more adds time, not answers
+UNITS_PER_QUESTION = 24  # embedded per question (the lexically closest first); more adds time, not answers
 MIN_UNIT_CHARS = 12
 
 # Accent-sensitive: "do" (because) is not "đô"/"độ".
