@@ -265,3 +265,15 @@ def test_an_empty_store_returns_nothing(tmp_path: Path) -> None:
     assert retriever.search("giải ngân", k=5, filters={"locality": "Trà Vinh"}) == []
     assert retriever.parse("Hương Trà 2023").locality_names == []
     assert check_agreement(empty).ok
+
+
+def test_metadata_edits_reach_the_lexical_filters_and_boosts(store: ChunkStore) -> None:
+    retriever = make_retriever(store)
+    retriever.warm()
+    store.update_metadata("hd.txt", {"locality": "Chí Linh"})
+    hits = retriever.search("tỷ lệ hộ nghèo", k=10, filters={"locality": "Chí Linh"})
+    assert hits and {h.chunk.doc_id for h in hits} == {"hd.txt"}
+    assert all("Chí Linh" == h.chunk.meta.locality for h in hits if h.chunk.meta)
+    assert retriever.parse("hộ nghèo ở Chí Linh").locality_names == ["Chí Linh"]
+    lexical_only = make_retriever(store, use_dense=False)
+    assert {h.chunk.doc_id for h in lexical_only.search("hộ nghèo", k=10, filters={"locality": "Chí Linh"})} == {"hd.txt"}

@@ -35,7 +35,7 @@ from baocao.models import Chunk
 from baocao.text import fold_accents, nfc, normalize_tone_marks, strip_markup, tokenize
 
 if TYPE_CHECKING:
-    from vectorstore.store import ChunkStore
+    from vectorstore.store import ChunkStore, DocumentRecord
 
 FORMAT_VERSION = 4  # bump when the analysis or the pickled layout changes
 FIELDS = ("exact", "folded", "bigram")
@@ -479,9 +479,11 @@ def _bm25_weights(
 # --------------------------------------------------------------------------- persistence
 
 
-def store_fingerprint(live_generations: dict[str, str]) -> str:
-    """Changes whenever a document is added, replaced or removed."""
-    payload = json.dumps(sorted(live_generations.items()), ensure_ascii=False)
+def store_fingerprint(records: list["DocumentRecord"]) -> str:
+    """Changes whenever a document is added, replaced or removed, or its metadata is edited."""
+    payload = json.dumps(
+        sorted((r.meta.doc_id, r.generation, r.meta.to_dict()) for r in records), ensure_ascii=False, default=str
+    )
     return hashlib.sha256(f"v{FORMAT_VERSION}:{payload}".encode()).hexdigest()[:16]
 
 
@@ -508,20 +510,17 @@ def save_index(index: LexicalIndex, path: Path) -> None:
     partial.replace(path)  # atomic: a reader never sees half a file
 
 
-def build_from_store(store: "ChunkStore", fingerprint: str | None = None) -> LexicalIndex:
-    if fingerprint is None:
-        fingerprint = store_fingerprint(store.live_generations())
-    return LexicalIndex.build(store.all_chunks(), fingerprint)
+def load_or_build(store: "ChunkStore", records: list["DocumentRecord"] | None = None) -> LexicalIndex:
+    """The persisted index when it matches the store's documents, else a fresh one (saved).
 
-
-def load_or_build(store: "ChunkStore", live_generations: dict[str, str] | None = None) -> LexicalIndex:
-    """The persisted index when it matches the store's live generations, else a fresh one."""
-    fingerprint = store_fingerprint(live_generations if live_generations is not None else store.live_generations())
+    Call it after an ingest to have the index ready before the first search.
+    """
+    fingerprint = store_fingerprint(records if records is not None else store.documents())
     path = index_path(store)
     index = load_index(path)
     if index is not None and index.fingerprint == fingerprint:
         return index
-    index = build_from_store(store, fingerprint)
+    index = LexicalIndex.build(store.all_chunks(), fingerprint)
     save_index(index, path)
     return index
 
@@ -539,10 +538,10 @@ class LexicalIndexCache:
     def current(self) -> LexicalIndex:
         now = time.monotonic()
         if self._index is None or now - self._checked_at >= self.check_every_s:
-            self._live = self.store.live_generations()
-            fingerprint = store_fingerprint(self._live)
-            if self._index is None or self._index.fingerprint != fingerprint:
-                self._index = load_or_build(self.store, self._live)
+            records = self.store.documents()
+            self._live = {r.meta.doc_id: r.generation for r in records}
+            if self._index is None or self._index.fingerprint != store_fingerprint(records):
+                self._index = load_or_build(self.store, records)
             self._checked_at = now
         return self._index
 
@@ -583,6 +582,6 @@ def check_agreement(store: "ChunkStore", index: LexicalIndex | None = None) -> A
     return Agreement(
         missing=sorted(live_ids - indexed),
         extra=sorted(indexed - live_ids),
-        fingerprint_matches=index.fingerprint == store_fingerprint(store.live_generations()),
+        fingerprint_matches=index.fingerprint == store_fingerprint(store.documents()),
     )
 

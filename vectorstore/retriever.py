@@ -131,6 +131,10 @@ class Retriever:
         self._abbreviations: Abbreviations | None = None
         self._understood_fingerprint = ""
 
+    def warm(self) -> None:
+        """Load or build the lexical index now (after an ingest) instead of at the first search."""
+        self._refresh_understanding(self.lexical.current())
+
     # ----- query understanding -----------------------------------------------------------
     def _refresh_understanding(self, index: LexicalIndex) -> None:
         if self._known is None or self._understood_fingerprint != index.fingerprint:
