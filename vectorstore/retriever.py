@@ -78,6 +78,7 @@ class RetrievalConfig:
     doc_type_boost: float = 0.0
     rerank_depth: int = 30
     check_store_every_s: float = 2.0
+    coverage_power: float = 2.0  # lexical weight × (share of the query's syllables the corpus knows) ** power
 
 
 @dataclass
@@ -175,7 +176,9 @@ class Retriever:
 
         legs: list[Leg] = []
         if self.use_lexical:
-            legs.append(Leg("lexical", self.config.lexical_weight, self._lexical_leg(index, info, filters)))
+            terms = self.lexical_terms(info, index)
+            weight = self.config.lexical_weight * vocabulary_coverage(terms, index) ** self.config.coverage_power
+            legs.append(Leg("lexical", weight, self._lexical_leg(index, terms, filters)))
         if self.use_dense:
             legs.extend(self._dense_legs(info, filters))
         candidates = self._fuse(legs, live)
@@ -202,8 +205,7 @@ class Retriever:
         return hits
 
     # ----- legs --------------------------------------------------------------------------
-    def _lexical_leg(self, index: LexicalIndex, info: QueryInfo, filters: Filters | None) -> list[LegHit]:
-        terms = self.lexical_terms(info, index)
+    def _lexical_leg(self, index: LexicalIndex, terms: list[QueryTerm], filters: Filters | None) -> list[LegHit]:
         mask = index.filter_mask(filters)
         matches = index.search(terms, self.config.lexical_depth, mask)
         return [LegHit(m.chunk_id, m.score, m.matched) for m in matches]
@@ -360,6 +362,19 @@ def _coerce(key: str, value: Any, spellings: dict[str, Any]) -> Any:
     if isinstance(value, str):
         return spellings.get(fold_accents(nfc(value)).strip(), nfc(value))
     return value
+
+
+def vocabulary_coverage(terms: list[QueryTerm], index: LexicalIndex) -> float:
+    """Share (by weight) of the query's syllables that occur in the corpus.
+
+    Low for a query the lexical leg cannot read (English words, typos): its ranking is then
+    mostly noise ("the" meets "thế"), so it counts for less in the fusion.
+    """
+    syllables = [t for t in terms if t.field == "folded"]
+    total = sum(t.weight for t in syllables)
+    if total <= 0:
+        return 0.0
+    return sum(t.weight for t in syllables if index.has_term("folded", t.term)) / total
 
 
 def build_where(filters: Filters | None) -> dict[str, Any] | None:
