@@ -7,17 +7,7 @@ from typing import Optional
 import typer
 
 from assistant.types import Answer
-
-
-def build_filters(locality: Optional[str], year: Optional[int], doc_type: Optional[str]) -> dict[str, object]:
-    filters: dict[str, object] = {}
-    if locality:
-        filters["locality"] = locality
-    if year:
-        filters["period_year"] = year
-    if doc_type:
-        filters["doc_type"] = doc_type
-    return filters
+from vectorstore.cli import build_filters
 
 
 def render(answer: Answer) -> str:
@@ -54,7 +44,7 @@ def register(app: typer.Typer) -> None:
         from assistant.service import build_assistant
 
         assistant = build_assistant(get_settings())
-        answer = assistant.answer(question, filters=build_filters(locality, year, doc_type) or None, k=k)
+        answer = assistant.answer(question, filters=build_filters(locality, year, doc_type, None) or None, k=k)
         if as_json:
             typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         else:
