@@ -76,8 +76,18 @@ def ingest(
         if summary.results and all(r.status == "unchanged" for r in summary.results):
             typer.echo("Nothing to do: every document is unchanged.")
         typer.echo(summary.text())
+        _warm_lexical_index(store, settings, summary)
         typer.echo(f"Store: {store.location} (collection '{store.name}', {store.count_chunks()} chunks, embedder {store.embedder.name})")
     raise typer.Exit(1 if summary.failed else 0)
+
+
+def _warm_lexical_index(store, settings: Settings, summary) -> None:  # noqa: ANN001
+    """Rebuild the lexical index now, so the first search after an ingest does not pay for it."""
+    if summary.chunks_written or summary.count("removed"):
+        from vectorstore.retriever import build_retriever
+
+        build_retriever(settings, store).warm()
+        typer.echo("Lexical index updated.")
 
 
 @app.command()
@@ -117,6 +127,7 @@ def start(port: int = typer.Option(8501), headless: bool = typer.Option(False)) 
     store = open_store(settings)
     summary = ingest_paths([SAMPLE_CORPUS], store, settings)
     typer.echo(summary.text())
+    _warm_lexical_index(store, settings, summary)
     if not (PROJECT_ROOT / "ui" / "app.py").exists():
         typer.echo("The chat UI is not built yet; the store is ready for `baocao search` / `baocao ask`.")
         raise typer.Exit(1 if summary.failed else 0)
