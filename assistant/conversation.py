@@ -81,7 +81,7 @@ def topic_words(text: str, localities: list[str]) -> str:
         folded = fold_accents(token)
         if folded in place_words or folded in _FOLLOW_UP_WORDS or folded in VI_STOPWORDS or folded in EN_STOPWORDS:
             continue
-        if (folded,) in LEVEL_WORDS:
+        if (folded,) in LEVEL_WORDS and folded != "quan":
             continue
         kept.append(token)
     return " ".join(kept)

@@ -20,7 +20,7 @@ import numpy as np
 
 from baocao.models import Chunk, DocumentMeta
 from baocao.text import fold_accents, folded_tokens
-from assistant.question import MEASURE_SYNONYMS, VI_STOPWORDS, Question, match_tokens
+from assistant.question import VI_STOPWORDS, Question, match_tokens
 from assistant.units import Unit, has_number, split_units, years_in
 from vectorstore.hits import Hit
 
@@ -52,6 +52,7 @@ MIN_UNIT_CHARS = 12
 # Accent-sensitive: "do" (because) is not "đô"/"độ".
 _CAUSE_CUES = re.compile(r"\b(?:do|vì|bởi|nguyên nhân|khách quan|chủ quan)\b")
 _DATE = re.compile(r"\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b|\bngay \d{1,2} thang \d{1,2}\b|\bthang \d{1,2}/(?:19|20)\d{2}\b")
+_REFERENCE = re.compile(r"\b\d+(?:/\d{4})?[/-][A-ZĐ][A-ZĐa-zđ]*(?:[-/][A-ZĐ][A-ZĐa-zđ]*)+")  # 828-CV/TU, 42/NQ-HĐND
 _MISSED_STATUS = re.compile(r"^(?:khong|chua) (?:dat|hoan thanh)")
 _MET_STATUS = re.compile(r"^(?:dat|vuot|hoan thanh)")
 
@@ -60,32 +61,34 @@ _MET_STATUS = re.compile(r"^(?:dat|vuot|hoan thanh)")
 
 
 class CorpusStats:
-    """Document frequencies of folded syllables over the store's chunks (term weights), and each
-    document's vocabulary (is a question term anywhere in the document?)."""
+    """Document frequencies of syllables over the store's chunks (term weights), and each
+    document's vocabulary (is a question term anywhere in the document?). Kept for folded
+    syllables and for syllables with their marks (questions typed with diacritics)."""
 
     def __init__(self, passages: Iterable[tuple[str, str]] = ()) -> None:
-        self.df: dict[str, int] = {}
-        self.doc_tokens: dict[str, set[str]] = {}
+        self.df: dict[bool, dict[str, int]] = {False: {}, True: {}}
+        self.doc_tokens: dict[bool, dict[str, set[str]]] = {False: {}, True: {}}
         self.n = 0
         for doc_id, text in passages:
             self.n += 1
-            tokens = set(match_tokens(text))
-            self.doc_tokens.setdefault(doc_id, set()).update(tokens)
-            for token in tokens:
-                self.df[token] = self.df.get(token, 0) + 1
+            for accents in (False, True):
+                tokens = set(match_tokens(text, accents))
+                self.doc_tokens[accents].setdefault(doc_id, set()).update(tokens)
+                df = self.df[accents]
+                for token in tokens:
+                    df[token] = df.get(token, 0) + 1
 
-    def idf(self, token: str) -> float:
-        df = self.df.get(token, 0)
+    def idf(self, token: str, accents: bool = False) -> float:
         if self.n == 0:
             return 1.0
-        return math.log((self.n + 1) / (df + 0.5))
+        return math.log((self.n + 1) / (self.df[accents].get(token, 0) + 0.5))
 
-    def known(self, token: str) -> bool:
-        return self.n == 0 or token in self.df
+    def known(self, token: str, accents: bool = False) -> bool:
+        return self.n == 0 or token in self.df[accents]
 
-    def in_document(self, doc_id: str, form: tuple[str, ...]) -> bool | None:
+    def in_document(self, doc_id: str, form: tuple[str, ...], accents: bool = False) -> bool | None:
         """None when the document's vocabulary is unknown."""
-        tokens = self.doc_tokens.get(doc_id)
+        tokens = self.doc_tokens[accents].get(doc_id)
         if tokens is None:
             return None
         return all(w in tokens for w in form)
@@ -131,7 +134,10 @@ class Candidate:
     unit: Unit
     hit: Hit
     tokens: list[str]  # folded tokens of the unit text
-    context_tokens: set[str]
+    context_tokens: set[str]  # folded tokens of its headings, section path and document title
+    marked_tokens: list[str] = field(default_factory=list)  # the same with diacritics kept
+    marked_context: set[str] = field(default_factory=set)
+    title_tokens: set[str] = field(default_factory=set)  # the document's title (folded and marked)
     lexical: float = 0.0
     coverage: float = 0.0  # weighted share of content terms in unit + context
     dense: float = 0.0
@@ -152,6 +158,12 @@ class Candidate:
     @property
     def key(self) -> str:
         return " ".join(self.tokens)
+
+    def words(self, accents: bool) -> list[str]:
+        return self.marked_tokens if accents else self.tokens
+
+    def context(self, accents: bool) -> set[str]:
+        return self.marked_context if accents else self.context_tokens
 
 
 @dataclass
@@ -232,7 +244,7 @@ class ExtractiveAnswerer:
         total = 0.0
         missing = 0.0
         for term, weight in zip(question.terms, self._weights):
-            present = [self.stats.in_document(best.chunk.doc_id, f) for f in term.forms]
+            present = [self.stats.in_document(best.chunk.doc_id, f, question.accents) for f in term.forms]
             if any(p is None for p in present):
                 return 0.0
             total += weight
@@ -247,8 +259,8 @@ class ExtractiveAnswerer:
         introduced: list[Candidate] = []
         for abbreviation, expansions in question.definitions:
             for expansion in expansions:
-                form = " " + " ".join(match_tokens(expansion)) + " "
-                holders = [c for c in usable if form in " " + c.key + " "]
+                form = " " + " ".join(match_tokens(expansion, question.accents)) + " "
+                holders = [c for c in usable if form in " " + " ".join(c.words(question.accents)) + " "]
                 holder = max(holders, key=lambda c: c.score, default=None)
                 if holder is None:
                     continue
@@ -276,8 +288,10 @@ class ExtractiveAnswerer:
                     continue
                 seen.add(key)
                 title = f"{chunk.meta.title} {chunk.meta.short_title}" if chunk.meta else ""
-                context = set(match_tokens(f"{unit.context} {section} {title}"))
-                candidate = Candidate(unit, hit, tokens, context)
+                context_text = f"{unit.context} {section} {title}"
+                candidate = Candidate(unit, hit, tokens, set(match_tokens(context_text)),
+                                      match_tokens(unit.text, True), set(match_tokens(context_text, True)),
+                                      set(match_tokens(title)) | set(match_tokens(title, True)))
                 candidate.excluded = self.exclusion(question, candidate)
                 out.append(candidate)
         return out
@@ -293,34 +307,43 @@ class ExtractiveAnswerer:
             years = unit_years(c.unit, c.chunk)
             if years and not (years & question.years):
                 return "period"
-        if question.month and meta is not None and meta.period_month and meta.period_month != question.month:
-            return "period"
+        if question.month and meta is not None:
+            months = unit_months(c.unit, c.chunk) or ({meta.period_month} if meta.period_month else set())
+            if months and question.month not in months:
+                return "period"
         return ""
 
     def score(self, question: Question, candidates: list[Candidate], query_text: str) -> None:
-        weights = [self._term_weight(t.forms) for t in question.terms]
+        accents = question.accents
+        weights = [self._term_weight(t.forms, accents) for t in question.terms]
         total = sum(weights) or 1.0
         for c in candidates:
-            joined = " " + c.key + " "
-            context_joined = " " + " ".join(sorted(c.context_tokens)) + " "
+            words = c.words(accents)
+            context = c.context(accents)
+            joined = " " + " ".join(words) + " "
             covered = 0.0
             in_unit = 0.0
             c.term_hits = set()
             for i, (term, weight) in enumerate(zip(question.terms, weights)):
-                if any(_has_form(joined, f) for f in term.forms):
+                if any(all(w in c.title_tokens for w in f) for f in term.forms):
+                    # words of the document's title name the document, not the answer in it
+                    covered += 0.6 * weight
+                    c.term_hits.add(i)
+                elif any(_has_form(joined, f) for f in term.forms):
                     covered += weight
                     in_unit += weight
                     c.term_hits.add(i)
-                elif any(all(w in c.context_tokens for w in f) for f in term.forms):
+                elif any(all(w in context for w in f) for f in term.forms):
                     covered += 0.6 * weight
                     c.term_hits.add(i)
             uni = in_unit / total
             c.coverage = covered / total
-            if question.bigrams:
-                pairs = set(zip(c.tokens, c.tokens[1:]))
-                bi = sum(1 for b in question.bigrams if b in pairs) / len(question.bigrams)
+            bigrams = [b for b in question.bigrams if not (b[0] in c.title_tokens and b[1] in c.title_tokens)]
+            if bigrams:
+                pairs = set(zip(words, words[1:]))
+                bi = sum(1 for b in bigrams if b in pairs) / len(bigrams)
                 c.lexical = 0.5 * (0.5 * uni + 0.5 * c.coverage) + 0.5 * bi
-            else:
+            else:  # no word pairs outside the title: words alone
                 c.lexical = 0.5 * uni + 0.5 * c.coverage
             c.bonus = self._cue_bonus(question, c)
         self._weights = weights
@@ -351,25 +374,26 @@ class ExtractiveAnswerer:
         for c, sim in zip(chosen, sims):
             c.dense = float(sim)
 
-    def _term_weight(self, forms: list[tuple[str, ...]]) -> float:
+    def _term_weight(self, forms: list[tuple[str, ...]], accents: bool) -> float:
         best = 0.0
         for form in forms:
-            known = [w for w in form if self.stats.known(w)]
+            known = [w for w in form if self.stats.known(w, accents)]
             if not known:
                 continue
-            best = max(best, max(self.stats.idf(w) for w in known))
+            best = max(best, max(self.stats.idf(w, accents) for w in known))
         return best
 
     def _cue_bonus(self, question: Question, c: Candidate) -> float:
         unit = c.unit
         folded = " " + c.key + " "
+        joined = " " + " ".join(c.words(question.accents)) + " "
         bonus = 0.0
-        if any(_has_form(folded, f) for t in question.excluded for f in t.forms):
+        if any(_has_form(joined, f) for t in question.excluded for f in t.forms):
             bonus -= 0.15  # about what the question sets aside
         # "kế hoạch bao nhiêu, ước thực hiện bao nhiêu": the question names the table's columns
         bonus += min(0.16, 0.08 * _names_asked_columns(question, c))
         for _, expansions in question.definitions:
-            if any(_has_form(folded, tuple(match_tokens(e))) for e in expansions):
+            if any(_has_form(joined, tuple(match_tokens(e, question.accents))) for e in expansions):
                 bonus += 0.1
         numbered = has_number(unit.text)
         for number in question.numbers:
@@ -379,9 +403,11 @@ class ExtractiveAnswerer:
             bonus += 0.05 if numbered else -0.15
         if question.wants_percent and "%" in unit.text:
             bonus += 0.04
-        if question.measures and numbered:
-            ok = any(_measure_present(m, folded) for m in question.measures)
+        if question.measure_forms and numbered:
+            ok = any(_measure_present(forms, joined, unit.text) for forms in question.measure_forms)
             bonus += 0.04 if ok else -0.2
+            if any(_counted(forms, c.words(question.accents)) for forms in question.measure_forms):
+                bonus += 0.15  # the answer's shape: "bao nhiêu người" answered by "99 thanh niên"
             if not ok:
                 c.notes.append("measure")
         if question.wants_cause:
@@ -391,6 +417,10 @@ class ExtractiveAnswerer:
                 bonus -= 0.05
         if question.wants_date and _DATE.search(fold_accents(unit.text)):
             bonus += 0.08
+        if question.wants_reference and _REFERENCE.search(unit.text):
+            bonus += 0.15
+        if unit.text.rstrip().endswith(":") and not (question.wants_list or question.wants_cause):
+            bonus -= 0.1  # an introduction ("... như sau:") is not itself an answer
         if question.status and unit.kind == "row":
             status = _fold(unit.status)
             if not status:
@@ -404,7 +434,7 @@ class ExtractiveAnswerer:
         meta = c.meta
         if question.next_period and meta is not None and meta.plan_year > meta.period_year:
             # "năm tới": what the report plans for the year after the one it reports on
-            bonus += 0.1 if meta.plan_year in unit_years(unit, c.chunk) else -0.05
+            bonus += 0.1 if meta.plan_year in unit_years(unit, c.chunk, ranges=False) else -0.05
         return bonus
 
     # ----- decisions ---------------------------------------------------------------------
@@ -414,11 +444,14 @@ class ExtractiveAnswerer:
         concept ("ngành công nghiệp" for a question on "ngành nông nghiệp")."""
         if best.score < ABSTAIN_BELOW:
             return True, f"best passage too weak ({best.score:.2f} < {ABSTAIN_BELOW})"
-        if question.measures and "measure" in best.notes:
+        if question.measure_forms and "measure" in best.notes:
             return True, f"no figure in {', '.join(question.measures)}"
         durations = any(m in ("nam", "thang", "ngay") for m in question.measures)
         if question.wants_number and not question.wants_list and not has_number(best.unit.text, durations):
             return True, "no figure found"
+        specific = [i for i, t in enumerate(question.terms) if not all(set(_fold_words(f)) <= GENERIC_WORDS for f in t.forms)]
+        if specific and not set(specific) & best.term_hits:
+            return True, "none of the question's specific words is in the passage"
         other = self.other_sector(question, best)
         if other:
             return True, f"the passage is about another sector: {other}"
@@ -510,6 +543,7 @@ class ExtractiveAnswerer:
     def _complete(self, question: Question, chosen: list[Candidate], usable: list[Candidate], limit: int) -> list[Candidate]:
         """Add units that cover question terms the chosen ones do not (answers often span two sentences)."""
         best = chosen[0]
+        best_figures = _figures(best.unit.text)
         covered = set().union(*(c.term_hits for c in chosen))
         for c in usable:
             if len(chosen) >= limit or c.score < best.score - COMPLETE_WITHIN:
@@ -520,7 +554,9 @@ class ExtractiveAnswerer:
             # A sentence next to the best one often finishes its answer; one from elsewhere must add more.
             same_passage = c.hit.chunk.chunk_id == best.hit.chunk.chunk_id
             needed = MIN_GAIN if same_passage or _names_asked_columns(question, c) else MIN_GAIN_ELSEWHERE
-            if gain >= needed:
+            # the same figures and more (the targets table's row for a sentence's figure)
+            says_more = bool(best_figures) and best_figures < _figures(c.unit.text)
+            if gain >= needed or says_more:
                 chosen.append(c)
                 covered |= c.term_hits
         return chosen
@@ -587,19 +623,42 @@ def _has_form(joined: str, form: tuple[str, ...]) -> bool:
     return (" " + " ".join(form) + " ") in joined
 
 
-def _measure_present(measure: str, folded_unit: str) -> bool:
-    options = (measure,) + MEASURE_SYNONYMS.get(measure, ())
-    return any((" " + o + " ") in folded_unit or (o == "%" and "%" in folded_unit) for o in options)
+def _measure_present(forms: list[tuple[str, ...]], joined: str, text: str) -> bool:
+    return any((f == ("%",) and "%" in text) or _has_form(joined, f) for f in forms)
+
+
+def _counted(forms: list[tuple[str, ...]], words: list[str]) -> bool:
+    """A figure followed (at most one word later) by one of the measure's forms: '214 chỉ tiêu'."""
+    for i, word in enumerate(words):
+        if not word[0].isdigit():
+            continue
+        for form in forms:
+            n = len(form)
+            if tuple(words[i + 1 : i + 1 + n]) == form or tuple(words[i + 2 : i + 2 + n]) == form:
+                return True
+    return False
 
 
 def _embed_text(unit: Unit) -> str:
     return unit.text
 
 
-def unit_years(unit: Unit, chunk: Chunk) -> set[int]:
+_MONTH_NAMED = re.compile(r"\btháng\s+0?(\d{1,2})\b|(?<![\d/])0?(\d{1,2})/(?:19|20)\d{2}\b", re.IGNORECASE)
+
+
+def unit_months(unit: Unit, chunk: Chunk) -> set[int]:
+    """Months a unit's own words or its section name ("NHIỆM VỤ TRỌNG TÂM TRONG THÁNG 03/2023")."""
+    for text in (unit.text, unit.context, chunk.section):
+        months = {int(a or b) for a, b in _MONTH_NAMED.findall(text) if 1 <= int(a or b) <= 12}
+        if months:
+            return months
+    return set()
+
+
+def unit_years(unit: Unit, chunk: Chunk, ranges: bool = True) -> set[int]:
     """The years a unit speaks of: its own words, else its headings/table header, else its section, else its document."""
     for text in (unit.text, unit.context, chunk.section):
-        years = years_in(_COMPARED_YEAR.sub(" ", text))
+        years = years_in(_COMPARED_YEAR.sub(" ", text), ranges)
         if years:
             return years
     meta = chunk.meta
@@ -625,6 +684,14 @@ def _sectors(folded: str) -> set[str]:
         if words:
             out.add(" ".join(words[:2]))
     return out
+
+
+# Words that say what kind of figure is asked, not what it is about ("tỷ lệ thất nghiệp": the topic is "thất nghiệp").
+GENERIC_WORDS = {"ti", "le", "so", "luong", "ket", "qua", "tinh", "hinh", "muc", "tong", "dat", "con", "bao", "nhieu"}
+
+
+def _fold_words(form: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(match_tokens(" ".join(form)))
 
 
 def _names_asked_columns(question: Question, c: Candidate) -> int:

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from baocao.text import fold_accents, folded_tokens, has_diacritics, nfc
+from baocao.text import fold_accents, folded_tokens, has_diacritics, nfc, normalize_tone_marks, tokenize
 from assistant.units import years_in
 
 Lang = Literal["vi", "en"]
@@ -20,7 +20,19 @@ VI_STOPWORDS = set(
     lam sang ben dieu viec kia ay tao minh tp toi sau
     """.split()
 )
+# The same words as written with their marks ("mới" is a stopword, "môi trường" is not).
+VI_STOPWORDS_ACCENTED = set(
+    """
+    là của và các những nào gì nhiều thế sao vì tại khi ở trong có được đã cho với theo về đến thì mà một
+    như để từ trên hay hoặc còn lại ra vào này do đó đâu ai mọi mới bị nên cũng đều rằng nhằm
+    năm tháng ngày cụ thể hiện nay bao giờ không chưa phải sẽ đang vậy nhé à ừ hả rồi
+    làm sang bên điều việc kia ấy tao mình tp tới sau mỗi nơi
+    """.split()
+)
+
 # Words that name a level of government: the locality itself is matched separately.
+LEVEL_WORDS_MARKED = {("thành", "phố"), ("thị", "xã"), ("tỉnh",), ("huyện",), ("phường",), ("xã",), ("quận",), ("tp",),
+                      ("ubnd",), ("ủy", "ban", "nhân", "dân"), ("thành",), ("phố",), ("thị",)}
 LEVEL_WORDS = {("thanh", "pho"), ("thi", "xa"), ("tinh",), ("huyen",), ("phuong",), ("xa",), ("quan",), ("tp",),
                ("ubnd",), ("uy", "ban", "nhan", "dan"), ("thanh",), ("pho",), ("thi",)}
 EN_STOPWORDS = set(
@@ -63,6 +75,11 @@ _WANTS_CAUSE = re.compile(
     r"\bvi sao\b|\btai sao\b|\bnguyen nhan\b|\bwhy\b|\bcauses?\b|\breasons?\b|\bdo dau\b|\bli do\b|\bly do\b"
     r"|\bkhien\b|\bdan den\b|\bvi dau\b|\bwhat led\b|\bdue to what\b"
 )
+# "thực hiện văn bản nào?", "nghị quyết nào?": a document reference (828-CV/TU, 42/NQ-HĐND) is the answer.
+_WANTS_REFERENCE = re.compile(
+    r"\b(?:van ban|nghi quyet|cong van|quyet dinh|chi thi|thong tu|nghi dinh|ket luan|chuong trinh)\s+(?:nao|gi|so may|so bao nhieu)\b"
+    r"|\bwhich (?:document|resolution|decision|directive|decree|official letter)s?\b"
+)
 _WANTS_DATE = re.compile(r"\bkhi nao\b|\bbao gio\b|\bngay nao\b|\bthoi gian nao\b|\bwhen\b|\bwhat date\b")
 _WANTS_DOCS = re.compile(
     r"\b(?:nhung|cac)\s+(?:bao cao|ke hoach|van ban|tai lieu|dia phuong|noi)\b[^?]*\bnao\b"
@@ -84,6 +101,15 @@ MEASURE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "nguoi": ("nguoi", "thanh nien", "lao dong", "hoc sinh"),
     "quan": ("quan", "thanh nien", "chi tieu"),
 }
+MEASURE_SYNONYMS_MARKED: dict[str, tuple[str, ...]] = {
+    "tiền": ("đồng", "tỉ", "triệu", "usd"),
+    "phần trăm": ("%",),
+    "tỉ đồng": ("tỉ",),
+    "triệu đồng": ("triệu",),
+    "triệu usd": ("usd",),
+    "người": ("người", "thanh niên", "lao động", "học sinh"),
+    "quân": ("quân", "thanh niên", "chỉ tiêu"),
+}
 _LOCALITY_PATTERN = re.compile(
     r"(?i:\b(?:thành phố|thanh pho|tp\.?|thị xã|thi xa|tx\.?|huyện|huyen|quận|tỉnh|tinh|phường|phuong|xã))\s+"
     r"((?:[^\W\d_]+|\d+)(?:\s+[^\W\d_]+){0,2})",
@@ -102,6 +128,7 @@ class Term:
 class Question:
     text: str
     lang: Lang
+    accents: bool  # terms keep their diacritics (matched against the reports' marked text)
     terms: list[Term]  # content terms (English phrases mapped to the reports' Vietnamese where known)
     bigrams: list[tuple[str, str]]
     numbers: list[str]  # figures other than years, as written
@@ -115,8 +142,10 @@ class Question:
     wants_cause: bool = False
     wants_date: bool = False
     wants_docs: bool = False
+    wants_reference: bool = False  # "văn bản nào", "which resolution": a document number
     status: Status = ""
     measures: list[str] = field(default_factory=list)  # folded "bao nhiêu X" words
+    measure_forms: list[list[tuple[str, ...]]] = field(default_factory=list)  # how a passage may write each
     definitions: list[tuple[str, list[str]]] = field(default_factory=list)  # abbreviation asked about -> expansions
     excluded: list["Term"] = field(default_factory=list)  # terms the question sets aside ("apart from X")
     parts: list[str] = field(default_factory=list)  # sub-questions of a compound question
@@ -145,22 +174,51 @@ def canon(token: str) -> str:
     return _I_Y.sub(r"\1i", token)
 
 
-def match_tokens(text: str) -> list[str]:
-    """Folded, canonical tokens (syllables and whole numbers) for matching questions to passages.
+_I_Y_TONED = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
+_I_Y_ACCENTED = re.compile(r"^[tklmshvnd][yýỳỷỹỵ]$")
+
+
+def accent_canon(token: str) -> str:
+    """'tỷ' -> 'tỉ', 'kỹ' -> 'kĩ' (lower case, tone marks kept)."""
+    return token.translate(_I_Y_TONED) if _I_Y_ACCENTED.match(token) else token
+
+
+def match_tokens(text: str, accents: bool = False) -> list[str]:
+    """Canonical tokens (syllables and whole numbers) for matching questions to passages: lower
+    case, one tone-mark style, and accent-folded unless ``accents``.
 
     Hyphenated words are split ("công nghiệp-xây dựng" matches "công nghiệp – xây dựng").
     """
     out: list[str] = []
-    for token in folded_tokens(text):
+    for token in tokenize(text):
         if token[0].isdigit():
             out.append(token)
-        else:
-            out.extend(canon(part) for part in re.split(r"[-/]", token) if part)
+            continue
+        for part in re.split(r"[-/]", token):
+            if part:
+                out.append(accent_canon(part) if accents else canon(fold_accents(part)))
     return out
 
 
 def _folded_words(text: str) -> list[str]:
     return [t for t in match_tokens(text) if not t[0].isdigit()]
+
+
+def _words(text: str, accents: bool) -> list[str]:
+    return [t for t in match_tokens(text, accents) if not t[0].isdigit()]
+
+
+def typed_with_accents(text: str) -> bool:
+    """Most syllables of Vietnamese carry a mark; a question typed without them is matched folded."""
+    words = [w for w in re.findall(r"[^\W\d_]+", nfc(text))]
+    if not words:
+        return False
+    marked = sum(1 for w in words if has_diacritics(w))
+    return marked / len(words) >= 0.25
+
+
+def is_stopword(word: str, accents: bool) -> bool:
+    return word in (VI_STOPWORDS_ACCENTED if accents else VI_STOPWORDS)
 
 
 DOC_FRAME_WORDS = {"bao", "cao", "ke", "hoach", "van", "ban", "tai", "lieu", "nhac", "de", "cap", "neu", "dia",
@@ -207,6 +265,8 @@ def analyse(text: str, known_localities: list[str] | None = None, info: Any = No
         localities.append(name)
     localities = _distinct_places(localities)
     locality_words = {w for loc in localities for w in _folded_words(loc)}
+    # English questions are matched through their (accented) Vietnamese translations.
+    accents = lang == "en" or typed_with_accents(text)
     glossary, abbreviations = _tables()
     expansions = list(getattr(info, "expansions", []) or [])
     if info is None:
@@ -221,18 +281,17 @@ def analyse(text: str, known_localities: list[str] | None = None, info: Any = No
         for word in raw_words:
             ordered.append(word if word in names and word not in EN_STOPWORDS else "")
         for expansion in expansions:
-            forms = [tuple(_folded_words(alt)) for alt in expansion.alternatives]
+            forms = [tuple(_words(alt, accents)) for alt in expansion.alternatives]
             forms = [f for f in forms if f]
             if forms:
                 terms.append(Term(forms, str(expansion.found)))
     else:
-        cleaned = _QUESTION_PHRASES.sub(" ", " ".join(_folded_words(text)))
-        for word in cleaned.split(" "):
-            ordered.append("" if not word or word in VI_STOPWORDS else word)
+        for word in _without_question_phrases(_words(text, accents)):
+            ordered.append("" if not word or is_stopword(word, accents) else word)
         abbreviation_of = {}
         for expansion in expansions:
-            key = tuple(_folded_words(str(expansion.found)))
-            forms = [key] + [tuple(_folded_words(alt)) for alt in expansion.alternatives]
+            key = tuple(_words(str(expansion.found), accents))
+            forms = [key] + [tuple(_words(alt, accents)) for alt in expansion.alternatives]
             abbreviation_of[key] = [f for f in forms if f]
         seen_keys: set[tuple[str, ...]] = set()
         for key, forms in abbreviation_of.items():
@@ -248,15 +307,16 @@ def analyse(text: str, known_localities: list[str] | None = None, info: Any = No
             terms.append(Term([(word,)], word))
     wants_docs = bool(_WANTS_DOCS.search(folded))
     if wants_docs:  # "which reports mention X": the topic is X, not the word "report"
-        terms = [t for t in terms if not all(set(f) <= DOC_FRAME_WORDS for f in t.forms)]
+        terms = [t for t in terms if not all(set(_fold_form(f)) <= DOC_FRAME_WORDS for f in t.forms)]
     terms = [
         t for t in terms
-        if not all(set(f) <= locality_words or f in LEVEL_WORDS or _QUESTION_PHRASES.fullmatch(" ".join(f))
-                   for f in t.forms)
+        if not all(set(_fold_form(f)) <= locality_words or (f in LEVEL_WORDS_MARKED if accents else f in LEVEL_WORDS)
+                   or _QUESTION_PHRASES.fullmatch(" ".join(_fold_form(f))) for f in t.forms)
     ]
     bigrams: list[tuple[str, str]] = []
     for a, b in zip(ordered, ordered[1:]):
-        if a and b and a not in locality_words and b not in locality_words and (a, b) not in bigrams:
+        if a and b and canon(fold_accents(a)) not in locality_words and canon(fold_accents(b)) not in locality_words \
+                and (a, b) not in bigrams:
             bigrams.append((a, b))
     numbers = [n for n in re.findall(r"(?<![\w-])\d+(?:[.,/]\d+)*%?", text) if not re.fullmatch(r"(?:19|20)\d{2}", n)]
     years = years_in(text) | {int(y) for y in re.findall(r"(?<![\d/])\d{1,2}/((?:19|20)\d{2})(?![\d/])", text)}
@@ -266,6 +326,7 @@ def analyse(text: str, known_localities: list[str] | None = None, info: Any = No
         month = month or int(getattr(getattr(info, "period", None), "month", 0) or 0)
     numbers = [n for n in numbers if not _is_month_or_place_number(n, folded, month)]
     english = " ".join(raw_words)
+    measure_keys, measure_forms = _measures(text, accents)
     status: Status = ""
     if _STATUS_SUBJECT.search(folded) or _STATUS_SUBJECT.search(english):
         if _MISSED.search(folded) or _MISSED.search(english):
@@ -277,6 +338,7 @@ def analyse(text: str, known_localities: list[str] | None = None, info: Any = No
     q = Question(
         text=text,
         lang=lang,
+        accents=accents,
         terms=terms,
         bigrams=bigrams,
         numbers=numbers,
@@ -289,9 +351,11 @@ def analyse(text: str, known_localities: list[str] | None = None, info: Any = No
         wants_list=bool(_WANTS_LIST.search(folded)) or status != "",
         wants_cause=bool(_WANTS_CAUSE.search(folded)),
         wants_date=bool(_WANTS_DATE.search(folded)),
+        wants_reference=bool(_WANTS_REFERENCE.search(folded) or _WANTS_REFERENCE.search(english)),
         wants_docs=wants_docs,
         status=status,
-        measures=_measures(folded_plain),
+        measures=measure_keys if lang != "en" else [],
+        measure_forms=measure_forms if lang != "en" else [],
     )
     if q.wants_docs:
         q.wants_list = True
@@ -318,7 +382,8 @@ def _asked_to_define(text: str, abbreviation: str) -> bool:
 
 # "Ngoài ảnh hưởng của dịch Covid-19, ..." / "(excluding construction)": what the question sets aside.
 _EXCLUDING = re.compile(
-    r"(?:^|[\s(,])(?:ngoai|khong ke|tru|excluding|except(?: for)?|not including|other than|apart from|besides)\s+([^,;:()?]+)"
+    r"(?:(?:^|[,;(]\s*)(?:ngoai|khong ke|tru)|(?:^|[\s(,])(?:excluding|except(?: for)?|not including|other than|apart from|besides))"
+    r"\s+([^,;:()?]+)"
 )
 
 
@@ -332,7 +397,7 @@ def _excluded_terms(text: str, terms: list[Term]) -> list[Term]:
         clause_words = set(_folded_words(clause))
         rest_words = set(_folded_words(rest))
         for term in terms:
-            words = {w for f in term.forms for w in f}
+            words = {w for f in term.forms for w in _fold_form(f)}
             if words & clause_words and not words & rest_words:
                 excluded.append(term)
         if not [t for t in terms if t in excluded]:
@@ -373,6 +438,28 @@ _ASKS_DEFINITION = re.compile(r"\bviet tat\b|\bstands? for\b|\bnghia la gi\b|\bf
 def _looks_abbreviated(word: str) -> bool:
     letters = [c for c in word if c.isalpha()]
     return len(letters) >= 2 and sum(1 for c in letters if c.isupper()) >= 2
+
+
+def _fold_form(form: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(canon(fold_accents(w)) for w in form)
+
+
+_QUESTION_PHRASE_WORDS = [tuple(p.split()) for p in (
+    "bao nhieu", "nhu the nao", "the nao", "vi sao", "tai sao", "la gi", "khi nao", "bao gio", "ra sao", "o dau",
+    "hay khong", "co khong", "nhung gi", "cai gi", "so voi", "phan tram")]
+
+
+def _without_question_phrases(words: list[str]) -> list[str]:
+    """The words with question phrases ("bao nhiêu", "thế nào", ...) blanked out, positions kept."""
+    folded = [canon(fold_accents(w)) for w in words]
+    out = list(words)
+    for phrase in _QUESTION_PHRASE_WORDS:
+        n = len(phrase)
+        for i in range(len(words) - n + 1):
+            if tuple(folded[i : i + n]) == phrase:
+                for j in range(i, i + n):
+                    out[j] = ""
+    return out
 
 
 def _distinct_places(names: list[str]) -> list[str]:
@@ -435,16 +522,33 @@ _COMPOUND_MEASURES = {
 }
 
 
-def _measures(folded_text: str) -> list[str]:
-    found: list[str] = []
-    for match in re.finditer(r"\bbao nhieu[ \t]+(\w+)(?:[ \t]+(\w+))?|\bhow many[ \t]+(\w+)", folded_text):
-        first = canon(match.group(1) or match.group(3) or "")
-        second = canon(match.group(2) or "")
-        if not first or first in _MEASURE_STOP or first.isdigit():
+def _measures(text: str, accents: bool) -> tuple[list[str], list[list[tuple[str, ...]]]]:
+    """'bao nhiêu người' -> (['nguoi'], [[('người',), ('thanh', 'niên'), ...]]): the folded measure
+    words, and the forms a passage may use for each (with marks when ``accents``)."""
+    marked = accent_canon_text(normalize_tone_marks(nfc(text)).lower())
+    keys: list[str] = []
+    forms: list[list[tuple[str, ...]]] = []
+    for match in re.finditer(r"\bbao nhi[eê]u[ \t]+(\w+)(?:[ \t]+(\w+))?", marked):
+        first, second = match.group(1), match.group(2) or ""
+        folded_first = canon(fold_accents(first))
+        if folded_first in _MEASURE_STOP or first.isdigit():
             continue
-        two = f"{first} {second}"
-        found.append(two if two in _COMPOUND_MEASURES or two in MEASURE_SYNONYMS else first)
-    return found
+        two = f"{first} {second}".strip()
+        folded_two = " ".join(canon(fold_accents(w)) for w in two.split())
+        compound = folded_two in _COMPOUND_MEASURES or folded_two in MEASURE_SYNONYMS
+        key_marked, key_folded = (two, folded_two) if compound else (first, folded_first)
+        if accents:
+            options = [key_marked, *MEASURE_SYNONYMS_MARKED.get(key_marked, ())]
+            forms.append([tuple(o.split()) for o in options])
+        else:
+            options = [key_folded, *MEASURE_SYNONYMS.get(key_folded, ())]
+            forms.append([tuple(o.split()) for o in options])
+        keys.append(key_folded)
+    return keys, forms
+
+
+def accent_canon_text(text: str) -> str:
+    return " ".join(accent_canon(w) for w in text.split(" "))
 
 
 def find_localities(text: str, known: list[str]) -> list[str]:

@@ -65,13 +65,13 @@ def footnote_marks(text: str) -> list[str]:
     return ["".join(_SUP_TO_DIGIT[c] for c in m) for m in _FOOTNOTE_MARK.findall(text)]
 
 
-def years_in(text: str) -> set[int]:
-    """Years named in a text; a range "2021-2025" counts every year in it."""
+def years_in(text: str, ranges: bool = True) -> set[int]:
+    """Years named in a text; a range "2021-2025" counts every year in it (only its ends without ``ranges``)."""
     found: set[int] = set()
     for match in _YEAR.finditer(text):
         start = int(match.group(1))
         end = int(match.group(2)) if match.group(2) else start
-        if 0 <= end - start <= 10:
+        if ranges and 0 <= end - start <= 10:
             found.update(range(start, end + 1))
         else:
             found.update({start, end})

@@ -25,7 +25,7 @@ def test_places_years_and_cues() -> None:
 
     q = analyse("Which targets were missed in Hương Trà in 2023?", PLACES)
     assert q.lang == "en" and q.status == "missed" and q.wants_list
-    assert [t.forms for t in q.terms] == [[("chi", "tieu")], [("khong", "dat")]]
+    assert [t.forms for t in q.terms] == [[("chỉ", "tiêu")], [("không", "đạt")]]  # matched with their marks
 
     assert analyse("chỉ tiêu nào đạt?", PLACES).status == "met"
     assert analyse("Vì sao việc thực hiện các chương trình MTQG còn chậm?", PLACES).wants_cause
@@ -43,7 +43,7 @@ def test_abbreviation_definitions_and_excluded_terms() -> None:
     assert [d[0] for d in q.definitions] == ["GPMB"]
     assert q.parts == ["GPMB là viết tắt của gì", "nhiệm vụ đột phá năm 2023 của TP Hải Dương liên quan đến GPMB là gì"]
     q = analyse("what share of the plan did industry alone (excluding construction) reach?", PLACES)
-    assert [t.forms for t in q.excluded] == [[("xay", "dung")]]
+    assert [t.forms for t in q.excluded] == [[("xây", "dựng")]]
 
 
 def test_matching_tokens_fold_spelling_variants() -> None:
@@ -84,3 +84,12 @@ def test_a_new_full_question_carries_nothing() -> None:
     question = "Những báo cáo, kế hoạch nào nhắc đến tình trạng lấn chiếm vỉa hè, lòng lề đường?"
     r = resolve_followup(question, [prev], PLACES)
     assert r.question == question and r.carried == [] and r.localities == []
+
+
+def test_marks_are_kept_when_the_question_has_them() -> None:
+    q = analyse("Phường 2 đặt những chỉ tiêu môi trường nào cho năm 2024?", PLACES)
+    assert q.accents and ("môi",) in [t.forms[0] for t in q.terms]  # "môi" is not the stopword "mọi"/"mới"
+    q = analyse("hai duong 2023 co bao nhieu don thu giai quyet cham", PLACES)
+    assert not q.accents and q.measures == ["don thu"] and q.measure_forms == [[("don", "thu")]]
+    q = analyse("Dân số của thị xã Hương Trà năm 2023 là bao nhiêu người?", PLACES)
+    assert q.measure_forms[0][0] == ("người",) and ("thanh", "niên") in q.measure_forms[0]
