@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.extractive import ExtractiveResult, Statement, doc_label
+from assistant.extractive import ExtractiveResult, doc_label
 from assistant.question import Lang
 from assistant.types import Citation
 from vectorstore.hits import Hit
@@ -109,7 +109,3 @@ def _footnote_word(lang: Lang) -> str:
 def _end(text: str) -> str:
     text = text.rstrip()
     return text if text.endswith((".", ":", ")", "%", "”", '"')) else text
-
-
-def statement_texts(statements: list[Statement]) -> list[str]:
-    return [s.text for s in statements]

@@ -69,7 +69,6 @@ _FOLLOW_UP_WORDS = set(
     nhu the nao luc do do nay kia it that there those them also too
     """.split()
 )
-_REFERS_BACK = re.compile(r"\b(?:do|nay|tren|it|that|those|these|there)\b")
 SHORT_FOLLOW_UP_WORDS = 8
 
 

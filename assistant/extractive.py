@@ -1,11 +1,14 @@
 """No-LLM answers: pick the reports' own sentences, list items, table rows and footnotes.
 
 Each retrieved passage is split into units (see :mod:`assistant.units`); every unit is scored
-against the question by meaning (sentence embeddings) and by words (accent-folded syllables
-weighted by rarity, word pairs, figures), plus what the question asks for (a figure, a list,
-causes, targets missed or met). Units from another locality or another year than the question
-names are left out. The best units become the answer's statements, each cited; when the best
-unit is too weak, or nothing is left, the answer abstains.
+against the question by meaning (sentence embeddings) and by words (syllables weighted by
+rarity, with their diacritics when the question has them, word pairs, figures), plus what the
+question asks for (a figure of some kind, a list, causes, a document number, targets missed or
+met). Units from another locality, year or month than the question names are left out. The best
+units become the answer's statements, each cited; when the best unit is too weak, lacks the
+figure asked for or speaks of something else, the answer abstains.
+
+Not thread-safe: the service serialises calls.
 """
 from __future__ import annotations
 
@@ -54,7 +57,6 @@ _CAUSE_CUES = re.compile(r"\b(?:do|vì|bởi|nguyên nhân|khách quan|chủ qua
 _DATE = re.compile(r"\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b|\bngay \d{1,2} thang \d{1,2}\b|\bthang \d{1,2}/(?:19|20)\d{2}\b")
 _REFERENCE = re.compile(r"\b\d+(?:/\d{4})?[/-][A-ZĐ][A-ZĐa-zđ]*(?:[-/][A-ZĐ][A-ZĐa-zđ]*)+")  # 828-CV/TU, 42/NQ-HĐND
 _MISSED_STATUS = re.compile(r"^(?:khong|chua) (?:dat|hoan thanh)")
-_MET_STATUS = re.compile(r"^(?:dat|vuot|hoan thanh)")
 
 
 # --------------------------------------------------------------------------- corpus statistics
@@ -225,7 +227,7 @@ class ExtractiveAnswerer:
             "best_dense": round(best.dense, 4),
             "best_coverage": round(best.coverage, 4),
             "retrieval_score": round(float(best.hit.score), 4),
-            "doc_missing": round(self.missing_in_document(question, best), 4),
+            "doc_missing": round(self.missing_in_document(question, best), 4),  # diagnostic only
         }
         abstain, reason = self.should_abstain(question, best, features)
         if abstain:
@@ -440,8 +442,9 @@ class ExtractiveAnswerer:
     # ----- decisions ---------------------------------------------------------------------
     def should_abstain(self, question: Question, best: Candidate, features: dict[str, float]) -> tuple[bool, str]:
         """Decline instead of answering from a loosely related passage. The signals: how related the
-        best unit is; whether it has the kind of figure asked for; whether it speaks of a sibling
-        concept ("ngành công nghiệp" for a question on "ngành nông nghiệp")."""
+        best unit is; whether it has the kind of figure asked for; whether it has any of the
+        question's specific words; whether it speaks of another sector ("ngành công nghiệp" for a
+        question on "ngành nông nghiệp"). ``features`` are recorded with the answer."""
         if best.score < ABSTAIN_BELOW:
             return True, f"best passage too weak ({best.score:.2f} < {ABSTAIN_BELOW})"
         if question.measure_forms and "measure" in best.notes:

@@ -59,7 +59,6 @@ VI_NOACCENT_HINTS = set(
 _MISSED = re.compile(
     r"\b(?:khong|chua) (?:dat|hoan thanh)\b|\bmissed?\b|\bnot (?:met|achieved|reached|meet|achieve)\b|\bunmet\b|\bfail(?:ed)?\b|\bfell short\b|\bshort of\b"
 )
-_MET = re.compile(r"\b(?:dat|vuot|hoan thanh)\b|\b(?:met|achieved|reached|exceeded|hit)\b")
 _STATUS_SUBJECT = re.compile(r"\bchi tieu\b|\btargets?\b|\bindicators?\b|\bgoals?\b")
 
 _WANTS_NUMBER = re.compile(
@@ -85,8 +84,6 @@ _WANTS_DOCS = re.compile(
     r"\b(?:nhung|cac)\s+(?:bao cao|ke hoach|van ban|tai lieu|dia phuong|noi)\b[^?]*\bnao\b"
     r"|^(?:bao cao|ke hoach|van ban|dia phuong|noi) nao\b|\bwhich (?:reports?|plans?|documents?|localities|places)\b"
 )
-# "bao nhiêu <thing>": the thing counted or measured.
-_MEASURE = re.compile(r"\bbao nhieu ((?:\w+)(?: \w+)?)|\bhow many (\w+)")
 _MEASURE_STOP = {
     "so", "va", "la", "voi", "trong", "tren", "o", "tai", "cua", "phan", "thi", "nam", "thang", "duoc", "dat",
     "ke", "con", "khi", "nhu", "va", "times", "of", "in", "the", "and",
@@ -431,8 +428,6 @@ def split_parts(text: str) -> list[str]:
 
 
 _NEXT_PERIOD = re.compile(r"\bnam (?:toi|sau|ke tiep)\b|\bthoi gian toi\b|\bsap toi\b|\bnext year\b|\bcoming year\b|\bupcoming\b")
-
-_ASKS_DEFINITION = re.compile(r"\bviet tat\b|\bstands? for\b|\bnghia la gi\b|\bfull form\b|\bmeaning of\b|\bwhat does\b")
 
 
 def _looks_abbreviated(word: str) -> bool:

@@ -9,6 +9,7 @@ given instead, with a warning saying why.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -62,6 +63,7 @@ class Assistant:
         self.llm = llm
         self.k = DEFAULT_K
         self._store_state: tuple[int, int] | None = None
+        self._lock = threading.Lock()  # one question at a time through the extractive answerer
         self._localities: list[str] = []
         self._doc_localities: set[str] = set()
         self._parents: dict[str, str] = {}  # "Phường 2" -> "Tây Ninh"
@@ -105,7 +107,8 @@ class Assistant:
     # ----- stages --------------------------------------------------------------------------
     def _understand(self, question: str, history: list[Turn]) -> _Run:
         t0 = time.perf_counter()
-        self._refresh_store_state()
+        with self._lock:
+            self._refresh_store_state()
         resolved = resolve_followup(question, history, self._localities)
         warnings: list[str] = []
         timings: dict[str, float] = {}
@@ -150,7 +153,8 @@ class Assistant:
     def _extractive_answer(self, run: _Run, warnings: list[str] | None = None) -> Answer:
         t0 = time.perf_counter()
         hits = self._with_footnotes(run.hits)
-        result = self.extractive.answer(run.parsed, hits, run.resolved.question)
+        with self._lock:
+            result = self.extractive.answer(run.parsed, hits, run.resolved.question)
         run.timings["extract"] = round(time.perf_counter() - t0, 4)
         t1 = time.perf_counter()
         composed = compose_extractive(result, run.parsed.lang, run.hits)

@@ -49,10 +49,6 @@ class Unit:
     status: str = ""  # table row: an evaluation cell ("Đạt", "Không đạt") if any
     parent: str = ""  # table row: the row it belongs to ("- Trong đó ..." under "4. Tổng thu ...")
 
-    @property
-    def match_text(self) -> str:
-        return f"{self.context} {self.text}".strip()
-
 
 def clean_display(text: str) -> str:
     """The words as written, markup removed, whitespace collapsed, bullets and trailing ';' dropped."""
