@@ -95,6 +95,14 @@ class CorpusStats:
             return None
         return all(w in tokens for w in form)
 
+    def mentions(self, name: str) -> bool:
+        """Does some document use all the words of ``name`` (a commune inside a town's report)?
+        True when nothing is known (no statistics: do not claim a place is missing)."""
+        words = tuple(match_tokens(name, True))
+        if self.n == 0 or not words:
+            return True
+        return any(all(w in tokens for w in words) for tokens in self.doc_tokens[True].values())
+
     @classmethod
     def empty(cls) -> "CorpusStats":
         return cls()
@@ -212,9 +220,9 @@ class ExtractiveAnswerer:
         self.extra_hits = []
         candidates = self.candidates(question, hits)
         usable = [c for c in candidates if not c.excluded]
-        if question.unknown_places:
-            return ExtractiveResult([], True, f"place not in the reports: {', '.join(question.unknown_places)}",
-                                    candidates=candidates)
+        unknown = [p for p in question.unknown_places if not self.stats.mentions(p)]
+        if unknown:
+            return ExtractiveResult([], True, f"place not in the reports: {', '.join(unknown)}", candidates=candidates)
         self.score(question, usable, retrieval_query or question.text)
         usable.sort(key=lambda c: c.score, reverse=True)
         if not usable:

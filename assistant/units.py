@@ -23,8 +23,9 @@ _FOOTNOTE_MARK = re.compile(rf"(?<=\S)([{SUPERSCRIPT_DIGITS}]+)")
 _BULLET = re.compile(r"^[ \t]*(?:[-–+•*∙]\s*)+")
 _ENUM = re.compile(r"^[ \t]*(?:\d+(?:\.\d+)*\.?|[a-zđ]\)|[IVX]+\.)[ \t]+", re.IGNORECASE)
 _ROMAN_OR_NUMBER_HEAD = re.compile(r"^[ \t]*(?:[IVX]+\.|\d+(?:\.\d+)*\.?|[a-zđ]\))[ \t]*\S", re.IGNORECASE)
-# A sentence ends at . ! ? … followed by space and an upper-case letter, digit or opening quote.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[ \t]+(?=[\"“(]?[^\W_a-zà-ỹđ])")
+# A sentence ends at . ! ? … followed by space and an upper-case letter, digit or opening quote
+# (the case is checked in code: regex ranges cannot tell Vietnamese capitals from small letters).
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[ \t]+(?=[\"“(]?(\w))")
 _ABBREVIATION_BEFORE = re.compile(r"(?:\b[A-ZĐ][A-Za-zĐđ]{0,3}|\b[Tt]p|\bv\.v|\bNĐ|\bTT|\bTr)\.$")
 _NUMBER = re.compile(r"\d+(?:[.,/]\d+)*")
 _YEAR = re.compile(r"(?<![\d.,/])((?:19|20)\d{2})(?:\s*[-–]\s*((?:19|20)\d{2}))?(?![\d.,]\d)")
@@ -156,6 +157,9 @@ def split_sentences(text: str, offset: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
+        first = match.group(1)
+        if not (first.isupper() or first.isdigit()):
+            continue
         before = text[start : match.start()]
         if _ABBREVIATION_BEFORE.search(before) or re.fullmatch(r"\s*(?:\d+(?:\.\d+)*|[IVX]+)\.", before):
             continue

@@ -70,3 +70,9 @@ def test_years_and_figures() -> None:
     assert has_number("đạt 94,34% so kế hoạch năm 2022")
     assert not has_number("1. Năm 2022 là năm bản lề")
     assert not has_number("kế hoạch 05 năm 2021-2025", durations=False)
+
+
+def test_sentences_starting_with_vietnamese_capitals_are_split() -> None:
+    text = "Theo quy định của UBND tỉnh. Đến cuối năm 2023 có thêm xã Bình Thành. Ủy ban đã họp."
+    assert [text[s:e] for s, e in split_sentences(text, 0)] == [
+        "Theo quy định của UBND tỉnh.", "Đến cuối năm 2023 có thêm xã Bình Thành.", "Ủy ban đã họp."]
