@@ -426,7 +426,7 @@ class ExtractiveAnswerer:
             else:
                 bonus -= 0.05
         if question.wants_date and _DATE.search(fold_accents(unit.text)):
-            bonus += 0.08
+            bonus += 0.15  # the answer's shape: a date
         if question.wants_reference and _REFERENCE.search(unit.text):
             bonus += 0.15
         if unit.text.rstrip().endswith(":") and not (question.wants_list or question.wants_cause):
