@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from baocao.settings import SAMPLE_CORPUS, LLMSettings, Settings
+from baocao.settings import DEV_QUESTION_SET, SAMPLE_CORPUS, LLMSettings, Settings
 from evals.questions import Question, load_questions
 from evals.scoring import citation_precision, evidence_found, fact_recall, facts_missing
 
-DEFAULT_QUESTIONS = Path("/work/shared/eval/dev.jsonl")
+DEFAULT_QUESTIONS = DEV_QUESTION_SET
 DEFAULT_DATA_DIR = Path("/tmp/assistant-data")
 
 

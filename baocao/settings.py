@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = PROJECT_ROOT / "corpus"
+# The dev question set (format in evals/sets/README.md), shipped so that CI runs it from any clone.
+DEV_QUESTION_SET = PROJECT_ROOT / "evals" / "sets" / "dev.jsonl"
 
 
 class LLMSettings(BaseModel):

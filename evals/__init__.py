@@ -1,4 +1,4 @@
-"""Evaluation of the reports assistant against a question set (format: /work/shared/eval/README.md).
+"""Evaluation of the reports assistant against a question set (format: evals/sets/README.md).
 
 Public API (all paths may be ``str`` or ``Path``)::
 

@@ -1,4 +1,4 @@
-"""Load and validate a question set (JSON Lines, format in ``/work/shared/eval/README.md``)."""
+"""Load and validate a question set (JSON Lines, format in ``evals/sets/README.md``)."""
 from __future__ import annotations
 
 import json

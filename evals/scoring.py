@@ -1,6 +1,6 @@
 """Scoring: pure functions from retrieved passages and answers to metrics.
 
-Follows the reference reading in ``/work/shared/eval/README.md``:
+Follows the reference reading in ``evals/sets/README.md``:
 
 * evidence is matched on the cleaned form of both sides (NFC, ``<b>``/``</b>``/``**`` and the
   other report markup removed, whitespace — tabs included — collapsed), as a plain substring;

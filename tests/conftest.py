@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from baocao.settings import SAMPLE_CORPUS, Settings
+from baocao.settings import DEV_QUESTION_SET, SAMPLE_CORPUS, Settings
 
-DEV_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dev.jsonl"
+DEV_SET = DEV_QUESTION_SET
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +34,5 @@ def sample_store(sample_settings: Settings):
 
 @pytest.fixture(scope="session")
 def dev_set_path() -> Path:
-    if not DEV_SET.exists():
-        pytest.skip(f"dev question set not found at {DEV_SET}")
+    assert DEV_SET.exists(), f"the shipped dev question set is missing: {DEV_SET}"
     return DEV_SET

@@ -17,9 +17,9 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from baocao.settings import PROJECT_ROOT, SAMPLE_CORPUS, Settings
+from baocao.settings import DEV_QUESTION_SET, PROJECT_ROOT, SAMPLE_CORPUS, Settings
 
-DEFAULT_QUESTION_SET = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
+DEFAULT_QUESTION_SET = DEV_QUESTION_SET
 _INGEST_LOCK = threading.Lock()  # one ingest of the sample corpus per process
 
 

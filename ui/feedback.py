@@ -103,7 +103,7 @@ def load_feedback(data_dir: Path) -> list[dict[str, Any]]:
 
 
 def to_question(record: dict[str, Any]) -> dict[str, Any]:
-    """One feedback record as a question-set line (format of /work/shared/eval/README.md).
+    """One feedback record as a question-set line (format of evals/sets/README.md).
 
     The cited quotes become the evidence and the cited files the docs. An answer that
     abstained, or cited nothing, can only be exported as unanswerable (the format requires

@@ -24,13 +24,13 @@ from typing import Any
 import numpy as np
 
 from baocao.models import Chunk, DocumentMeta, ParsedDocument
-from baocao.settings import SAMPLE_CORPUS, Settings
+from baocao.settings import DEV_QUESTION_SET, SAMPLE_CORPUS, Settings
 from baocao.text import search_form
 from vectorstore.embedders import get_embedder
 from vectorstore.store import ChunkStore, drop_collection
 
 DEFAULT_WORK_DIR = Path("/tmp/baocao-bench")
-DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+DEV_SET = DEV_QUESTION_SET
 CHUNKS_PER_DOC = 500  # large documents keep the registry small; chunks are written 500 at a time
 NOISE_SIGMA = 0.016  # per dimension: cosine to the source vector about 0.95 at 384 dimensions
 

@@ -1,6 +1,6 @@
 """Retrieval-only evaluation of the search layer on a question set (hit@1/5, MRR@10 by lang).
 
-    python -m vectorstore.eval_retrieval /work/shared/eval/dev.jsonl --data-dir /tmp/retrieval-data
+    python -m vectorstore.eval_retrieval evals/sets/dev.jsonl --data-dir /tmp/retrieval-data
 
 The store under ``--data-dir`` must already hold the corpus (``baocao ingest``). The full eval
 runner lives in ``evals/``; this is the quick loop used to tune retrieval, and it prints
