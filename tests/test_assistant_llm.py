@@ -1,7 +1,9 @@
-"""LLM mode against a scripted OpenAI-compatible server on 127.0.0.1 (standard library only).
+"""LLM mode against a scripted server on 127.0.0.1 (standard library only).
 
-The server records every request and answers from a script: plain JSON replies, or Server-Sent
-Events when the request asks for ``stream: true``. Passages are real text from the sample reports.
+The server speaks the OpenAI chat-completions protocol (``/v1/chat/completions``: plain JSON, or
+Server-Sent Events when the request asks for ``stream: true``) and Ollama's (``/api/chat``:
+newline-delimited JSON). It records every request and answers from a script. Passages are real
+text from the sample reports.
 """
 from __future__ import annotations
 
@@ -29,11 +31,17 @@ Reply = Callable[[dict[str, Any]], str]
 # --------------------------------------------------------------------------- scripted server
 
 
+class QuietHTTPServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that gave up (the timeout test) is expected, not an error to print
+
+
 class ScriptedServer:
-    """An OpenAI chat-completions endpoint whose replies come from ``self.script``."""
+    """An OpenAI chat-completions (and Ollama /api/chat) endpoint whose replies come from ``self.script``."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.paths: list[str] = []
         self.script: list[str | Reply] = []
         self.delay_s = 0.0
         server = self
@@ -45,14 +53,17 @@ class ScriptedServer:
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
                 server.requests.append(body)
+                server.paths.append(self.path)
                 if server.delay_s:
                     time.sleep(server.delay_s)
-                if not self.path.endswith("/chat/completions"):
+                if not self.path.endswith(("/chat/completions", "/api/chat")):
                     self.send_error(404)
                     return
                 step = server.script.pop(0) if server.script else "Không tìm thấy thông tin này trong các báo cáo đã nạp."
                 text = step(body) if callable(step) else step
-                if body.get("stream"):
+                if self.path.endswith("/api/chat"):
+                    self._ollama(text, body)
+                elif body.get("stream"):
                     self._stream(text, body)
                 else:
                     self._json(text, body)
@@ -69,6 +80,29 @@ class ScriptedServer:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _ollama(self, text: str, body: dict[str, Any]) -> None:
+                def line(content: str, done: bool) -> bytes:
+                    message: dict[str, Any] = {
+                        "model": body.get("model", "m"), "created_at": "2026-11-23T00:00:00Z",
+                        "message": {"role": "assistant", "content": content}, "done": done,
+                    }
+                    if done:
+                        message.update(done_reason="stop", total_duration=1, load_duration=1, prompt_eval_count=1,
+                                       prompt_eval_duration=1, eval_count=1, eval_duration=1)
+                    return (json.dumps(message) + "\n").encode()
+
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-ndjson")
+                self.end_headers()
+                if body.get("stream", True):
+                    for i in range(0, len(text), 12):
+                        self.wfile.write(line(text[i : i + 12], False))
+                        self.wfile.flush()
+                    self.wfile.write(line("", True))
+                else:
+                    self.wfile.write(line(text, True))
+                self.wfile.flush()
 
             def _stream(self, text: str, body: dict[str, Any]) -> None:
                 self.send_response(200)
@@ -89,7 +123,7 @@ class ScriptedServer:
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = QuietHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -350,3 +384,21 @@ def test_condensation_failure_falls_back_to_the_rule(passages: list[Hit]) -> Non
     answer = assistant.answer("còn Trà Vinh thì sao?", history=history)
     assert "Trà Vinh" in retriever.queries[-1] and "tổng thu ngân sách" in retriever.queries[-1]
     assert any("condense" in w for w in answer.warnings)
+
+
+def test_ollama_provider_answers_and_streams_over_its_own_protocol(server: ScriptedServer, passages: list[Hit]) -> None:
+    reply = "Giải ngân được 15 tỷ 298 triệu đồng, đạt 6,39 % so với kế hoạch [1]."
+    server.script = [reply, reply]
+    llm = LLMSettings(provider="ollama", model="qwen2.5:3b", base_url=f"http://127.0.0.1:{server.port}", timeout_s=10.0)
+    assistant = Assistant(FakeRetriever(passages), Settings(data_dir=Path("/tmp/unused-assistant-test"), llm=llm))
+
+    answer = assistant.answer(QUESTION)
+    request = server.requests[-1]
+    assert server.paths[-1] == "/api/chat" and request["model"] == "qwen2.5:3b"
+    assert any('<passage n="1"' in m["content"] for m in request["messages"] if m["role"] == "user")
+    assert answer.mode == "llm" and answer.grounded and [c.n for c in answer.citations] == [1]
+
+    pieces = list(assistant.stream(QUESTION))
+    texts = [p for p in pieces if isinstance(p, str)]
+    assert len(texts) > 3 and "".join(texts) == reply
+    assert pieces[-1].mode == "llm" and [c.n for c in pieces[-1].citations] == [1]
