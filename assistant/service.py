@@ -62,7 +62,7 @@ class Assistant:
             llm = LLMAnswerer.from_settings(settings.llm)
         self.llm = llm
         self.k = DEFAULT_K
-        self._store_state: tuple[int, int] | None = None
+        self._store_state: str | tuple[int, int] | None = None
         self._lock = threading.Lock()  # one question at a time through the extractive answerer
         self._localities: list[str] = []
         self._doc_localities: set[str] = set()
@@ -225,7 +225,7 @@ class Assistant:
         if self.store is None:
             return
         try:
-            state = (int(self.store.count_chunks()), len(self.store.documents()))
+            state = self.store.revision() or (int(self.store.count_chunks()), len(self.store.documents()))
         except Exception:
             return
         if state == self._store_state:

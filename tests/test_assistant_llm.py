@@ -186,6 +186,9 @@ class FakeStore:
     def __init__(self, hits: list[Hit]) -> None:
         self.chunks = [h.chunk for h in hits]
 
+    def revision(self) -> str:
+        return ""  # as a store written before revisions existed: the assistant falls back to counting
+
     def count_chunks(self) -> int:
         return len(self.chunks)
 

@@ -209,6 +209,27 @@ def test_persisted_index_is_reused_when_the_store_has_not_changed(store: ChunkSt
     assert make_retriever(store).search("hộ nghèo", k=1)[0].chunk.doc_id == "hd.txt"
 
 
+def test_index_cache_reads_the_records_only_when_the_revision_changes(store: ChunkStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vectorstore.lexical import LexicalIndexCache
+
+    cache = LexicalIndexCache(store, check_every_s=0.0)
+    first = cache.current()
+    reads: list[int] = []
+    documents = store.documents
+    monkeypatch.setattr(store, "documents", lambda: reads.append(1) or documents())
+    assert cache.current() is first and cache.current() is first
+    assert reads == []  # the revision did not change: the index is current without reading every record
+
+    # another writer (as another process would) commits a new version of a document
+    other = ChunkStore(store.settings, store.embedder)
+    fields, _ = DOCS["hd.txt"]
+    add(other, parsed("hd.txt", ["Tỷ lệ hộ nghèo giảm còn 0,5%."], fields, version="2"))
+    updated = cache.current()
+    assert reads and updated is not first
+    new_ids = {c.chunk_id for c in other.all_chunks() if c.doc_id == "hd.txt"}
+    assert len(new_ids) == 1 and {cid for cid in updated.chunk_ids if cid.startswith("hd.txt")} == new_ids
+
+
 def test_agreement_without_an_index_on_disk(store: ChunkStore) -> None:
     agreement = check_agreement(store)
     assert not agreement.index_found and len(agreement.missing) == 7 and "no lexical index" in agreement.text()

@@ -43,8 +43,10 @@ def vectors_for(store: ChunkStore, doc: ParsedDocument) -> np.ndarray:
 
 
 def exercise_store(store: ChunkStore) -> None:
+    revisions = [store.revision()]
     v1 = make_doc("a", ["một", "hai", "ba"], "h1" * 10)
     store.replace_document(v1, vectors_for(store, v1))
+    revisions.append(store.revision())
     assert [c.text for c in store.all_chunks()] == ["một", "hai", "ba"]
     record = store.document("a")
     assert record is not None and record.chunk_count == 3 and record.meta.locality == "Hương Trà"
@@ -52,6 +54,7 @@ def exercise_store(store: ChunkStore) -> None:
 
     v2 = make_doc("a", ["bốn", "năm"], "h2" * 10)
     store.replace_document(v2, vectors_for(store, v2))
+    revisions.append(store.revision())
     chunks = store.all_chunks()
     assert [c.text for c in chunks] == ["bốn", "năm"]  # exactly the new chunks, nothing of v1
     assert store.count_chunks() == 2
@@ -64,9 +67,14 @@ def exercise_store(store: ChunkStore) -> None:
 
     store.update_metadata("a", {"locality": "Hải Dương"})
     assert {c.meta.locality for c in store.all_chunks()} == {"Hải Dương"}
+    revisions.append(store.revision())
+    assert store.revision() == revisions[-1]  # reading changes nothing
 
     store.delete_document("a")
     assert store.all_chunks() == [] and store.documents() == []
+    revisions.append(store.revision())
+    # every commit, metadata edit and removal gives readers a new revision to notice
+    assert revisions[0] == "" and len(set(revisions)) == len(revisions)
 
 
 def test_local_store_replaces_documents_as_a_unit(tmp_path: Path) -> None:

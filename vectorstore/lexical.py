@@ -533,15 +533,19 @@ class LexicalIndexCache:
         self.check_every_s = check_every_s
         self._index: LexicalIndex | None = None
         self._checked_at = 0.0
+        self._revision = ""
         self._live: dict[str, str] = {}
 
     def current(self) -> LexicalIndex:
         now = time.monotonic()
         if self._index is None or now - self._checked_at >= self.check_every_s:
-            records = self.store.documents()
-            self._live = {r.meta.doc_id: r.generation for r in records}
-            if self._index is None or self._index.fingerprint != store_fingerprint(records):
-                self._index = load_or_build(self.store, records)
+            revision = self.store.revision()  # read before the records: a commit in between shows next time
+            if self._index is None or not revision or revision != self._revision:
+                records = self.store.documents()
+                self._live = {r.meta.doc_id: r.generation for r in records}
+                if self._index is None or self._index.fingerprint != store_fingerprint(records):
+                    self._index = load_or_build(self.store, records)
+                self._revision = revision
             self._checked_at = now
         return self._index
 

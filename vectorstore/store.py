@@ -12,6 +12,7 @@ and :meth:`ChunkStore.repair` removes leftovers of an interrupted run.
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -89,6 +90,16 @@ class ChunkStore:
             )
 
     # ----- documents -------------------------------------------------------------------
+    def revision(self) -> str:
+        """A token that changes with every commit, metadata edit or removal ('' for a store
+        written before revisions existed). Reading it costs a millisecond where reading every
+        document's record costs half a second at 100k chunks, so readers poll this instead."""
+        collection = self._client.get_collection(f"{self.name}__docs")
+        return str((collection.metadata or {}).get("revision", ""))
+
+    def _bump_revision(self) -> None:
+        self._docs.modify(metadata={"revision": uuid.uuid4().hex})
+
     def documents(self) -> list[DocumentRecord]:
         rows = self._docs.get(include=["metadatas"])
         return sorted(
@@ -142,6 +153,7 @@ class ChunkStore:
         }
         # Switching the registry row is the commit point: from here readers see the new chunks.
         self._docs.upsert(ids=[meta.doc_id], embeddings=[[1.0]], documents=[parsed.original_text], metadatas=[record])
+        self._bump_revision()
         self._delete_chunks({"$and": [{"doc_id": meta.doc_id}, {"generation": {"$ne": generation}}]})
 
     def _write_generation(self, parsed: ParsedDocument, vectors: np.ndarray, generation: str) -> None:
@@ -179,11 +191,13 @@ class ChunkStore:
             new_mds.append(updated)
         for start in range(0, len(chunk_rows["ids"]), _BATCH):
             self._chunks.update(ids=chunk_rows["ids"][start : start + _BATCH], metadatas=new_mds[start : start + _BATCH])
+        self._bump_revision()
         return merged
 
     def delete_document(self, doc_id: str) -> None:
         self._delete_chunks({"doc_id": doc_id})
         self._docs.delete(ids=[doc_id])
+        self._bump_revision()
 
     def _delete_chunks(self, where: dict[str, Any]) -> None:
         ids = self._chunks.get(where=where, include=[])["ids"]
