@@ -57,6 +57,8 @@ _CAUSE_CUES = re.compile(r"\b(?:do|vì|bởi|nguyên nhân|khách quan|chủ qua
 _DATE = re.compile(r"\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b|\bngay \d{1,2} thang \d{1,2}\b|\bthang \d{1,2}/(?:19|20)\d{2}\b")
 _REFERENCE = re.compile(r"\b\d+(?:/\d{4})?[/-][A-ZĐ][A-ZĐa-zđ]*(?:[-/][A-ZĐ][A-ZĐa-zđ]*)+")  # 828-CV/TU, 42/NQ-HĐND
 _MISSED_STATUS = re.compile(r"^(?:khong|chua) (?:dat|hoan thanh)")
+_MISSED_IN_TEXT = re.compile(r"\b(?:khong|chua) (?:dat|hoan thanh)\b")
+_MET_IN_TEXT = re.compile(r"\b(?:dat va vuot|vuot chi tieu|vuot ke hoach|hoan thanh va vuot)\b")
 
 
 # --------------------------------------------------------------------------- corpus statistics
@@ -439,6 +441,12 @@ class ExtractiveAnswerer:
                 bonus += 0.3
             else:
                 bonus -= 0.3
+        elif question.status:
+            # a report without a targets table says it in prose: "đạt và vượt 10/10 chỉ tiêu",
+            # "cơ bản các chỉ tiêu đã đạt được nhưng một số nhiệm vụ chưa hoàn thành như:"
+            says_missed, says_met = bool(_MISSED_IN_TEXT.search(folded)), bool(_MET_IN_TEXT.search(folded))
+            if says_missed or says_met:
+                bonus += 0.2 if (says_missed if question.status == "missed" else says_met) else 0.05
         if unit.kind == "footnote" and not unit.text:
             bonus -= 0.3
         meta = c.meta
@@ -511,6 +519,9 @@ class ExtractiveAnswerer:
                     return "list", causes[:MAX_LIST_STATEMENTS]
         introduced = self._introduced_by(question, best, usable)
         if introduced and (question.wants_list or question.wants_cause or best.unit.kind == "heading"):
+            if best.unit.kind != "heading":
+                # the sentence that introduces the list frames it ("... một số nhiệm vụ chưa hoàn thành như:")
+                introduced = [best] + introduced[: MAX_LIST_STATEMENTS - 1]
             return "list", introduced[:MAX_LIST_STATEMENTS]
         if question.wants_list or question.wants_cause:
             chosen = [best]

@@ -141,3 +141,18 @@ def test_multi_turn_follow_ups_without_llm(assistant: Assistant) -> None:
     other = assistant.answer("còn Hương Trà thì sao?", history=history)
     assert "Hương Trà" in other.standalone and "Hải Dương" not in other.standalone
     assert "527,191 tỷ đồng" in other.text
+
+
+def test_missed_targets_where_the_report_has_no_targets_table(assistant: Assistant) -> None:
+    # Hải Dương's report says it in prose: targets basically met, some tasks not finished
+    question = "Which targets were missed in Hương Trà in 2023?"
+    first = assistant.answer(question)
+    follow = assistant.answer("còn Hải Dương thì sao?", history=[assistant.turn(question, first)])
+    assert "Hải Dương" in follow.standalone and not follow.abstained
+    assert "một số nhiệm vụ chưa hoàn thành" in follow.text
+    assert "Khởi công xây dựng chợ Chi Lăng, Phú Lương." in follow.text
+    assert "tuyến phố đi bộ" not in follow.text  # an achievement is not a missed target
+    assert all(c.doc_id.startswith("002_") for c in follow.citations)
+
+    met = assistant.answer("Which targets did Hai Duong meet in 2023?")
+    assert "đạt và vượt 10/10 chỉ tiêu" in met.text and not met.abstained
