@@ -153,8 +153,11 @@ class Assistant:
     def _extractive_answer(self, run: _Run, warnings: list[str] | None = None) -> Answer:
         t0 = time.perf_counter()
         hits = self._with_footnotes(run.hits)
+        # e5 reads unaccented Vietnamese badly: the spans are compared with the question as the
+        # retriever restored it from the corpus's vocabulary, when it did
+        span_query = getattr(run.info, "restored", "") or run.resolved.question
         with self._lock:
-            result = self.extractive.answer(run.parsed, hits, run.resolved.question)
+            result = self.extractive.answer(run.parsed, hits, span_query)
         run.timings["extract"] = round(time.perf_counter() - t0, 4)
         t1 = time.perf_counter()
         composed = compose_extractive(result, run.parsed.lang, run.hits)

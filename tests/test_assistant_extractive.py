@@ -6,6 +6,7 @@ import re
 import pytest
 
 from baocao.settings import Settings
+from baocao.text import fold_accents
 from assistant.service import Assistant
 from assistant.types import Answer
 
@@ -156,3 +157,21 @@ def test_missed_targets_where_the_report_has_no_targets_table(assistant: Assista
 
     met = assistant.answer("Which targets did Hai Duong meet in 2023?")
     assert "đạt và vượt 10/10 chỉ tiêu" in met.text and not met.abstained
+
+
+UNACCENTED_PAIRS = [
+    "Vì sao việc thực hiện các chương trình mục tiêu quốc gia ở Hương Trà năm 2023 còn chậm?",
+    "Tỷ lệ hộ nghèo của thành phố Hải Dương cuối năm 2023 là bao nhiêu?",
+    "Trà Vinh tháng 2/2023 giải ngân vốn đầu tư công được bao nhiêu?",
+    "Phường 2 năm 2024 có kế hoạch gì về cải cách hành chính?",
+    "Những hạn chế trong công tác giải phóng mặt bằng của Hải Dương năm 2023 là gì?",
+    "Vì sao tiến độ giải ngân vốn đầu tư công của Trà Vinh còn chậm?",
+]
+
+
+@pytest.mark.parametrize("question", UNACCENTED_PAIRS)
+def test_a_question_typed_without_diacritics_gets_the_same_cited_spans(assistant: Assistant, question: str) -> None:
+    accented = assistant.answer(question)
+    typed = assistant.answer(fold_accents(question).lower())
+    assert not accented.abstained and accented.citations
+    assert [(c.chunk_id, c.span) for c in typed.citations] == [(c.chunk_id, c.span) for c in accented.citations]
