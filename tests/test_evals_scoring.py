@@ -249,3 +249,17 @@ def test_aggregate_retrieval_only_has_no_answer_keys() -> None:
     assert "abstention_precision" not in overall
     assert "latency_answer_p50_ms" not in overall
     assert overall["hit@5"] == 1.0
+
+
+def test_strip_diacritics_variant_keeps_vietnamese_rows_and_their_evidence() -> None:
+    import json
+
+    from evals.variants import strip_diacritics
+
+    rows = [
+        json.dumps({"id": "a", "question": "Tỷ lệ hộ nghèo của Hải Dương?", "lang": "vi", "evidence": ["0,97%"]}, ensure_ascii=False),
+        json.dumps({"id": "b", "question": "What was the poverty rate?", "lang": "en", "evidence": ["0,97%"]}),
+        "",
+    ]
+    out = [json.loads(line) for line in strip_diacritics(rows)]
+    assert out == [{"id": "a", "question": "ty le ho ngheo cua hai duong?", "lang": "vi-noaccent", "evidence": ["0,97%"]}]
