@@ -19,9 +19,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_http(url: str, timeout_s: float = 60.0) -> None:
+def wait_http(url: str, timeout_s: float = 60.0, process: subprocess.Popen[bytes] | None = None) -> None:
+    """Until ``url`` answers; a ``process`` that exits meanwhile ends the wait at once."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise TimeoutError(f"the server exited with {process.returncode} before {url} answered")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
@@ -31,20 +34,29 @@ def wait_http(url: str, timeout_s: float = 60.0) -> None:
 
 
 @contextmanager
-def running(command: list[str], health_url: str, log: Path) -> Iterator[None]:
+def running(
+    command: list[str],
+    health_url: str,
+    log: Path,
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout_s: float = 60.0,
+) -> Iterator[None]:
+    """Run ``command`` (output to ``log``) until the block ends, once ``health_url`` answers."""
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd)
     try:
         try:
-            wait_http(health_url)
-        except TimeoutError:
+            wait_http(health_url, timeout_s, process)
+        except TimeoutError as exc:
             process.kill()
-            raise RuntimeError(f"{command[0]} failed to start; log:\n{log.read_text(errors='replace')[-2000:]}")
+            raise RuntimeError(f"{command[0]} failed to start ({exc}); log:\n{log.read_text(errors='replace')[-2000:]}")
         yield
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
 

@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from baocao.settings import Settings
+from tests.servers import free_port, running
 
 pytestmark = pytest.mark.browser
 
@@ -33,26 +30,6 @@ START_TIMEOUT_S = 120
 ANSWER_TIMEOUT_MS = 240_000  # the first question loads the embedder and the lexical index
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"streamlit did not start in {START_TIMEOUT_S}s:\n{log.read_text(errors='replace')}")
-
-
 @pytest.fixture(scope="module")
 def app_url(sample_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not CHROMIUM.exists():
@@ -66,18 +43,8 @@ def app_url(sample_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
         sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"), "--server.headless", "true",
         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
     ]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process, log)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with running(command, f"http://127.0.0.1:{port}/_stcore/health", log, env=env, cwd=ROOT, timeout_s=START_TIMEOUT_S):
+        yield f"http://127.0.0.1:{port}"
 
 
 def in_viewport(page, selector: str) -> bool:  # noqa: ANN001 - playwright Page
