@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 
@@ -34,14 +33,14 @@ def register(app: typer.Typer) -> None:
     def ask(
         question: str = typer.Argument(..., help="The question, in Vietnamese (with or without diacritics) or English."),
         as_json: bool = typer.Option(False, "--json", help="Print the whole answer (Answer.to_dict()) as JSON."),
-        locality: Optional[str] = typer.Option(None, help="Only reports of this locality (e.g. 'Hương Trà')."),
-        year: Optional[int] = typer.Option(None, help="Only reports about this year."),
-        doc_type: Optional[str] = typer.Option(None, "--doc-type", help="Only this document type (Báo cáo, Kế hoạch…)."),
+        locality: str | None = typer.Option(None, help="Only reports of this locality (e.g. 'Hương Trà')."),
+        year: int | None = typer.Option(None, help="Only reports about this year."),
+        doc_type: str | None = typer.Option(None, "--doc-type", help="Only this document type (Báo cáo, Kế hoạch…)."),
         k: int = typer.Option(8, "-k", help="How many passages to read."),
     ) -> None:
         """Answer a question from the ingested reports, with numbered, quoted sources."""
-        from baocao.settings import get_settings
         from assistant.service import build_assistant
+        from baocao.settings import get_settings
 
         assistant = build_assistant(get_settings())
         answer = assistant.answer(question, filters=build_filters(locality, year, doc_type, None) or None, k=k)

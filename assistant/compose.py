@@ -107,5 +107,4 @@ def _footnote_word(lang: Lang) -> str:
 
 
 def _end(text: str) -> str:
-    text = text.rstrip()
-    return text if text.endswith((".", ":", ")", "%", "”", '"')) else text
+    return text.rstrip()

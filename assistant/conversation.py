@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from baocao.text import fold_accents, folded_tokens, nfc
 from assistant.question import EN_STOPWORDS, LEVEL_WORDS, VI_STOPWORDS, Lang, detect_language, find_localities
 from assistant.units import years_in
+from baocao.text import fold_accents, folded_tokens, nfc
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Turn:
         return self.standalone or self.question
 
     @classmethod
-    def from_answer(cls, question: str, answer: Any) -> "Turn":
+    def from_answer(cls, question: str, answer: Any) -> Turn:
         """The turn for an :class:`assistant.types.Answer` (uses the context it records)."""
         context = dict(getattr(answer, "context", {}) or {})
         return cls(

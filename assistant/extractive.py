@@ -16,15 +16,16 @@ import copy
 import math
 import re
 from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
-from baocao.models import Chunk, DocumentMeta
-from baocao.text import fold_accents, folded_tokens
 from assistant.question import VI_STOPWORDS, Question, match_tokens
 from assistant.units import Unit, has_number, split_units, years_in
+from baocao.models import Chunk, DocumentMeta
+from baocao.text import fold_accents, folded_tokens
 from vectorstore.hits import Hit
 
 
@@ -106,7 +107,7 @@ class CorpusStats:
         return any(all(w in tokens for w in words) for tokens in self.doc_tokens[True].values())
 
     @classmethod
-    def empty(cls) -> "CorpusStats":
+    def empty(cls) -> CorpusStats:
         return cls()
 
 

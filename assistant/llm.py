@@ -11,19 +11,20 @@ reported; an answer without any citation is marked ``grounded=False``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from baocao.settings import LLMSettings
-from baocao.text import collapse_ws, folded_tokens
-from baocao.tokens import count_llm_tokens, truncate_to_tokens
 from assistant.compose import ABSTAIN_EN, ABSTAIN_VI, citation_for
 from assistant.conversation import Turn
 from assistant.question import Lang
 from assistant.types import Citation
 from assistant.units import split_units
+from baocao.settings import LLMSettings
+from baocao.text import collapse_ws, folded_tokens
+from baocao.tokens import count_llm_tokens, truncate_to_tokens
 from vectorstore.hits import Hit
 
 PROMPTS = Path(__file__).resolve().parent / "prompts"
@@ -89,7 +90,7 @@ class LLMAnswerer:
         self.settings = settings
 
     @classmethod
-    def from_settings(cls, settings: LLMSettings) -> "LLMAnswerer":
+    def from_settings(cls, settings: LLMSettings) -> LLMAnswerer:
         return cls(build_chat_model(settings), settings)
 
     # ----- prompt ------------------------------------------------------------------------

@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from baocao.text import fold_accents, folded_tokens, has_diacritics, nfc, normalize_tone_marks, tokenize
 from assistant.units import years_in
+from baocao.text import fold_accents, folded_tokens, has_diacritics, nfc, normalize_tone_marks, tokenize
 
 Lang = Literal["vi", "en"]
 Status = Literal["missed", "met", ""]
@@ -86,7 +86,7 @@ _WANTS_DOCS = re.compile(
 )
 _MEASURE_STOP = {
     "so", "va", "la", "voi", "trong", "tren", "o", "tai", "cua", "phan", "thi", "nam", "thang", "duoc", "dat",
-    "ke", "con", "khi", "nhu", "va", "times", "of", "in", "the", "and",
+    "ke", "con", "khi", "nhu", "times", "of", "in", "the", "and",
 }
 # Measure words that different words of a report express.
 MEASURE_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -144,7 +144,7 @@ class Question:
     measures: list[str] = field(default_factory=list)  # folded "bao nhiêu X" words
     measure_forms: list[list[tuple[str, ...]]] = field(default_factory=list)  # how a passage may write each
     definitions: list[tuple[str, list[str]]] = field(default_factory=list)  # abbreviation asked about -> expansions
-    excluded: list["Term"] = field(default_factory=list)  # terms the question sets aside ("apart from X")
+    excluded: list[Term] = field(default_factory=list)  # terms the question sets aside ("apart from X")
     parts: list[str] = field(default_factory=list)  # sub-questions of a compound question
     next_period: bool = False  # "năm tới", "next year": the plan part of a report
 

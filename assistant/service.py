@@ -11,16 +11,17 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
-from baocao.models import Chunk
-from baocao.settings import Settings
 from assistant.compose import Composed, abstention_text, compose_extractive
 from assistant.conversation import Resolved, Turn, resolve_followup
 from assistant.extractive import CorpusStats, ExtractiveAnswerer, ExtractiveResult
 from assistant.question import Question, analyse, strip_level
 from assistant.types import Answer
+from baocao.models import Chunk
+from baocao.settings import Settings
 from vectorstore.hits import Hit
 
 __all__ = ["Assistant", "Turn", "build_assistant"]
@@ -330,7 +331,7 @@ def _merge_hits(first: list[Hit], more: list[Hit]) -> list[Hit]:
 
 
 def _footnote_markers(chunk: Chunk) -> list[str]:
-    from assistant.units import footnote_marks, SUPERSCRIPT_DIGITS
+    from assistant.units import SUPERSCRIPT_DIGITS, footnote_marks
 
     markers = list(chunk.footnotes or [])
     head = re.match(rf"\s*([{SUPERSCRIPT_DIGITS}]+)", chunk.text)

@@ -5,7 +5,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -81,7 +80,7 @@ def ingest(
     raise typer.Exit(1 if summary.failed else 0)
 
 
-def _warm_lexical_index(store, settings: Settings, summary) -> None:  # noqa: ANN001
+def _warm_lexical_index(store, settings: Settings, summary) -> None:
     """Rebuild the lexical index now, so the first search after an ingest does not pay for it."""
     if summary.chunks_written or summary.count("removed"):
         from vectorstore.retriever import build_retriever

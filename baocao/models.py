@@ -38,7 +38,7 @@ class DocumentMeta:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "DocumentMeta":
+    def from_dict(cls, data: dict[str, Any]) -> DocumentMeta:
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -104,7 +104,7 @@ class Chunk:
         return flat
 
     @classmethod
-    def from_metadata(cls, chunk_id: str, text: str, md: dict[str, Any]) -> "Chunk":
+    def from_metadata(cls, chunk_id: str, text: str, md: dict[str, Any]) -> Chunk:
         meta = DocumentMeta.from_dict({**md, "doc_id": md["doc_id"]})
         return cls(
             chunk_id=chunk_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -98,10 +98,10 @@ def register(app: typer.Typer) -> None:
     @app.command(name="eval")
     def eval_command(
         target: str = typer.Argument(..., help="QUESTIONS.jsonl, or 'compare' / 'ablate'."),
-        rest: Optional[list[str]] = typer.Argument(None, help="compare: RUN_A RUN_B; ablate: QUESTIONS.jsonl"),
-        corpus: Optional[Path] = typer.Option(None, "--corpus", help="Ingest this folder into its own collection first."),
-        run_name: Optional[str] = typer.Option(None, "--run-name"),
-        out: Optional[Path] = typer.Option(None, "--out", help="Where runs are written (default DATA_DIR/runs)."),
+        rest: list[str] | None = typer.Argument(None, help="compare: RUN_A RUN_B; ablate: QUESTIONS.jsonl"),
+        corpus: Path | None = typer.Option(None, "--corpus", help="Ingest this folder into its own collection first."),
+        run_name: str | None = typer.Option(None, "--run-name"),
+        out: Path | None = typer.Option(None, "--out", help="Where runs are written (default DATA_DIR/runs)."),
         retrieval_only: bool = typer.Option(False, "--retrieval-only", help="Skip answering."),
         check: bool = typer.Option(False, "--check-floors", help="Exit 1 when a metric is below evals/floors.json."),
         progress: bool = typer.Option(True, "--progress/--no-progress"),

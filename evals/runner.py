@@ -5,10 +5,11 @@ import json
 import logging
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from tqdm import tqdm
 
@@ -235,7 +236,7 @@ def evaluate_question(q: Question, retrieve: Retrieve, answer: AnswerFn | None) 
     t0 = time.perf_counter()
     try:
         hits = list(retrieve(q.question, TOP_K))[:TOP_K]
-    except Exception as exc:  # noqa: BLE001 - recorded and reported
+    except Exception as exc:
         errors.append(_describe("retrieve", q, exc))
     result.latency_retrieval_ms = (time.perf_counter() - t0) * 1000
     result.retrieved = [_retrieved(rank, hit) for rank, hit in enumerate(hits, start=1)]
@@ -247,7 +248,7 @@ def evaluate_question(q: Question, retrieve: Retrieve, answer: AnswerFn | None) 
         t0 = time.perf_counter()
         try:
             ans = answer(q.question)
-        except Exception as exc:  # noqa: BLE001 - recorded and reported
+        except Exception as exc:
             errors.append(_describe("answer", q, exc))
             ans = Answer(question=q.question, text="")
         result.latency_answer_ms = (time.perf_counter() - t0) * 1000

@@ -34,11 +34,11 @@ def make_synthetic_corpus(folder: Path, n_docs: int, seed: int = 7) -> None:
     samples = [p.read_text(encoding="utf-8") for p in sorted(SAMPLE_CORPUS.glob("*.txt"))]
     for i in range(n_docs):
         text = samples[i % len(samples)]
-        level, name = LOCALITIES[rng.randrange(len(LOCALITIES))]
+        _level, name = LOCALITIES[rng.randrange(len(LOCALITIES))]
         for old in SOURCE_NAMES:
             text = text.replace(old, name)
         shift = rng.choice([-2, -1, 1, 2, 3])
-        text = re.sub(r"\b20(2[0-9])\b", lambda m: str(2000 + int(m.group(1)) + shift), text)
+        text = re.sub(r"\b20(2[0-9])\b", lambda m, shift=shift: str(2000 + int(m.group(1)) + shift), text)
         # vary the figures so no two documents are duplicates
         text = re.sub(r"\b(\d{2,3}),(\d{1,2})\b", lambda m: f"{int(m.group(1)) + rng.randrange(9)},{m.group(2)}", text)
         paragraphs = text.split("\n\n")

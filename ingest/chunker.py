@@ -21,8 +21,8 @@ chunks' spans cover every non-whitespace character of the original.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from baocao.models import Chunk, ChunkKind, DocumentMeta
 from baocao.text import collapse_ws, search_form

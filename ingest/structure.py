@@ -15,8 +15,9 @@ as its own block with ``continues`` set to the index of the block it continues.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Literal
 
 from baocao.text import collapse_ws, strip_markup
 

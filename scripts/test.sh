@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite (what CI runs).
+# Set up and run the whole test suite (what CI runs): lint, type check, tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/browser_deps.sh || echo "warning: Chromium not installed; the browser test will be skipped"
+echo "ruff check ."
+.venv/bin/ruff check .
 .venv/bin/python -m pytest -q -rs -p no:cacheprovider "$@"

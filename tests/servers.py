@@ -6,9 +6,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 BIN = Path(sys.executable).parent
 
@@ -51,7 +51,7 @@ def running(
             wait_http(health_url, timeout_s, process)
         except TimeoutError as exc:
             process.kill()
-            raise RuntimeError(f"{command[0]} failed to start ({exc}); log:\n{log.read_text(errors='replace')[-2000:]}")
+            raise RuntimeError(f"{command[0]} failed to start ({exc}); log:\n{log.read_text(errors='replace')[-2000:]}") from exc
         yield
     finally:
         process.terminate()

@@ -7,9 +7,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from baocao.settings import LLMSettings, Settings
 from assistant.cli import register
 from assistant.llm import build_chat_model
+from baocao.settings import LLMSettings, Settings
 
 
 @pytest.fixture()

@@ -5,10 +5,10 @@ import re
 
 import pytest
 
-from baocao.settings import Settings
-from baocao.text import fold_accents
 from assistant.service import Assistant
 from assistant.types import Answer
+from baocao.settings import Settings
+from baocao.text import fold_accents
 
 
 @pytest.fixture(scope="module")

@@ -10,18 +10,19 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 
-from baocao.models import Chunk, DocumentMeta
-from baocao.settings import SAMPLE_CORPUS, LLMSettings, Settings
-from baocao.text import strip_markup
 from assistant.conversation import Turn
 from assistant.llm import LLMAnswerer, check_answer
 from assistant.service import Assistant
+from baocao.models import Chunk, DocumentMeta
+from baocao.settings import SAMPLE_CORPUS, LLMSettings, Settings
+from baocao.text import strip_markup
 from vectorstore.hits import Hit
 from vectorstore.store import DocumentRecord
 
@@ -50,7 +51,7 @@ class ScriptedServer:
             def log_message(self, *args: Any) -> None:  # keep pytest output clean
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
                 server.requests.append(body)
                 server.paths.append(self.path)

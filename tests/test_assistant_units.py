@@ -1,9 +1,9 @@
 """Answer units from the real sample reports: spans exact, table rows with headers, lists, footnotes."""
 from __future__ import annotations
 
+from assistant.units import has_number, split_sentences, split_units, years_in
 from baocao.settings import SAMPLE_CORPUS
 from baocao.text import strip_markup
-from assistant.units import has_number, split_sentences, split_units, years_in
 
 
 def _text(name: str) -> str:

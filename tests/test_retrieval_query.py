@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from baocao.models import DocumentMeta
+from tests.test_retrieval_lexical import make_chunk
 from vectorstore.lexical import LexicalIndex
 from vectorstore.query import (
     ABBREVIATIONS_ENV,
@@ -22,7 +23,6 @@ from vectorstore.query import (
     remove_question_words,
 )
 from vectorstore.store import DocumentRecord
-from tests.test_retrieval_lexical import make_chunk
 
 
 def record(doc_id: str, locality: str, level: str, parent: str = "", year: int = 2023, month: int = 0, doc_type: str = "Báo cáo") -> DocumentRecord:

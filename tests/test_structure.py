@@ -242,14 +242,14 @@ def test_paragraph_split_by_footnotes_at_a_page_break() -> None:
     assert rest.continues == index and rest.kind == "list_item"
     between = [b.kind for b in blocks_of("003") if head.end <= b.start < rest.start]
     assert between == ["footnote"] * 4
-    index, head = find("001", "Về đầu tư xây dựng cơ bản")
+    index, _head = find("001", "Về đầu tư xây dựng cơ bản")
     _, rest = find("001", "90% kế hoạch vốn")
     assert rest.continues == index
 
 
 def test_footnote_split_by_a_page_break() -> None:
     # footnote ¹² ends "…người dân, doanh" and resumes "nghiệp phải xuất trình…" a page later
-    index, head = find("003", "¹² Kết quả 10 phường, xã")
+    index, _head = find("003", "¹² Kết quả 10 phường, xã")
     _, rest = find("003", "nghiệp phải xuất trình giấy tờ")
     assert rest.kind == "footnote" and rest.continues == index and rest.marker == "12"
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -319,8 +319,8 @@ def _save_label() -> str:
 
 
 def test_evaluation_page_runs_a_small_question_set(dev_set_path: Path, tmp_path: Path, ui_data_dir: Path) -> None:
-    from ui.feedback import make_record, save_feedback
     from assistant.types import Answer
+    from ui.feedback import make_record, save_feedback
 
     lines = dev_set_path.read_text(encoding="utf-8").splitlines()
     small = tmp_path / "small.jsonl"

@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -47,7 +47,7 @@ def app_url(sample_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
         yield f"http://127.0.0.1:{port}"
 
 
-def in_viewport(page, selector: str) -> bool:  # noqa: ANN001 - playwright Page
+def in_viewport(page, selector: str) -> bool:
     return bool(
         page.evaluate(
             """(sel) => { const el = document.querySelector(sel); if (!el) return false;

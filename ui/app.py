@@ -44,7 +44,7 @@ def main() -> None:
     try:
         with st.spinner(t("loading_models", lang)):
             store = get_store(settings)
-    except Exception as exc:  # noqa: BLE001 - e.g. embedder mismatch, unreachable Chroma server
+    except Exception as exc:
         st.error(f"{t('store_error', lang)}: {exc}")
         st.stop()
     if needs_sample_corpus(store, settings):
@@ -74,18 +74,18 @@ def choose_page(lang: str) -> str:
     )
 
 
-def ingest_sample_with_progress(store, settings, lang: str) -> None:  # noqa: ANN001
+def ingest_sample_with_progress(store, settings, lang: str) -> None:
     files = sample_files()
     bar = st.progress(0.0, text=t("sample_ingesting", lang))
     done: list[str] = []
 
-    def on_file(result) -> None:  # noqa: ANN001
+    def on_file(result) -> None:
         done.append(result.path)
         bar.progress(min(len(done) / max(len(files), 1), 1.0), text=f"{t('sample_ingesting', lang)} {len(done)}/{len(files)}")
 
     try:
         summary = ingest_sample_corpus(store, settings, on_file=on_file)
-    except Exception as exc:  # noqa: BLE001 - the app still opens; documents can be uploaded
+    except Exception as exc:
         bar.empty()
         st.error(f"{t('sample_ingesting', lang)} {type(exc).__name__}: {exc}")
         return

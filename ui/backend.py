@@ -11,13 +11,14 @@ import hashlib
 import importlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import streamlit as st
 
-from baocao.settings import DEV_QUESTION_SET, PROJECT_ROOT, SAMPLE_CORPUS, Settings
+from baocao.settings import DEV_QUESTION_SET, SAMPLE_CORPUS, Settings
 
 DEFAULT_QUESTION_SET = DEV_QUESTION_SET
 _INGEST_LOCK = threading.Lock()  # one ingest of the sample corpus per process

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlencode
 
 from baocao.models import Chunk, DocumentMeta
@@ -25,7 +25,7 @@ _STOPWORDS = {
     "duoc", "nay", "do", "voi", "ve", "theo", "tai", "den", "tu", "mot", "da", "se", "thi", "ma",
     "nhu", "the", "hay", "hoac", "o", "bi", "ra", "len", "khi", "sao", "nam",
     # English
-    "a", "an", "and", "are", "as", "at", "by", "did", "do", "does", "for", "from", "how", "in",
+    "a", "an", "and", "are", "as", "at", "by", "did", "does", "for", "from", "how", "in",
     "is", "it", "of", "on", "or", "that", "to", "was", "were", "what", "which", "who", "with",
 }
 

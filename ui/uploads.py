@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from baocao.settings import Settings
 
@@ -146,7 +147,7 @@ def _save_and_ingest_one(
     try:
         summary = ingest([path], store, settings, progress=False)
         result = next((r for r in summary.results if Path(r.path) == path), None)
-    except Exception as exc:  # noqa: BLE001 - reported to the user; the store is untouched
+    except Exception as exc:
         result = None
         reason = f"{type(exc).__name__}: {exc}"
     else:

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 
 from baocao.settings import get_settings
 
 
-def build_filters(locality: Optional[str], year: Optional[int], doc_type: Optional[str], kind: Optional[str]) -> dict:
+def build_filters(locality: str | None, year: int | None, doc_type: str | None, kind: str | None) -> dict:
     filters: dict[str, object] = {}
     if locality:
         filters["locality"] = locality
@@ -27,10 +26,10 @@ def register(app: typer.Typer) -> None:
     def search(
         query: str = typer.Argument(..., help="What to look for (Vietnamese with or without diacritics, or English)."),
         k: int = typer.Option(5, "-k", help="How many passages."),
-        locality: Optional[str] = typer.Option(None, help="Only this locality (exact, e.g. 'Hương Trà')."),
-        year: Optional[int] = typer.Option(None, help="Only documents about this year."),
-        doc_type: Optional[str] = typer.Option(None, "--doc-type", help="Only this document type (Báo cáo, Kế hoạch…)."),
-        kind: Optional[str] = typer.Option(None, help="Only this kind of passage: text, table, footnote."),
+        locality: str | None = typer.Option(None, help="Only this locality (exact, e.g. 'Hương Trà')."),
+        year: int | None = typer.Option(None, help="Only documents about this year."),
+        doc_type: str | None = typer.Option(None, "--doc-type", help="Only this document type (Báo cáo, Kế hoạch…)."),
+        kind: str | None = typer.Option(None, help="Only this kind of passage: text, table, footnote."),
         as_json: bool = typer.Option(False, "--json"),
         explain: bool = typer.Option(False, "--why", help="Show which search leg found each hit and why."),
     ) -> None:

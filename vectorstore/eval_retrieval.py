@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from baocao.settings import Settings
 from baocao.text import collapse_ws, nfc, strip_markup
@@ -104,7 +105,7 @@ def main() -> None:
     summaries = {}
     for name in args.variants.split(","):
         retriever = variants[name]
-        results = evaluate(lambda q, k: retriever.search(q, k=k), questions)
+        results = evaluate(lambda q, k, r=retriever: r.search(q, k=k), questions)
         summaries[name] = summarize(results)
         if args.show_failures:
             for r in results:

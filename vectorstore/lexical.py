@@ -23,10 +23,11 @@ import pickle
 import re
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
@@ -341,7 +342,7 @@ class LexicalIndex:
 
     # ----- building ----------------------------------------------------------------------
     @classmethod
-    def build(cls, chunks: list[Chunk], fingerprint: str, k1: float = BM25_K1, b: float = BM25_B) -> "LexicalIndex":
+    def build(cls, chunks: list[Chunk], fingerprint: str, k1: float = BM25_K1, b: float = BM25_B) -> LexicalIndex:
         doc_ids: list[str] = []
         doc_meta: list[dict[str, Any]] = []
         doc_index: dict[str, int] = {}
@@ -479,7 +480,7 @@ def _bm25_weights(
 # --------------------------------------------------------------------------- persistence
 
 
-def store_fingerprint(records: list["DocumentRecord"]) -> str:
+def store_fingerprint(records: list[DocumentRecord]) -> str:
     """Changes whenever a document is added, replaced or removed, or its metadata is edited."""
     payload = json.dumps(
         sorted((r.meta.doc_id, r.generation, r.meta.to_dict()) for r in records), ensure_ascii=False, default=str
@@ -487,7 +488,7 @@ def store_fingerprint(records: list["DocumentRecord"]) -> str:
     return hashlib.sha256(f"v{FORMAT_VERSION}:{payload}".encode()).hexdigest()[:16]
 
 
-def index_path(store: "ChunkStore") -> Path:
+def index_path(store: ChunkStore) -> Path:
     return store.settings.data_dir / "lexical" / f"{store.name}.pkl"
 
 
@@ -510,7 +511,7 @@ def save_index(index: LexicalIndex, path: Path) -> None:
     partial.replace(path)  # atomic: a reader never sees half a file
 
 
-def load_or_build(store: "ChunkStore", records: list["DocumentRecord"] | None = None) -> LexicalIndex:
+def load_or_build(store: ChunkStore, records: list[DocumentRecord] | None = None) -> LexicalIndex:
     """The persisted index when it matches the store's documents, else a fresh one (saved).
 
     Call it after an ingest to have the index ready before the first search.
@@ -528,7 +529,7 @@ def load_or_build(store: "ChunkStore", records: list["DocumentRecord"] | None = 
 class LexicalIndexCache:
     """Keeps the index in step with the store; checks the store at most every ``check_every_s``."""
 
-    def __init__(self, store: "ChunkStore", check_every_s: float = 2.0) -> None:
+    def __init__(self, store: ChunkStore, check_every_s: float = 2.0) -> None:
         self.store = store
         self.check_every_s = check_every_s
         self._index: LexicalIndex | None = None
@@ -575,7 +576,7 @@ class Agreement:
         return f"lexical index disagrees with the store: {len(self.missing)} missing, {len(self.extra)} extra chunks"
 
 
-def check_agreement(store: "ChunkStore", index: LexicalIndex | None = None) -> Agreement:
+def check_agreement(store: ChunkStore, index: LexicalIndex | None = None) -> Agreement:
     """Compare the (persisted) lexical index with the store's live chunk ids."""
     if index is None:
         index = load_index(index_path(store))

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Literal
+from typing import TYPE_CHECKING, Literal
 
 from baocao.text import fold_accents, has_diacritics, nfc, normalize_tone_marks
 
@@ -46,7 +47,7 @@ _ENGLISH_MARKERS = {
     "the", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "did", "does",
     "was", "were", "is", "are", "been", "being", "has", "have", "had", "of", "and", "for", "with",
     "from", "by", "about", "between", "into", "during", "according", "than", "that", "this",
-    "these", "those", "there", "their", "its", "it", "any", "many", "much", "were", "would",
+    "these", "those", "there", "their", "its", "it", "any", "many", "much", "would",
     "should", "could", "will", "city", "town", "province", "district", "ward", "commune", "plan",
     "report", "year", "share", "value", "rate", "number", "people", "reach", "reached", "estimated",
     "total", "percentage", "percent", "budget", "public", "investment",
@@ -121,7 +122,7 @@ class Abbreviations:
         self._longest_expansion = max((len(k) for k in self.by_expansion), default=0)
 
     @classmethod
-    def load(cls, extra_paths: Iterable[Path] = (), learned: dict[str, str] | None = None) -> "Abbreviations":
+    def load(cls, extra_paths: Iterable[Path] = (), learned: dict[str, str] | None = None) -> Abbreviations:
         table: dict[str, list[str]] = {}
         for path in [ABBREVIATIONS_FILE, *extra_paths]:
             for key, values in read_table(path):
@@ -217,7 +218,7 @@ class Glossary:
         self._longest = max((len(k) for k in self.entries), default=0)
 
     @classmethod
-    def load(cls, extra_paths: Iterable[Path] = ()) -> "Glossary":
+    def load(cls, extra_paths: Iterable[Path] = ()) -> Glossary:
         table: dict[str, list[str]] = {}
         for path in [GLOSSARY_FILE, *extra_paths]:
             for key, values in read_table(path):
@@ -357,7 +358,7 @@ class KnownValues:
     doc_types: set[str] = field(default_factory=set)
 
     @classmethod
-    def from_documents(cls, records: Iterable["DocumentRecord"]) -> "KnownValues":
+    def from_documents(cls, records: Iterable[DocumentRecord]) -> KnownValues:
         by_name: dict[tuple[str, str], Locality] = {}
         years: set[int] = set()
         doc_types: set[str] = set()
@@ -568,7 +569,7 @@ def parse_query(
     *,
     abbreviations: Abbreviations | None = None,
     glossary: Glossary | None = None,
-    vocabulary: "Vocabulary | None" = None,
+    vocabulary: Vocabulary | None = None,
 ) -> QueryInfo:
     """What the query is about: language, localities, period, document type, term expansions."""
     lang = detect_language(text)
@@ -596,7 +597,7 @@ def parse_query(
 _ENGLISH_SHORT_WORDS = {"in", "to", "do", "an", "a", "on", "at", "as", "or", "be", "so", "no", "not", "up", "out", "all"}
 
 
-def vietnamese_words(words: list[str], vocabulary: "Vocabulary | None") -> list[str]:
+def vietnamese_words(words: list[str], vocabulary: Vocabulary | None) -> list[str]:
     """The words of an English query that are Vietnamese: names, numbers, accented words.
 
     "Hai Duong" typed without accents counts when the corpus knows its syllables.

@@ -6,7 +6,8 @@ can stand in for the model, which is how the tests exercise this code without we
 """
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -31,7 +32,7 @@ class CrossEncoderReranker:
         self.max_passage_chars = max_passage_chars
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "CrossEncoderReranker | None":
+    def from_settings(cls, settings: Settings) -> CrossEncoderReranker | None:
         if not settings.reranker_model:
             return None
         from sentence_transformers import CrossEncoder

@@ -27,9 +27,9 @@ from vectorstore.lexical import (
     LexicalIndex,
     LexicalIndexCache,
     QueryTerm,
-    syllable_parts,
     clause_tokens,
     fold_syllable,
+    syllable_parts,
 )
 from vectorstore.query import (
     Abbreviations,

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import html
 import uuid
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import streamlit as st
 
 from assistant.types import Answer
 from ui.answers import Source, answer_markdown, group_by_passage, sources_of
 from ui.backend import Context, get_assistant, history_turns, module_problem
+from ui.cards import hit_card, source_card
 from ui.feedback import make_record, save_feedback
 from ui.i18n import t
-from ui.cards import hit_card, source_card
 from ui.render import link_citations
 from vectorstore.hits import Hit
 
@@ -54,7 +55,7 @@ def ask(question: str, ctx: Context, entries: list[dict[str, Any]]) -> None:
                 with st.spinner(t("loading_models", ctx.lang)):
                     assistant = get_assistant(ctx.settings, ctx.store)
                 entry["answer"] = stream_answer(assistant, question, history_turns(assistant, entries), ctx)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, the page stays usable
+        except Exception as exc:
             entry["error"] = f"{type(exc).__name__}: {exc}"
         placeholder.empty()
         entries.append(entry)
@@ -109,7 +110,7 @@ def resolve_sources(sources: list[Source], store: Any) -> list[Source]:
         return sources
     try:
         found = {c.chunk_id: c for c in store.get_chunks(missing)}
-    except Exception:  # noqa: BLE001 - the quote alone is still shown
+    except Exception:
         return sources
     return [
         Source(s.n, s.citation, Hit(found[s.citation.chunk_id], 0.0, 0)) if s.hit is None and s.citation.chunk_id in found else s

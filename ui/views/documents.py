@@ -161,7 +161,7 @@ def render_edit_form(ctx: Context, record: Any) -> None:
             return
         try:
             ctx.store.update_metadata(meta.doc_id, changes)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             st.error(f"{type(exc).__name__}: {exc}")
             return
         st.session_state["manage_message"] = f"{t('saved', lang)} ({', '.join(changes)})"
@@ -206,7 +206,7 @@ def render_delete(ctx: Context, record: Any) -> None:
     if st.button(t("delete", lang), key=f"delete-{doc_id}", disabled=not sure, type="primary"):
         try:
             ctx.store.delete_document(doc_id)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             st.error(f"{type(exc).__name__}: {exc}")
             return
         st.session_state["manage_message"] = f"{t('deleted', lang)}: {record.meta.source}"

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import streamlit as st
 
@@ -99,7 +100,7 @@ def run_question_set(ctx: Context, questions_path: Path, with_answers: bool) -> 
             config={"embedder": getattr(ctx.store.embedder, "name", ctx.settings.embedder),
                     "llm": ctx.settings.llm.provider, "source": "ui"},
         )
-    except Exception as exc:  # noqa: BLE001 - shown, the page stays usable
+    except Exception as exc:
         st.error(f"{type(exc).__name__}: {exc}")
         return None
     bar.progress(1.0, text=f"{t('upload_done', lang)}: {result.name}")
@@ -218,7 +219,7 @@ def render_comparison(folder: Path, others: list[str], chosen: str, lang: str) -
         baseline = st.selectbox(t("eval_baseline", lang), others, key="eval_baseline")
         try:
             comparison = compare_runs(folder / baseline, folder / chosen)
-        except Exception as exc:  # noqa: BLE001 - e.g. a run written by an older version
+        except Exception as exc:
             st.error(f"{type(exc).__name__}: {exc}")
             return
         st.markdown(comparison.to_markdown())

@@ -9,8 +9,8 @@ from typing import Any
 import streamlit as st
 
 from ui.backend import Context, get_retriever, module_problem
-from ui.i18n import t
 from ui.cards import hit_card
+from ui.i18n import t
 from ui.render import TERM_STYLE, query_terms, term_intervals
 from vectorstore.hits import Hit
 
@@ -64,7 +64,7 @@ def cached_search(ctx: Context, query: str) -> list[Hit] | None:
         with st.spinner(t("loading_models", ctx.lang)):
             retriever = get_retriever(ctx.settings, ctx.store)
             hits = list(retriever.search(query, k=MAX_RESULTS, filters=ctx.filters or None))
-    except Exception as exc:  # noqa: BLE001 - shown, the page stays usable
+    except Exception as exc:
         st.error(f"{type(exc).__name__}: {exc}")
         return None
     st.session_state["search_cache"] = (key, hits)
