@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.extractive import ExtractiveResult, doc_label
-from assistant.question import Lang
 from assistant.types import Citation
+from baocao.lang.detect import Lang
 from vectorstore.hits import Hit
 
 ABSTAIN_VI = "Không tìm thấy thông tin này trong các báo cáo đã nạp."
@@ -51,7 +51,7 @@ def compose_extractive(result: ExtractiveResult, lang: Lang, hits: list[Hit]) ->
         key = (c.chunk.chunk_id, c.unit.span)
         if key not in numbered:
             numbered[key] = len(citations) + 1
-            citations.append(citation_for(numbered[key], c.hit, c.unit.quote, c.unit.span))
+            citations.append(citation_for(numbered[key], c.hit, c.quote, c.unit.span))
         text = statement.text
         if c.unit.kind == "footnote":
             text = f"({_footnote_word(lang)} {c.unit.footnote}) {text}"

@@ -10,12 +10,19 @@ A long question that names its own place or topic is a new question and carries 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.question import EN_STOPWORDS, LEVEL_WORDS, VI_STOPWORDS, Lang, detect_language, find_localities
-from assistant.units import years_in
-from baocao.text import fold_accents, folded_tokens, nfc
+from baocao.lang.detect import Lang, detect_language
+from baocao.lang.normalize import fold_accents, fold_syllable, nfc
+from baocao.lang.periods import years_in
+from baocao.lang.places import level_syllables, levels
+from baocao.lang.questions import english_stopwords, followup_words, opens_followup, stopwords
+from baocao.lang.tokens import folded_words
+
+# The store's places a text names, as the store spells them (vectorstore.query.find_localities).
+PlaceFinder = Callable[[str], list[str]]
 
 
 @dataclass
@@ -29,7 +36,6 @@ class Turn:
     years: list[int] = field(default_factory=list)
     topic: str = ""  # the question's topic words (without place, period and question words)
     lang: Lang = "vi"
-    info: Any = None  # the retriever's QueryInfo for ``standalone``, when there was one
 
     @property
     def resolved(self) -> str:
@@ -60,35 +66,31 @@ class Resolved:
     carried: list[str] = field(default_factory=list)  # what came from the previous turn
 
 
-_FOLLOW_UP_START = re.compile(
-    r"^(?:con|the con|vay con|va|con o|the|vay|and|what about|how about|same for|and for|and in|in|for|o)\b"
-)
-_FOLLOW_UP_WORDS = set(
-    """
-    con thi sao the nao vay ra sao and what about how same for in the then thi o tai nam thang
-    nhu the nao luc do do nay kia it that there those them also too
-    """.split()
-)
 SHORT_FOLLOW_UP_WORDS = 8
+# Folded level words that may stand before a place name ("thị xã Hương Trà", "TP. Hải Dương"), longest first.
+_LEVEL_PREFIXES = sorted(
+    {p for level in levels() for s in (*level.folded, *level.abbreviations) for p in (s, s + ".")}, key=len, reverse=True
+)
 
 
 def topic_words(text: str, localities: list[str]) -> str:
     """The question's topic: its words without places, years and question/follow-up words."""
-    place_words = {w for loc in localities for w in folded_tokens(loc)}
+    place_words = {w for loc in localities for w in folded_words(loc)}
+    ignored = followup_words() | stopwords(False) | english_stopwords()
     kept: list[str] = []
     for token in re.findall(r"[^\W\d_]+(?:[-/][^\W\d_]+)*", nfc(text)):
-        folded = fold_accents(token)
-        if folded in place_words or folded in _FOLLOW_UP_WORDS or folded in VI_STOPWORDS or folded in EN_STOPWORDS:
+        folded = fold_syllable(token)
+        if folded in place_words or folded in ignored or fold_accents(token) in ignored:
             continue
-        if (folded,) in LEVEL_WORDS and folded != "quan":
+        if folded in level_syllables():
             continue
         kept.append(token)
     return " ".join(kept)
 
 
-def resolve_followup(question: str, history: list[Turn] | None, known_localities: list[str]) -> Resolved:
+def resolve_followup(question: str, history: list[Turn] | None, find_places: PlaceFinder) -> Resolved:
     question = nfc(question).strip()
-    localities = find_localities(question, known_localities)
+    localities = find_places(question)
     years = sorted(years_in(question))
     lang = detect_language(question)
     topic = topic_words(question, localities)
@@ -97,11 +99,13 @@ def resolve_followup(question: str, history: list[Turn] | None, known_localities
     prev = history[-1]
     words = re.findall(r"\w+", fold_accents(question))
     short = len(words) <= SHORT_FOLLOW_UP_WORDS
-    cue = bool(_FOLLOW_UP_START.match(" ".join(words))) or bool(re.search(r"\bthi sao\b|\bthe nao\b|\?$", question) and short)
+    cue = opens_followup(question) or bool(re.search(r"\bthi sao\b|\bthe nao\b|\?$", question) and short)
     if not (short or cue):
         return Resolved(question, localities, years, topic, lang)
     if not re.search(r"[^\W\d_]", question):
         lang = prev.lang  # "2024?" says nothing about the language
+    elif lang == "vi-noaccent" and _mostly_english(words):
+        lang = "en"  # "and in 2024?": too short for the detector; its words are English ones
     carried: list[str] = []
     new_localities = localities or list(prev.localities)
     if not localities and prev.localities:
@@ -115,9 +119,14 @@ def resolve_followup(question: str, history: list[Turn] | None, known_localities
         return Resolved(standalone, new_localities, new_years, topic, lang, carried)
     carried.append("topic")
     standalone = prev.resolved
-    standalone = _replace_localities(standalone, prev.localities, new_localities, known_localities)
+    standalone = _replace_localities(standalone, prev.localities, new_localities, find_places)
     standalone = _replace_years(standalone, prev.years, new_years)
     return Resolved(standalone, new_localities, new_years, prev.topic, lang, carried)
+
+
+def _mostly_english(words: list[str]) -> bool:
+    letters = [w for w in words if not w.isdigit()]
+    return bool(letters) and sum(1 for w in letters if w in english_stopwords()) * 2 >= len(letters)
 
 
 def _has_own_topic(topic: str) -> bool:
@@ -143,10 +152,10 @@ def _word_spans(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), fold_accents(m.group(0))) for m in re.finditer(r"\w+", text)]
 
 
-def _replace_localities(text: str, old: list[str], new: list[str], known: list[str]) -> str:
+def _replace_localities(text: str, old: list[str], new: list[str], find_places: PlaceFinder) -> str:
     if not new or old == new:
         return text
-    named = old or find_localities(text, known)
+    named = old or find_places(text)
     if not named:
         return f"{text.rstrip(' ?')} – {', '.join(new)}?"
     replacement = ", ".join(new)
@@ -164,8 +173,8 @@ def _replace_words(text: str, name: str, replacement: str) -> str:
             start, end = spans[i][0], spans[i + len(needle) - 1][1]
             # "thị xã Hương Trà" -> the new name alone (its level may differ)
             before = text[:start].rstrip()
-            for level in ("thành phố", "thanh pho", "thị xã", "thi xa", "huyện", "huyen", "tp.", "tp", "TP.", "TP", "tỉnh"):
-                if fold_accents(before[-len(level):]).lower() == fold_accents(level).lower() and (
+            for level in _LEVEL_PREFIXES:
+                if fold_accents(before[-len(level):]) == level and (
                     len(before) == len(level) or not before[-len(level) - 1].isalnum()
                 ):
                     start = len(before) - len(level)

@@ -1,6 +1,6 @@
 """No-LLM answers: pick the reports' own sentences, list items, table rows and footnotes.
 
-Each retrieved passage is split into units (see :mod:`assistant.units`); every unit is scored
+Each retrieved passage's units come from its layout (found at ingest, :mod:`ingest.units`); every unit is scored
 against the question by meaning (sentence embeddings) and by words (syllables weighted by
 rarity, with their diacritics when the question has them, word pairs, figures), plus what the
 question asks for (a figure of some kind, a list, causes, a document number, targets missed or
@@ -13,20 +13,22 @@ Not thread-safe: the service serialises calls.
 from __future__ import annotations
 
 import copy
-import math
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.question import VI_STOPWORDS, Question, match_tokens
-from assistant.units import Unit, has_number, split_units, years_in
-from baocao.models import Chunk, DocumentMeta
-from baocao.text import fold_accents, folded_tokens
+from baocao.lang.numbers import figures, has_date, has_document_reference, has_number
+from baocao.lang.periods import months_in, years_spoken_of
+from baocao.lang.questions import cause_words, cell_status, generic_words, sectors, statuses_in_text
+from baocao.lang.tokens import folded_words, match_tokens
+from baocao.models import Chunk, DocumentMeta, LayoutUnit
 from vectorstore.hits import Hit
+from vectorstore.query import Query
+from vectorstore.snapshot import TermStats
 
 
 class SentenceEmbedder(Protocol):
@@ -36,8 +38,8 @@ class SentenceEmbedder(Protocol):
 
 
 # --------------------------------------------------------------------------- tuning
-# Weights and thresholds, calibrated on the dev set's answerable vs unanswerable questions
-# (see assistant/measure.py). Few on purpose: each is a principled signal.
+# Weights and thresholds, calibrated on the dev set's answerable vs unanswerable questions.
+# Few on purpose: each is a principled signal.
 LEX_WEIGHT = 0.5  # share of word overlap in a unit's relevance; the rest is meaning
 DENSE_FLOOR = 0.74  # e5 cosine at or below which a unit is unrelated
 DENSE_CEIL = 0.90  # ... at or above which it is as related as it gets
@@ -54,61 +56,7 @@ UNITS_PER_QUESTION = 24  # embedded per question (the lexically closest first); 
 MIN_UNIT_CHARS = 12
 
 # Accent-sensitive: "do" (because) is not "đô"/"độ".
-_CAUSE_CUES = re.compile(r"\b(?:do|vì|bởi|nguyên nhân|khách quan|chủ quan)\b")
-_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b|\bngay \d{1,2} thang \d{1,2}\b|\bthang \d{1,2}/(?:19|20)\d{2}\b")
-_REFERENCE = re.compile(r"\b\d+(?:/\d{4})?[/-][A-ZĐ][A-ZĐa-zđ]*(?:[-/][A-ZĐ][A-ZĐa-zđ]*)+")  # 828-CV/TU, 42/NQ-HĐND
-_MISSED_STATUS = re.compile(r"^(?:khong|chua) (?:dat|hoan thanh)")
-_MISSED_IN_TEXT = re.compile(r"\b(?:khong|chua) (?:dat|hoan thanh)\b")
-_MET_IN_TEXT = re.compile(r"\b(?:dat va vuot|vuot chi tieu|vuot ke hoach|hoan thanh va vuot)\b")
-
-
-# --------------------------------------------------------------------------- corpus statistics
-
-
-class CorpusStats:
-    """Document frequencies of syllables over the store's chunks (term weights), and each
-    document's vocabulary (is a question term anywhere in the document?). Kept for folded
-    syllables and for syllables with their marks (questions typed with diacritics)."""
-
-    def __init__(self, passages: Iterable[tuple[str, str]] = ()) -> None:
-        self.df: dict[bool, dict[str, int]] = {False: {}, True: {}}
-        self.doc_tokens: dict[bool, dict[str, set[str]]] = {False: {}, True: {}}
-        self.n = 0
-        for doc_id, text in passages:
-            self.n += 1
-            for accents in (False, True):
-                tokens = set(match_tokens(text, accents))
-                self.doc_tokens[accents].setdefault(doc_id, set()).update(tokens)
-                df = self.df[accents]
-                for token in tokens:
-                    df[token] = df.get(token, 0) + 1
-
-    def idf(self, token: str, accents: bool = False) -> float:
-        if self.n == 0:
-            return 1.0
-        return math.log((self.n + 1) / (self.df[accents].get(token, 0) + 0.5))
-
-    def known(self, token: str, accents: bool = False) -> bool:
-        return self.n == 0 or token in self.df[accents]
-
-    def in_document(self, doc_id: str, form: tuple[str, ...], accents: bool = False) -> bool | None:
-        """None when the document's vocabulary is unknown."""
-        tokens = self.doc_tokens[accents].get(doc_id)
-        if tokens is None:
-            return None
-        return all(w in tokens for w in form)
-
-    def mentions(self, name: str) -> bool:
-        """Does some document use all the words of ``name`` (a commune inside a town's report)?
-        True when nothing is known (no statistics: do not claim a place is missing)."""
-        words = tuple(match_tokens(name, True))
-        if self.n == 0 or not words:
-            return True
-        return any(all(w in tokens for w in words) for tokens in self.doc_tokens[True].values())
-
-    @classmethod
-    def empty(cls) -> CorpusStats:
-        return cls()
+_CAUSE_CUES = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in cause_words()) + r")\b")
 
 
 class EmbeddingCache:
@@ -143,8 +91,9 @@ class EmbeddingCache:
 
 
 @dataclass
-class Candidate:
-    unit: Unit
+class UnitCandidate:
+    unit: LayoutUnit
+    order: int  # position among its passage's units
     hit: Hit
     tokens: list[str]  # folded tokens of the unit text
     context_tokens: set[str]  # folded tokens of its headings, section path and document title
@@ -165,6 +114,10 @@ class Candidate:
         return self.hit.chunk
 
     @property
+    def quote(self) -> str:
+        return self.hit.chunk.text[self.unit.start : self.unit.end]
+
+    @property
     def meta(self) -> DocumentMeta | None:
         return self.hit.chunk.meta
 
@@ -182,7 +135,7 @@ class Candidate:
 @dataclass
 class Statement:
     text: str
-    candidate: Candidate
+    candidate: UnitCandidate
     doc_label: str = ""
 
 
@@ -191,8 +144,8 @@ class ExtractiveResult:
     statements: list[Statement]
     abstained: bool
     reason: str = ""  # why it abstained
-    best: Candidate | None = None
-    candidates: list[Candidate] = field(default_factory=list)
+    best: UnitCandidate | None = None
+    candidates: list[UnitCandidate] = field(default_factory=list)
     features: dict[str, float] = field(default_factory=dict)
     kind: str = "factoid"  # factoid | list | status | docs | localities
     extra_hits: list[Hit] = field(default_factory=list)  # passages fetched beyond the retrieved ones
@@ -200,30 +153,28 @@ class ExtractiveResult:
 
 
 def doc_label(meta: DocumentMeta | None, fallback: str = "") -> str:
-    if meta is None:
-        return fallback
-    return meta.short_title or meta.title or meta.source or fallback
+    return meta.label if meta is not None else fallback
 
 
 # --------------------------------------------------------------------------- scoring
 
 
 class ExtractiveAnswerer:
-    def __init__(self, embedder: SentenceEmbedder | None, stats: CorpusStats | None = None) -> None:
+    def __init__(self, embedder: SentenceEmbedder | None, stats: TermStats | None = None) -> None:
         self.cache = EmbeddingCache(embedder)
-        self.stats = stats or CorpusStats.empty()
+        self.stats = stats or TermStats()
         # How to read a sub-question of a compound question (set by the service: it knows the localities).
-        self.analyse_part: Callable[[str, Question], Question] | None = None
+        self.analyse_part: Callable[[str, Query], Query] | None = None
         # The passage after a given one (a heading at the end of a passage introduces the next one).
         self.next_passage: Callable[[Chunk], Chunk | None] | None = None
         self.extra_hits: list[Hit] = []  # passages fetched while answering (shown and citable)
 
     # ----- public -----------------------------------------------------------------------
-    def answer(self, question: Question, hits: Sequence[Hit], retrieval_query: str | None = None) -> ExtractiveResult:
+    def answer(self, question: Query, hits: Sequence[Hit], retrieval_query: str | None = None) -> ExtractiveResult:
         self.extra_hits = []
         candidates = self.candidates(question, hits)
         usable = [c for c in candidates if not c.excluded]
-        unknown = [p for p in question.unknown_places if not self.stats.mentions(p)]
+        unknown = question.unknown_places
         if unknown:
             return ExtractiveResult([], True, f"place not in the reports: {', '.join(unknown)}", candidates=candidates)
         self.score(question, usable, retrieval_query or question.text)
@@ -252,7 +203,7 @@ class ExtractiveAnswerer:
         result.extra_hits = list(self.extra_hits)
         return result
 
-    def missing_in_document(self, question: Question, best: Candidate) -> float:
+    def missing_in_document(self, question: Query, best: UnitCandidate) -> float:
         """Weighted share of the question's terms found nowhere in the best unit's document."""
         total = 0.0
         missing = 0.0
@@ -265,11 +216,11 @@ class ExtractiveAnswerer:
                 missing += weight
         return missing / total if total else 0.0
 
-    def definitions(self, question: Question, usable: list[Candidate]) -> tuple[list[Statement], list[Candidate]]:
+    def definitions(self, question: Query, usable: list[UnitCandidate]) -> tuple[list[Statement], list[UnitCandidate]]:
         """'GPMB là viết tắt của gì?': the expansion, cited where a passage writes it out; when that
         passage is a heading ('6. Trung tâm Văn hóa - Thể thao - Học tập cộng đồng Phường:'), what it introduces."""
         out: list[Statement] = []
-        introduced: list[Candidate] = []
+        introduced: list[UnitCandidate] = []
         for abbreviation, expansions in question.definitions:
             for expansion in expansions:
                 form = " " + " ".join(match_tokens(expansion, question.accents)) + " "
@@ -286,13 +237,13 @@ class ExtractiveAnswerer:
         return out, introduced
 
     # ----- candidates --------------------------------------------------------------------
-    def candidates(self, question: Question, hits: Sequence[Hit]) -> list[Candidate]:
-        out: list[Candidate] = []
+    def candidates(self, question: Query, hits: Sequence[Hit]) -> list[UnitCandidate]:
+        out: list[UnitCandidate] = []
         seen: set[str] = set()
         for hit in hits:
             chunk = hit.chunk
             section = chunk.section
-            for unit in split_units(chunk.text, chunk.section_path):
+            for order, unit in enumerate(chunk.layout):
                 if len(unit.text) < MIN_UNIT_CHARS and unit.kind != "heading":
                     continue
                 tokens = match_tokens(unit.text)
@@ -302,23 +253,23 @@ class ExtractiveAnswerer:
                 seen.add(key)
                 title = f"{chunk.meta.title} {chunk.meta.short_title}" if chunk.meta else ""
                 context_text = f"{unit.context} {section} {title}"
-                candidate = Candidate(unit, hit, tokens, set(match_tokens(context_text)),
+                candidate = UnitCandidate(unit, order, hit, tokens, set(match_tokens(context_text)),
                                       match_tokens(unit.text, True), set(match_tokens(context_text, True)),
                                       set(match_tokens(title)) | set(match_tokens(title, True)))
                 candidate.excluded = self.exclusion(question, candidate)
                 out.append(candidate)
         return out
 
-    def exclusion(self, question: Question, c: Candidate) -> str:
+    def exclusion(self, question: Query, c: UnitCandidate) -> str:
         meta = c.meta
         if meta is not None and question.localities and meta.locality:
             names = {_fold(meta.locality), _fold(meta.parent_locality), _fold(meta.issuer)}
-            wanted = {_fold(n) for n in question.localities}
+            wanted = {_fold(n) for n in question.locality_names}
             if not any(w and any(w == n or w in n.split(" / ") or _contains_words(n, w) for n in names if n) for w in wanted):
                 return "locality"
         if question.years:
             years = unit_years(c.unit, c.chunk)
-            if years and not (years & question.years):
+            if years and not (years & set(question.years)):
                 return "period"
         if question.month and meta is not None:
             months = unit_months(c.unit, c.chunk) or ({meta.period_month} if meta.period_month else set())
@@ -326,7 +277,7 @@ class ExtractiveAnswerer:
                 return "period"
         return ""
 
-    def score(self, question: Question, candidates: list[Candidate], query_text: str) -> None:
+    def score(self, question: Query, candidates: list[UnitCandidate], query_text: str) -> None:
         accents = question.accents
         weights = [self._term_weight(t.forms, accents) for t in question.terms]
         total = sum(weights) or 1.0
@@ -371,7 +322,7 @@ class ExtractiveAnswerer:
             if c.unit.kind == "heading":
                 c.score -= 0.05
 
-    def _dense(self, question: Question, candidates: list[Candidate], query_text: str) -> None:
+    def _dense(self, question: Query, candidates: list[UnitCandidate], query_text: str) -> None:
         if self.cache.embedder is None or not candidates:
             return
         # Embedding every unit is the slow part: only the lexically closest and those of the best passages.
@@ -379,7 +330,7 @@ class ExtractiveAnswerer:
         chosen = ranked[:UNITS_PER_QUESTION]
         chosen_ids = {id(c) for c in chosen}
         chosen += [c for c in candidates if c.hit.rank <= 2 and id(c) not in chosen_ids][:10]
-        vectors = self.cache.passages([_embed_text(c.unit) for c in chosen])
+        vectors = self.cache.passages([c.unit.text for c in chosen])
         q_vec = self.cache.query(query_text)
         if vectors is None or q_vec is None:
             return
@@ -396,9 +347,8 @@ class ExtractiveAnswerer:
             best = max(best, max(self.stats.idf(w, accents) for w in known))
         return best
 
-    def _cue_bonus(self, question: Question, c: Candidate) -> float:
+    def _cue_bonus(self, question: Query, c: UnitCandidate) -> float:
         unit = c.unit
-        folded = " " + c.key + " "
         joined = " " + " ".join(c.words(question.accents)) + " "
         bonus = 0.0
         if any(_has_form(joined, f) for t in question.excluded for f in t.forms):
@@ -412,64 +362,65 @@ class ExtractiveAnswerer:
         for number in question.numbers:
             if number in unit.text:
                 bonus += 0.08
-        if question.wants_number and not question.wants_list:
+        if question.asks("number") and not question.wants_list:
             bonus += 0.05 if numbered else -0.15
-        if question.wants_percent and "%" in unit.text:
+        if question.asks("percent") and "%" in unit.text:
             bonus += 0.04
-        if question.measure_forms and numbered:
-            ok = any(_measure_present(forms, joined, unit.text) for forms in question.measure_forms)
+        if question.measures and numbered:
+            ok = any(_measure_present(m.forms, joined, unit.text) for m in question.measures)
             bonus += 0.04 if ok else -0.2
-            if any(_counted(forms, c.words(question.accents)) for forms in question.measure_forms):
+            if any(_counted(m.forms, c.words(question.accents)) for m in question.measures):
                 bonus += 0.15  # the answer's shape: "bao nhiêu người" answered by "99 thanh niên"
             if not ok:
                 c.notes.append("measure")
-        if question.wants_cause:
+        if question.asks("cause"):
             if _CAUSE_CUES.search(unit.text.lower()) or ("nguyen" in c.context_tokens and "nhan" in c.context_tokens):
                 bonus += 0.12
             else:
                 bonus -= 0.05
-        if question.wants_date and _DATE.search(fold_accents(unit.text)):
+        if question.asks("date") and has_date(unit.text):
             bonus += 0.15  # the answer's shape: a date
-        if question.wants_reference and _REFERENCE.search(unit.text):
+        if question.asks("reference") and has_document_reference(unit.text):
             bonus += 0.15
-        if unit.text.rstrip().endswith(":") and not (question.wants_list or question.wants_cause):
+        if unit.text.rstrip().endswith(":") and not (question.wants_list or question.asks("cause")):
             bonus -= 0.1  # an introduction ("... như sau:") is not itself an answer
         if question.status and unit.kind == "row":
-            status = _fold(unit.status)
+            status = cell_status(unit.status) if unit.status else ""
             if not status:
                 bonus -= 0.1
-            elif (question.status == "missed") == bool(_MISSED_STATUS.match(status)):
+            elif status == question.status:
                 bonus += 0.3
             else:
                 bonus -= 0.3
         elif question.status:
             # a report without a targets table says it in prose: "đạt và vượt 10/10 chỉ tiêu",
             # "cơ bản các chỉ tiêu đã đạt được nhưng một số nhiệm vụ chưa hoàn thành như:"
-            says_missed, says_met = bool(_MISSED_IN_TEXT.search(folded)), bool(_MET_IN_TEXT.search(folded))
-            if says_missed or says_met:
-                bonus += 0.2 if (says_missed if question.status == "missed" else says_met) else 0.05
+            said = statuses_in_text(unit.text)
+            if said:
+                bonus += 0.2 if question.status in said else 0.05
         if unit.kind == "footnote" and not unit.text:
             bonus -= 0.3
         meta = c.meta
-        if question.next_period and meta is not None and meta.plan_year > meta.period_year:
+        if question.asks("next_period") and meta is not None and meta.plan_year > meta.period_year:
             # "năm tới": what the report plans for the year after the one it reports on
             bonus += 0.1 if meta.plan_year in unit_years(unit, c.chunk, ranges=False) else -0.05
         return bonus
 
     # ----- decisions ---------------------------------------------------------------------
-    def should_abstain(self, question: Question, best: Candidate, features: dict[str, float]) -> tuple[bool, str]:
+    def should_abstain(self, question: Query, best: UnitCandidate, features: dict[str, float]) -> tuple[bool, str]:
         """Decline instead of answering from a loosely related passage. The signals: how related the
         best unit is; whether it has the kind of figure asked for; whether it has any of the
         question's specific words; whether it speaks of another sector ("ngành công nghiệp" for a
         question on "ngành nông nghiệp"). ``features`` are recorded with the answer."""
         if best.score < ABSTAIN_BELOW:
             return True, f"best passage too weak ({best.score:.2f} < {ABSTAIN_BELOW})"
-        if question.measure_forms and "measure" in best.notes:
-            return True, f"no figure in {', '.join(question.measures)}"
-        durations = any(m in ("nam", "thang", "ngay") for m in question.measures)
-        if question.wants_number and not question.wants_list and not has_number(best.unit.text, durations):
+        if question.measures and "measure" in best.notes:
+            return True, f"no figure in {', '.join(m.key for m in question.measures)}"
+        durations = any(m.key in ("nam", "thang", "ngay") for m in question.measures)
+        if question.asks("number") and not question.wants_list and not has_number(best.unit.text, durations):
             return True, "no figure found"
-        specific = [i for i, t in enumerate(question.terms) if not all(set(_fold_words(f)) <= GENERIC_WORDS for f in t.forms)]
+        generic = generic_words()
+        specific = [i for i, t in enumerate(question.terms) if not all(set(_fold_words(f)) <= generic for f in t.forms)]
         if specific and not set(specific) & best.term_hits:
             return True, "none of the question's specific words is in the passage"
         other = self.other_sector(question, best)
@@ -478,20 +429,20 @@ class ExtractiveAnswerer:
         return False, ""
 
     @staticmethod
-    def other_sector(question: Question, best: Candidate) -> str:
+    def other_sector(question: Query, best: UnitCandidate) -> str:
         """'ngành công nghiệp' where the question asks about 'ngành nông nghiệp': the question names a
         sector (ngành / lĩnh vực X) that the unit does not mention while it names another one."""
-        asked = _sectors(" ".join(match_tokens(question.text)))
+        asked = sectors(" ".join(match_tokens(question.text)))
         if not asked or question.is_english:
             return ""
         unit = " " + best.key + " "
-        named = _sectors(best.key)
+        named = sectors(best.key)
         for sector in asked:
             if f" {sector} " not in unit and named and sector not in named:
                 return f"{', '.join(sorted(named))} (not {sector})"
         return ""
 
-    def select(self, question: Question, usable: list[Candidate]) -> tuple[str, list[Candidate]]:
+    def select(self, question: Query, usable: list[UnitCandidate]) -> tuple[str, list[UnitCandidate]]:
         best = usable[0]
         if question.status:
             rows = [c for c in usable if c.unit.kind == "row" and c.bonus >= 0.25 and c.hit.chunk.doc_id == best.chunk.doc_id]
@@ -504,14 +455,14 @@ class ExtractiveAnswerer:
             chosen = _best_per(usable, lambda c: _fold(c.meta.locality if c.meta else ""), LOCALITY_FLOOR * ABSTAIN_BELOW)
             if len(chosen) >= 2:
                 return "localities", chosen
-        if question.wants_docs:
+        if question.asks("docs"):
             chosen = _best_per(usable, lambda c: c.chunk.doc_id, max(ABSTAIN_BELOW, best.score * 0.6))
             return "docs", chosen[:MAX_LIST_STATEMENTS]
-        if question.wants_cause and not _CAUSE_CUES.search(best.unit.text.lower()):
+        if question.asks("cause") and not _CAUSE_CUES.search(best.unit.text.lower()):
             # "Tình trạng lấn chiếm ... tái diễn." then "Nguyên nhân:" — the causes follow the problem.
             heading = next(
-                (c for c in sorted(usable, key=lambda c: c.unit.order)
-                 if c.hit is best.hit and c.unit.kind == "heading" and 0 < c.unit.order - best.unit.order <= 8),
+                (c for c in sorted(usable, key=lambda c: c.order)
+                 if c.hit is best.hit and c.unit.kind == "heading" and 0 < c.order - best.order <= 8),
                 None,
             )
             if heading is not None and "nguyen nhan" in " " + heading.key + " ":
@@ -519,12 +470,12 @@ class ExtractiveAnswerer:
                 if causes:
                     return "list", causes[:MAX_LIST_STATEMENTS]
         introduced = self._introduced_by(question, best, usable)
-        if introduced and (question.wants_list or question.wants_cause or best.unit.kind == "heading"):
+        if introduced and (question.wants_list or question.asks("cause") or best.unit.kind == "heading"):
             if best.unit.kind != "heading":
                 # the sentence that introduces the list frames it ("... một số nhiệm vụ chưa hoàn thành như:")
                 introduced = [best] + introduced[: MAX_LIST_STATEMENTS - 1]
             return "list", introduced[:MAX_LIST_STATEMENTS]
-        if question.wants_list or question.wants_cause:
+        if question.wants_list or question.asks("cause"):
             chosen = [best]
             if best.unit.block >= 0 and best.unit.kind in ("item", "row"):
                 chosen += [
@@ -538,7 +489,7 @@ class ExtractiveAnswerer:
         chosen = self._answer_parts(question, chosen, usable)
         return "factoid", _drop_repeated_figures(chosen)
 
-    def _answer_parts(self, question: Question, chosen: list[Candidate], usable: list[Candidate]) -> list[Candidate]:
+    def _answer_parts(self, question: Query, chosen: list[UnitCandidate], usable: list[UnitCandidate]) -> list[UnitCandidate]:
         """A compound question ('... ở mức nào, và bao nhiêu phần trăm ...?'): the best unit for each part."""
         if not question.parts or self.analyse_part is None:
             return chosen
@@ -563,10 +514,10 @@ class ExtractiveAnswerer:
         self.score(question, usable, question.text)  # the part scores replaced the weights
         return out
 
-    def _complete(self, question: Question, chosen: list[Candidate], usable: list[Candidate], limit: int) -> list[Candidate]:
+    def _complete(self, question: Query, chosen: list[UnitCandidate], usable: list[UnitCandidate], limit: int) -> list[UnitCandidate]:
         """Add units that cover question terms the chosen ones do not (answers often span two sentences)."""
         best = chosen[0]
-        best_figures = _figures(best.unit.text)
+        best_figures = figures(best.unit.text)
         covered = set().union(*(c.term_hits for c in chosen))
         for c in usable:
             if len(chosen) >= limit or c.score < best.score - COMPLETE_WITHIN:
@@ -578,25 +529,25 @@ class ExtractiveAnswerer:
             same_passage = c.hit.chunk.chunk_id == best.hit.chunk.chunk_id
             needed = MIN_GAIN if same_passage or _names_asked_columns(question, c) else MIN_GAIN_ELSEWHERE
             # the same figures and more (the targets table's row for a sentence's figure)
-            says_more = bool(best_figures) and best_figures < _figures(c.unit.text)
+            says_more = bool(best_figures) and best_figures < figures(c.unit.text)
             if gain >= needed or says_more:
                 chosen.append(c)
                 covered |= c.term_hits
         return chosen
 
-    def _introduced_by(self, question: Question, best: Candidate, usable: list[Candidate]) -> list[Candidate]:
+    def _introduced_by(self, question: Query, best: UnitCandidate, usable: list[UnitCandidate]) -> list[UnitCandidate]:
         """What a heading, a sentence ending with ':' or a sentence naming causes introduces: the
         units after it up to the next heading (from the next passage when it ends the passage)."""
         ends_with_colon = best.unit.text.rstrip().endswith(":")
-        names_causes = question.wants_cause and "nguyen nhan" in " " + best.key + " "
+        names_causes = question.asks("cause") and "nguyen nhan" in " " + best.key + " "
         if not (best.unit.kind == "heading" or ends_with_colon or names_causes):
             return []
         following = sorted(
-            (c for c in usable if c.hit is best.hit and c.unit.order > best.unit.order), key=lambda c: c.unit.order
+            (c for c in usable if c.hit is best.hit and c.order > best.order), key=lambda c: c.order
         )
         if not following and self.next_passage is not None:
             following = self._next_passage_units(question, best)
-        out: list[Candidate] = []
+        out: list[UnitCandidate] = []
         for c in following:
             if c.unit.kind == "heading" or (out and names_causes and not ends_with_colon and c.unit.kind != out[0].unit.kind):
                 break
@@ -605,7 +556,9 @@ class ExtractiveAnswerer:
             out.append(c)
         return out
 
-    def _next_passage_units(self, question: Question, best: Candidate) -> list[Candidate]:
+    def _next_passage_units(self, question: Query, best: UnitCandidate) -> list[UnitCandidate]:
+        if self.next_passage is None:
+            return []
         chunk = self.next_passage(best.chunk)
         if chunk is None or chunk.doc_id != best.chunk.doc_id:
             return []
@@ -613,9 +566,9 @@ class ExtractiveAnswerer:
         found = [c for c in self.candidates(question, [hit]) if not c.excluded]
         self.score(question, found, question.text)
         self.extra_hits.append(hit)
-        return sorted(found, key=lambda c: c.unit.order)
+        return sorted(found, key=lambda c: c.order)
 
-    def with_footnotes(self, question: Question, chosen: list[Candidate], usable: list[Candidate]) -> list[Candidate]:
+    def with_footnotes(self, question: Query, chosen: list[UnitCandidate], usable: list[UnitCandidate]) -> list[UnitCandidate]:
         """Add the footnote a chosen unit points to (the reports put causes and breakdowns there)."""
         out = list(chosen)
         present = {(c.chunk.doc_id, c.unit.footnote) for c in out if c.unit.footnote}
@@ -625,7 +578,7 @@ class ExtractiveAnswerer:
                 if key in present:
                     continue
                 note = next((u for u in usable if u.unit.footnote == mark and u.chunk.doc_id == c.chunk.doc_id), None)
-                if note is not None and (question.wants_cause or note.score >= c.score):
+                if note is not None and (question.asks("cause") or note.score >= c.score):
                     out.insert(out.index(c) + 1, note)
                     present.add(key)
         return out
@@ -635,7 +588,7 @@ class ExtractiveAnswerer:
 
 
 def _fold(text: str) -> str:
-    return " ".join(folded_tokens(text or ""))
+    return " ".join(folded_words(text or ""))
 
 
 def _contains_words(haystack: str, needle: str) -> bool:
@@ -646,11 +599,11 @@ def _has_form(joined: str, form: tuple[str, ...]) -> bool:
     return (" " + " ".join(form) + " ") in joined
 
 
-def _measure_present(forms: list[tuple[str, ...]], joined: str, text: str) -> bool:
+def _measure_present(forms: Sequence[tuple[str, ...]], joined: str, text: str) -> bool:
     return any((f == ("%",) and "%" in text) or _has_form(joined, f) for f in forms)
 
 
-def _counted(forms: list[tuple[str, ...]], words: list[str]) -> bool:
+def _counted(forms: Sequence[tuple[str, ...]], words: list[str]) -> bool:
     """A figure followed (at most one word later) by one of the measure's forms: '214 chỉ tiêu'."""
     for i, word in enumerate(words):
         if not word[0].isdigit():
@@ -662,26 +615,19 @@ def _counted(forms: list[tuple[str, ...]], words: list[str]) -> bool:
     return False
 
 
-def _embed_text(unit: Unit) -> str:
-    return unit.text
-
-
-_MONTH_NAMED = re.compile(r"\btháng\s+0?(\d{1,2})\b|(?<![\d/])0?(\d{1,2})/(?:19|20)\d{2}\b", re.IGNORECASE)
-
-
-def unit_months(unit: Unit, chunk: Chunk) -> set[int]:
+def unit_months(unit: LayoutUnit, chunk: Chunk) -> set[int]:
     """Months a unit's own words or its section name ("NHIỆM VỤ TRỌNG TÂM TRONG THÁNG 03/2023")."""
     for text in (unit.text, unit.context, chunk.section):
-        months = {int(a or b) for a, b in _MONTH_NAMED.findall(text) if 1 <= int(a or b) <= 12}
+        months = months_in(text)
         if months:
             return months
     return set()
 
 
-def unit_years(unit: Unit, chunk: Chunk, ranges: bool = True) -> set[int]:
+def unit_years(unit: LayoutUnit, chunk: Chunk, ranges: bool = True) -> set[int]:
     """The years a unit speaks of: its own words, else its headings/table header, else its section, else its document."""
     for text in (unit.text, unit.context, chunk.section):
-        years = years_in(_COMPARED_YEAR.sub(" ", text), ranges)
+        years = years_spoken_of(text, ranges)
         if years:
             return years
     meta = chunk.meta
@@ -692,32 +638,11 @@ def unit_years(unit: Unit, chunk: Chunk, ranges: bool = True) -> set[int]:
     return {y for y in (meta.plan_year, meta.issued_year) if y}
 
 
-# "tăng 5% so với năm 2022": a year a figure is compared with is not the year the unit is about.
-_COMPARED_YEAR = re.compile(r"\b(?:so với|so|hơn|bằng|từ)\s+(?:cùng kỳ\s+)?(?:năm\s+)?(?:19|20)\d{2}\b", re.IGNORECASE)
-
-
-_SECTOR = re.compile(r"\b(?:nganh|linh vuc)\s+(\w+(?:\s\w+)?)")
-
-
-def _sectors(folded: str) -> set[str]:
-    """The sectors a text names after 'ngành' / 'lĩnh vực' (first two syllables, e.g. 'nong nghiep')."""
-    out = set()
-    for match in _SECTOR.finditer(folded):
-        words = [w for w in match.group(1).split() if w not in VI_STOPWORDS]
-        if words:
-            out.add(" ".join(words[:2]))
-    return out
-
-
-# Words that say what kind of figure is asked, not what it is about ("tỷ lệ thất nghiệp": the topic is "thất nghiệp").
-GENERIC_WORDS = {"ti", "le", "so", "luong", "ket", "qua", "tinh", "hinh", "muc", "tong", "dat", "con", "bao", "nhieu"}
-
-
 def _fold_words(form: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(match_tokens(" ".join(form)))
 
 
-def _names_asked_columns(question: Question, c: Candidate) -> int:
+def _names_asked_columns(question: Query, c: UnitCandidate) -> int:
     """How many of a table row's column names the question uses."""
     if c.unit.kind != "row" or not c.unit.cells:
         return 0
@@ -725,11 +650,11 @@ def _names_asked_columns(question: Question, c: Candidate) -> int:
     return sum(1 for name in c.unit.cells if name and set(match_tokens(name)) <= asked)
 
 
-def _in_reading_order(candidates: list[Candidate]) -> list[Candidate]:
-    return sorted(candidates, key=lambda c: (c.chunk.doc_id, c.chunk.position, c.unit.order))
+def _in_reading_order(candidates: list[UnitCandidate]) -> list[UnitCandidate]:
+    return sorted(candidates, key=lambda c: (c.chunk.doc_id, c.chunk.position, c.order))
 
 
-def _group_blocks(chosen: list[Candidate]) -> list[Candidate]:
+def _group_blocks(chosen: list[UnitCandidate]) -> list[UnitCandidate]:
     """Keep the best unit's list together, in the report's order, then the rest by score."""
     if not chosen:
         return chosen
@@ -741,8 +666,8 @@ def _group_blocks(chosen: list[Candidate]) -> list[Candidate]:
     return _in_reading_order(block) + rest
 
 
-def _best_per(usable: list[Candidate], key_of: Any, floor: float) -> list[Candidate]:
-    chosen: list[Candidate] = []
+def _best_per(usable: list[UnitCandidate], key_of: Any, floor: float) -> list[UnitCandidate]:
+    chosen: list[UnitCandidate] = []
     keys: set[str] = set()
     for c in usable:
         key = key_of(c)
@@ -753,25 +678,14 @@ def _best_per(usable: list[Candidate], key_of: Any, floor: float) -> list[Candid
     return chosen
 
 
-def _figures(text: str) -> set[str]:
-    """The figures of a text as written ("1%" is not "1"); bare one-digit numbers ("lớp 1") and years left out."""
-    found = set()
-    for match in re.finditer(r"\d+(?:[.,/]\d+)*(?:\s*%)?", text):
-        figure = match.group(0).replace(" ", "")
-        if re.fullmatch(r"(?:19|20)\d{2}|\d", figure):
-            continue
-        found.add(figure)
-    return found
-
-
-def _drop_repeated_figures(chosen: list[Candidate]) -> list[Candidate]:
+def _drop_repeated_figures(chosen: list[UnitCandidate]) -> list[UnitCandidate]:
     """Leave out a unit whose figures all appear in another chosen unit (the same fact said twice)."""
-    kept: list[Candidate] = []
-    figures = [_figures(c.unit.text) for c in chosen]
+    kept: list[UnitCandidate] = []
+    found = [figures(c.unit.text) for c in chosen]
     for i, c in enumerate(chosen):
-        mine = figures[i]
+        mine = found[i]
         repeated = mine and any(
-            j != i and mine <= figures[j] and (mine != figures[j] or j < i) for j in range(len(chosen))
+            j != i and mine <= found[j] and (mine != found[j] or j < i) for j in range(len(chosen))
         )
         if not repeated:
             kept.append(c)

@@ -1,8 +1,10 @@
-"""LLM mode: numbered passages to a LangChain chat model, then the output is checked.
+"""LLM mode: numbered passages to a chat model, then the output is checked.
 
-Providers: any OpenAI-compatible endpoint (``langchain_openai.ChatOpenAI``) or Ollama
+The model sits behind the :class:`baocao.protocols.ChatModel` seam. The shipped ones are
+LangChain chat models, built by name from :data:`chat_models`: any OpenAI-compatible endpoint
+(``langchain_openai.ChatOpenAI``: vLLM, llama.cpp, LM Studio, OpenAI) or Ollama
 (``langchain_ollama.ChatOllama``). The passages go into the prompt within a token budget
-(tiktoken, :mod:`baocao.tokens`), clearly delimited and declared as data, never instructions.
+(tiktoken, :mod:`baocao.llm_tokens`), clearly delimited and declared as data, never instructions.
 
 The answer is checked before it is shown: a citation to a passage that does not exist is removed
 and reported; a figure that appears in none of the passages it cites (nor in the question) is
@@ -12,19 +14,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from assistant.compose import ABSTAIN_EN, ABSTAIN_VI, citation_for
 from assistant.conversation import Turn
-from assistant.question import Lang
 from assistant.types import Citation
-from assistant.units import split_units
+from baocao.lang.detect import Lang
+from baocao.lang.normalize import collapse_ws
+from baocao.lang.tokens import folded_words
+from baocao.llm_tokens import count_llm_tokens, truncate_to_tokens
+from baocao.protocols import ChatMessage, ChatModel
+from baocao.registry import Registry
 from baocao.settings import LLMSettings
-from baocao.text import collapse_ws, folded_tokens
-from baocao.tokens import count_llm_tokens, truncate_to_tokens
 from vectorstore.hits import Hit
 
 PROMPTS = Path(__file__).resolve().parent / "prompts"
@@ -59,34 +63,86 @@ def language_name(lang: Lang) -> str:
     return "English" if lang == "en" else "Vietnamese (tiếng Việt)"
 
 
-def build_chat_model(settings: LLMSettings) -> Any:
-    """The LangChain chat model for ``settings`` (no network call is made here)."""
-    if settings.provider == "openai":
-        from langchain_openai import ChatOpenAI
+# --------------------------------------------------------------------------- chat models
 
-        return ChatOpenAI(
-            model=settings.model or "gpt-4o-mini",
-            base_url=settings.base_url or None,
-            api_key=settings.api_key or "not-needed",
-            temperature=settings.temperature,
-            timeout=settings.timeout_s,
-            max_retries=0,
-        )
-    if settings.provider == "ollama":
-        from langchain_ollama import ChatOllama
 
-        return ChatOllama(
-            model=settings.model or "qwen2.5",
-            base_url=settings.base_url or None,
-            temperature=settings.temperature,
-            client_kwargs={"timeout": settings.timeout_s},
-        )
-    raise LLMError(f"no LLM provider configured (provider={settings.provider!r})")
+class LangChainChatModel:
+    """A LangChain chat model as a :class:`ChatModel`; its failures become :class:`LLMError`."""
+
+    def __init__(self, model: Any, settings: LLMSettings) -> None:
+        self.model = model
+        self.settings = settings
+        self.name = f"{settings.provider}:{settings.model}"
+
+    def stream(self, messages: list[ChatMessage]) -> Iterator[str]:
+        try:
+            for chunk in self.model.stream(_langchain_messages(messages)):
+                piece = _content(chunk)
+                if piece:
+                    yield piece
+        except Exception as exc:  # connection refused, timeout, HTTP error, malformed reply
+            raise LLMError(_describe(exc, self.settings)) from exc
+
+    def complete(self, messages: list[ChatMessage]) -> str:
+        try:
+            return _content(self.model.invoke(_langchain_messages(messages)))
+        except Exception as exc:
+            raise LLMError(_describe(exc, self.settings)) from exc
+
+
+def _langchain_messages(messages: list[ChatMessage]) -> list[Any]:
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+    kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
+    return [kinds[m.role](content=m.content) for m in messages]
+
+
+chat_models: Registry[ChatModel] = Registry("LLM provider")
+
+
+@chat_models.register("openai")
+def _openai(settings: LLMSettings) -> ChatModel:
+    from langchain_openai import ChatOpenAI
+    from pydantic import SecretStr
+
+    model = ChatOpenAI(
+        model=settings.model or "gpt-4o-mini",
+        base_url=settings.base_url or None,
+        api_key=SecretStr(settings.api_key or "not-needed"),
+        temperature=settings.temperature,
+        timeout=settings.timeout_s,
+        max_retries=0,
+    )
+    return LangChainChatModel(model, settings)
+
+
+@chat_models.register("ollama")
+def _ollama(settings: LLMSettings) -> ChatModel:
+    from langchain_ollama import ChatOllama
+
+    model = ChatOllama(
+        model=settings.model or "qwen2.5",
+        base_url=settings.base_url or None,
+        temperature=settings.temperature,
+        client_kwargs={"timeout": settings.timeout_s},
+    )
+    return LangChainChatModel(model, settings)
+
+
+def build_chat_model(settings: LLMSettings) -> ChatModel:
+    """The configured chat model (no network call is made here)."""
+    try:
+        return chat_models.create(settings.provider, settings)
+    except ValueError as exc:
+        raise LLMError(f"no LLM provider configured ({exc})") from exc
+
+
+# --------------------------------------------------------------------------- answering
 
 
 class LLMAnswerer:
-    def __init__(self, chat_model: Any, settings: LLMSettings) -> None:
-        self.chat = chat_model
+    def __init__(self, chat: ChatModel, settings: LLMSettings) -> None:
+        self.chat = chat
         self.settings = settings
 
     @classmethod
@@ -111,9 +167,7 @@ class LLMAnswerer:
             break
         return chosen
 
-    def messages(self, question: str, passages: list[Hit], lang: Lang) -> list[Any]:
-        from langchain_core.messages import HumanMessage, SystemMessage
-
+    def messages(self, question: str, passages: list[Hit], lang: Lang) -> list[ChatMessage]:
         abstain = ABSTAIN_EN if lang == "en" else ABSTAIN_VI
         system = prompt("system").replace("{abstain}", abstain).replace("{language}", language_name(lang))
         user = (
@@ -122,40 +176,26 @@ class LLMAnswerer:
             .replace("{question}", question.strip())
             .replace("{passages}", format_passages(passages))
         )
-        return [SystemMessage(content=system), HumanMessage(content=user)]
+        return [ChatMessage("system", system), ChatMessage("user", user)]
 
     # ----- calls -------------------------------------------------------------------------
     def stream(self, question: str, passages: list[Hit], lang: Lang) -> Iterator[str]:
         """Text pieces of the answer as the model produces them; raises LLMError on failure."""
-        messages = self.messages(question, passages, lang)
-        try:
-            for chunk in self.chat.stream(messages):
-                piece = _content(chunk)
-                if piece:
-                    yield piece
-        except LLMError:
-            raise
-        except Exception as exc:  # connection refused, timeout, HTTP error, malformed reply
-            raise LLMError(_describe(exc, self.settings)) from exc
+        yield from self.chat.stream(self.messages(question, passages, lang))
 
     def generate(self, question: str, passages: list[Hit], lang: Lang) -> str:
         return "".join(self.stream(question, passages, lang))
 
     def condense(self, question: str, history: list[Turn]) -> str:
         """The follow-up as a standalone question (raises LLMError when the model fails)."""
-        from langchain_core.messages import HumanMessage, SystemMessage
-
         lines = []
         for turn in history[-HISTORY_TURNS:]:
             lines.append(f"Q: {turn.resolved}")
             if turn.answer:
                 lines.append(f"A: {collapse_ws(turn.answer)[:300]}")
         user = "Conversation:\n" + "\n".join(lines) + f"\n\nFollow-up question: {question.strip()}\n\nStandalone question:"
-        try:
-            reply = self.chat.invoke([SystemMessage(content=prompt("condense")), HumanMessage(content=user)])
-        except Exception as exc:
-            raise LLMError(_describe(exc, self.settings)) from exc
-        text = _content(reply).strip().splitlines()
+        reply = self.chat.complete([ChatMessage("system", prompt("condense")), ChatMessage("user", user)])
+        text = reply.strip().splitlines()
         condensed = text[0].strip().strip('"“”') if text else ""
         return re.sub(r"^(?:standalone question|câu hỏi)\s*:\s*", "", condensed, flags=re.IGNORECASE)
 
@@ -168,7 +208,7 @@ def format_passages(passages: list[Hit]) -> str:
     blocks = []
     for n, hit in enumerate(passages, start=1):
         meta = hit.chunk.meta
-        source = (meta.short_title or meta.title or meta.source) if meta else hit.chunk.doc_id
+        source = meta.label if meta else hit.chunk.doc_id
         section = hit.chunk.section
         header = f'<passage n="{n}" source="{_attr(source)}"' + (f' section="{_attr(section)}"' if section else "") + ">"
         blocks.append(f"{header}\n{_neutralize(hit.chunk.text.strip())}\n</passage>")
@@ -185,9 +225,8 @@ def _neutralize(text: str) -> str:
 
 
 def _cut(hit: Hit, max_tokens: int) -> Hit:
-    from dataclasses import replace
-
-    chunk = replace(hit.chunk, text=truncate_to_tokens(hit.chunk.text, max_tokens))
+    text = truncate_to_tokens(hit.chunk.text, max_tokens)
+    chunk = replace(hit.chunk, text=text, layout=[u for u in hit.chunk.layout if u.end <= len(text)])
     return Hit(chunk=chunk, score=hit.score, rank=hit.rank, legs=hit.legs, why=hit.why + ["cut to fit the prompt"])
 
 
@@ -290,11 +329,11 @@ def _canonical(figure: str) -> str:
 
 def _citation(n: int, hit: Hit, sentences: list[str]) -> Citation:
     """The citation of passage n, quoting the unit of the passage closest to what cites it."""
-    words = set(folded_tokens(" ".join(_CITATION.sub(" ", s) for s in sentences)))
+    words = set(folded_words(" ".join(_CITATION.sub(" ", s) for s in sentences)))
     best = None
     best_overlap = -1.0
-    for unit in split_units(hit.chunk.text, hit.chunk.section_path):
-        tokens = set(folded_tokens(unit.text))
+    for unit in hit.chunk.layout:
+        tokens = set(folded_words(unit.text))
         if not tokens:
             continue
         overlap = len(tokens & words) / (len(tokens) ** 0.5)
@@ -302,4 +341,4 @@ def _citation(n: int, hit: Hit, sentences: list[str]) -> Citation:
             best, best_overlap = unit, overlap
     if best is None:
         return citation_for(n, hit, hit.chunk.text, (0, len(hit.chunk.text)))
-    return citation_for(n, hit, best.quote, best.span)
+    return citation_for(n, hit, hit.chunk.text[best.start : best.end], best.span)

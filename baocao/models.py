@@ -1,4 +1,4 @@
-"""Types shared by every package: a document's metadata and its chunks."""
+"""Types shared by every package: a document's metadata and record, its chunks and their layout."""
 from __future__ import annotations
 
 import json
@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 ChunkKind = Literal["text", "table", "footnote", "closing"]
+UnitKind = Literal["sentence", "item", "row", "footnote", "heading"]
 
 
 @dataclass
@@ -39,8 +40,73 @@ class DocumentMeta:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DocumentMeta:
-        known = {f for f in cls.__dataclass_fields__}
+        known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in known})
+
+    @property
+    def label(self) -> str:
+        """How answers and lists name the document."""
+        return self.short_title or self.title or self.source or self.doc_id
+
+
+@dataclass
+class DocumentRecord:
+    """A stored document: its metadata and the generation (content version) that is live."""
+
+    meta: DocumentMeta
+    generation: str
+    chunk_count: int
+    encoding: str
+    source_format: str
+    ingested_at: float
+
+
+@dataclass
+class LayoutUnit:
+    """One answerable piece of a chunk, found by ingest: a sentence, a list item, a table row with
+    its header cells, a footnote or a heading. ``chunk.text[start:end]`` is the unit as written;
+    ``text`` is what an answer shows (whitespace collapsed, bullets dropped, a table row with its
+    column names: "Thu nhập bình quân (Tr.đồng/người): Kế hoạch 50-52; Ước TH 51,5; So sánh: Đạt")."""
+
+    kind: UnitKind
+    start: int
+    end: int
+    text: str
+    context: str = ""  # the heading, table header or group row above it: matched, not shown
+    block: int = -1  # units of one list or one table share a block id (>= 0)
+    marks: list[str] = field(default_factory=list)  # footnote markers it cites ("7")
+    footnote: str = ""  # for a footnote: its marker
+    cells: dict[str, str] = field(default_factory=dict)  # table row: column name -> value
+    label: str = ""  # table row: its first cell
+    status: str = ""  # table row: its evaluation cell ("Đạt", "Không đạt"), if any
+    parent: str = ""  # table row: the row it belongs to ("- Trong đó ..." under "4. Tổng thu ...")
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.start, self.end
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        return {k: v for k, v in data.items() if v not in ("", -1, [], {}) or k in ("kind", "start", "end", "text")}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LayoutUnit:
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def chunk_id(doc_id: str, generation: str, position: int) -> str:
+    """The one chunk-id format: '<doc_id>:<generation[:8]>:<position>' (the generation keeps a new
+    version of a document from overwriting the live one in place)."""
+    return f"{doc_id}:{generation[:8]}:{position:04d}"
+
+
+def parse_chunk_id(value: str) -> tuple[str, str, int] | None:
+    """(doc_id, generation prefix, position) of an id made by :func:`chunk_id`, else None."""
+    parts = value.rsplit(":", 2)
+    if len(parts) != 3 or not parts[2].isdigit():
+        return None
+    return parts[0], parts[1], int(parts[2])
 
 
 @dataclass
@@ -51,7 +117,8 @@ class Chunk:
     ``search_text`` is normalised (NFC, one tone-mark style) for the lexical index;
     ``embed_text`` adds the document's short title and the section path so the chunk
     means something on its own. ``spans`` are ``(start, end)`` character offsets into
-    the document's original text that this chunk's content came from.
+    the document's original text that this chunk's content came from. ``layout`` lists
+    the chunk's answer units with spans into ``text``.
     """
 
     chunk_id: str
@@ -67,6 +134,8 @@ class Chunk:
     n_tokens: int = 0  # in the embedder's tokenizer
     n_llm_tokens: int = 0  # tiktoken cl100k_base
     meta: DocumentMeta | None = None
+    layout: list[LayoutUnit] = field(default_factory=list)
+    generation: str = ""
 
     @property
     def start(self) -> int:
@@ -96,6 +165,8 @@ class Chunk:
             "n_llm_tokens": self.n_llm_tokens,
             "search_text": self.search_text,
             "embed_text": self.embed_text,
+            "layout": json.dumps([u.to_dict() for u in self.layout], ensure_ascii=False),
+            "generation": self.generation,
         }
         if self.meta is not None:
             for key, value in self.meta.to_dict().items():
@@ -110,16 +181,18 @@ class Chunk:
             chunk_id=chunk_id,
             doc_id=str(md["doc_id"]),
             position=int(md.get("position", 0)),
-            kind=md.get("kind", "text"),  # type: ignore[arg-type]
+            kind=md.get("kind", "text"),
             text=text,
             search_text=str(md.get("search_text", "")),
             embed_text=str(md.get("embed_text", "")),
             section_path=json.loads(str(md.get("section_path", "[]"))),
-            spans=[tuple(s) for s in json.loads(str(md.get("spans", "[]")))],  # type: ignore[misc]
+            spans=[(int(s), int(e)) for s, e in json.loads(str(md.get("spans", "[]")))],
             footnotes=json.loads(str(md.get("footnotes", "[]"))),
             n_tokens=int(md.get("n_tokens", 0)),
             n_llm_tokens=int(md.get("n_llm_tokens", 0)),
             meta=meta,
+            layout=[LayoutUnit.from_dict(u) for u in json.loads(str(md.get("layout", "[]")))],
+            generation=str(md.get("generation", "")),
         )
 
 

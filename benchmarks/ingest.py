@@ -1,4 +1,4 @@
-"""Ingest throughput benchmark: ``python -m ingest.bench_ingest [--docs 100]``.
+"""Ingest throughput benchmark: ``python -m benchmarks.ingest [--docs 100]``.
 
 Runs the real pipeline on the sample corpus, then on a synthetic corpus made from it
 (documents with varied localities, years and numbers, sections reordered), into fresh
@@ -14,12 +14,12 @@ import random
 import re
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 from baocao.settings import SAMPLE_CORPUS, Settings
 from ingest.pipeline import ingest_paths
-from vectorstore.embedders import get_embedder
-from vectorstore.store import ChunkStore
+from vectorstore.retriever import SearchStack
 
 LOCALITIES = [
     ("thị xã", "Hương Thủy"), ("thành phố", "Bến Tre"), ("huyện", "Châu Thành"), ("thành phố", "Mỹ Tho"),
@@ -27,6 +27,10 @@ LOCALITIES = [
     ("huyện", "Cái Bè"), ("thị xã", "Ninh Hòa"), ("thành phố", "Sóc Trăng"),
 ]
 SOURCE_NAMES = ["Hương Trà", "Hải Dương", "Trà Vinh", "Tây Ninh", "Phường 2"]
+
+
+def _shift_year(match: re.Match[str], shift: int) -> str:
+    return str(2000 + int(match.group(1)) + shift)
 
 
 def make_synthetic_corpus(folder: Path, n_docs: int, seed: int = 7) -> None:
@@ -38,7 +42,7 @@ def make_synthetic_corpus(folder: Path, n_docs: int, seed: int = 7) -> None:
         for old in SOURCE_NAMES:
             text = text.replace(old, name)
         shift = rng.choice([-2, -1, 1, 2, 3])
-        text = re.sub(r"\b20(2[0-9])\b", lambda m, shift=shift: str(2000 + int(m.group(1)) + shift), text)
+        text = re.sub(r"\b20(2[0-9])\b", partial(_shift_year, shift=shift), text)
         # vary the figures so no two documents are duplicates
         text = re.sub(r"\b(\d{2,3}),(\d{1,2})\b", lambda m: f"{int(m.group(1)) + rng.randrange(9)},{m.group(2)}", text)
         paragraphs = text.split("\n\n")
@@ -51,15 +55,14 @@ def make_synthetic_corpus(folder: Path, n_docs: int, seed: int = 7) -> None:
 def run(folder: Path, label: str, raw_sample: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings(data_dir=Path(data_dir))
-        store = ChunkStore(settings, get_embedder(settings))
-        summary = ingest_paths([folder], store, settings, progress=True)
-        texts = [c.embed_text for c in store.all_chunks()]
+        stack = SearchStack.open(settings)
+        summary = ingest_paths([folder], stack.store, stack.embedder, settings, progress=True)
+        texts = [c.embed_text for c in stack.store.all_chunks()]
         # the raw rate is measured on an evenly spread sample of the same texts (all of them when few)
         step = max(1, len(texts) // raw_sample)
         sample = texts[::step][:raw_sample]
         started = time.perf_counter()
-        for i in range(0, len(sample), settings.embed_batch_size):
-            store.embedder.embed_passages(sample[i : i + settings.embed_batch_size])
+        stack.embedder.embed_passages(sample)
         raw_per_chunk = (time.perf_counter() - started) / len(sample)
     chunks = summary.chunks_written
     raw_embed = raw_per_chunk * chunks

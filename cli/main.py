@@ -8,24 +8,16 @@ from pathlib import Path
 
 import typer
 
-from baocao.settings import PROJECT_ROOT, SAMPLE_CORPUS, Settings, get_settings
+from baocao.settings import PROJECT_ROOT, SAMPLE_CORPUS, get_settings
+from cli import ask, evaluate, search
+from cli.common import fail, open_stack
+from ingest.pipeline import IngestSummary
+from vectorstore.retriever import SearchStack
 
 app = typer.Typer(help="The reports assistant: cited answers over Vietnamese local-government reports.", no_args_is_help=True)
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
-
-def open_store(settings: Settings):  # -> ChunkStore
-    from vectorstore.embedders import EmbedderError, get_embedder
-    from vectorstore.store import ChunkStore, StoreError
-
-    try:
-        return ChunkStore(settings, get_embedder(settings))
-    except (StoreError, EmbedderError) as exc:
-        _fail(str(exc))
+app.command()(search.search)
+app.command()(ask.ask)
+app.add_typer(evaluate.app, name="eval")
 
 
 def _parse_meta_options(values: list[str]) -> dict[str, object]:
@@ -37,7 +29,7 @@ def _parse_meta_options(values: list[str]) -> dict[str, object]:
     for item in values:
         key, sep, value = item.partition("=")
         if not sep or key not in fields:
-            _fail(f"--meta expects FIELD=VALUE with FIELD one of {', '.join(sorted(fields))}; got {item!r}")
+            fail(f"--meta expects FIELD=VALUE with FIELD one of {', '.join(sorted(fields))}; got {item!r}")
         kind = fields[key].type
         if kind in ("int", int):
             overrides[key] = int(value)
@@ -62,11 +54,14 @@ def ingest(
     from vectorstore.store import drop_collection
 
     settings = get_settings()
+    overrides = _parse_meta_options(meta)
     if reindex:
         drop_collection(settings)
-    store = open_store(settings)
-    overrides = _parse_meta_options(meta)
-    summary = ingest_paths(list(paths or [SAMPLE_CORPUS]), store, settings, prune=prune, cli_overrides=overrides, progress=progress and not as_json)
+    stack = open_stack(settings)
+    summary = ingest_paths(
+        list(paths or [SAMPLE_CORPUS]), stack.store, stack.embedder, settings, prune=prune,
+        cli_overrides=overrides, progress=progress and not as_json,
+    )
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -75,25 +70,25 @@ def ingest(
         if summary.results and all(r.status == "unchanged" for r in summary.results):
             typer.echo("Nothing to do: every document is unchanged.")
         typer.echo(summary.text())
-        _warm_lexical_index(store, settings, summary)
-        typer.echo(f"Store: {store.location} (collection '{store.name}', {store.count_chunks()} chunks, embedder {store.embedder.name})")
+        _warm_snapshot(stack, summary)
+        typer.echo(
+            f"Store: {stack.store.location} (collection '{stack.store.name}', {stack.store.count_chunks()} chunks, "
+            f"embedder {stack.embedder.name})"
+        )
     raise typer.Exit(1 if summary.failed else 0)
 
 
-def _warm_lexical_index(store, settings: Settings, summary) -> None:
-    """Rebuild the lexical index now, so the first search after an ingest does not pay for it."""
+def _warm_snapshot(stack: SearchStack, summary: IngestSummary) -> None:
+    """Build the corpus snapshot (lexical index) now, so the first search after an ingest does not pay for it."""
     if summary.chunks_written or summary.count("removed"):
-        from vectorstore.retriever import build_retriever
-
-        build_retriever(settings, store).warm()
+        stack.snapshots.current()
         typer.echo("Lexical index updated.")
 
 
 @app.command()
 def docs(as_json: bool = typer.Option(False, "--json")) -> None:
     """List the ingested documents with their metadata."""
-    store = open_store(get_settings())
-    records = store.documents()
+    records = open_stack(get_settings()).store.documents()
     if as_json:
         typer.echo(json.dumps([{**r.meta.to_dict(), "chunks": r.chunk_count} for r in records], ensure_ascii=False, indent=2))
         return
@@ -123,28 +118,11 @@ def start(port: int = typer.Option(8501), headless: bool = typer.Option(False)) 
     from ingest.pipeline import ingest_paths
 
     settings = get_settings()
-    store = open_store(settings)
-    summary = ingest_paths([SAMPLE_CORPUS], store, settings)
+    stack = open_stack(settings)
+    summary = ingest_paths([SAMPLE_CORPUS], stack.store, stack.embedder, settings)
     typer.echo(summary.text())
-    _warm_lexical_index(store, settings, summary)
-    if not (PROJECT_ROOT / "ui" / "app.py").exists():
-        typer.echo("The chat UI is not built yet; the store is ready for `baocao search` / `baocao ask`.")
-        raise typer.Exit(1 if summary.failed else 0)
+    _warm_snapshot(stack, summary)
     ui(port=port, headless=headless)
-
-
-def _register_subcommands() -> None:
-    """Subcommands owned by the other packages (each exposes ``register(app)``)."""
-    from assistant.cli import register as register_ask
-    from evals.cli import register as register_eval
-    from vectorstore.cli import register as register_search
-
-    register_search(app)
-    register_ask(app)
-    register_eval(app)
-
-
-_register_subcommands()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ ABLATION_METRICS = [
 
 def run_ablation(
     questions_path: Path | str,
-    variants: dict[str, Retrieve],
+    variants: Mapping[str, Retrieve],
     out_dir: Path | str,
     *,
     corpus_dir: Path | str | None = None,

@@ -153,7 +153,7 @@ def _type_problems(value: Any, key: str, expected: type, where: str) -> list[str
     # bool is a subclass of int, and JSON has no other trap here, so isinstance is enough.
     if not isinstance(value, expected):
         return [f"{where}: '{key}' must be {expected.__name__}, got {type(value).__name__}"]
-    if expected is list and not all(isinstance(item, str) for item in value):
+    if isinstance(value, list) and not all(isinstance(item, str) for item in value):
         return [f"{where}: '{key}' must be a list of strings"]
     return []
 

@@ -5,7 +5,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from baocao.text import collapse_ws
+from baocao.lang.normalize import collapse_ws
 from evals.scoring import (
     ABSTENTION_KEYS,
     ANSWER_KEYS,

@@ -104,7 +104,7 @@ class QuestionResult:
 
     def scored(self) -> ScoredQuestion:
         q = self.question
-        metrics = dict(self.retrieval.metrics) if self.retrieval else {}
+        metrics: dict[str, float | None] = dict(self.retrieval.metrics) if self.retrieval else {}
         if self.answered:
             metrics["fact_recall"] = self.fact_recall
             metrics["citation_precision"] = self.citation_precision
@@ -112,7 +112,7 @@ class QuestionResult:
             lang=q.lang,
             type=q.type,
             answerable=q.answerable,
-            metrics=metrics,  # type: ignore[arg-type]
+            metrics=metrics,
             abstained=self.abstained if self.answered else None,
             latency_retrieval_ms=self.latency_retrieval_ms,
             latency_answer_ms=self.latency_answer_ms,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from baocao.text import collapse_ws, nfc, normalize_tone_marks, strip_markup
+from baocao.lang.normalize import collapse_ws, nfc, normalize_tone_marks, strip_markup
 
 KS = (1, 3, 5, 10)
 RANK_CUTOFF = 10  # for mrr@10 and ndcg@10

@@ -12,7 +12,7 @@ import argparse
 import json
 from pathlib import Path
 
-from baocao.text import fold_accents
+from baocao.lang.normalize import fold_accents
 
 
 def strip_diacritics(lines: list[str]) -> list[str]:

@@ -24,9 +24,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from baocao.models import Chunk, ChunkKind, DocumentMeta
-from baocao.text import collapse_ws, search_form
+from baocao.lang.normalize import collapse_ws, search_form
+from baocao.lang.sentences import sentence_starts
+from baocao.models import Chunk, ChunkKind, DocumentMeta, chunk_id
 from ingest.structure import Block, clean_text, parse_blocks
+from ingest.units import split_units
 
 TokenCounter = Callable[[str], int]
 Span = tuple[int, int]
@@ -79,6 +81,7 @@ class _Plan:
     path: list[str]
     depth: int = 0  # depth of the heading that opens it (0: it does not open a section)
     footnote_marker: str = ""
+    header_rows: int | None = None  # a table piece: how many of its rows are the table's header
 
     @property
     def segs(self) -> list[_Seg]:
@@ -291,14 +294,15 @@ def _is_caption(doc: _Doc, atom: Atom, unit: _Unit, limit: int) -> bool:
 # --------------------------------------------------------------------------- splitting
 
 
-# Cut points, from the most to the least natural: sentence ends, clause ends, commas, spaces.
+# Cut points after sentence ends (baocao.lang.sentences), then, from the most to the least natural:
+# clause ends, commas, spaces.
 _CUTS = [
-    re.compile(r"[.!?…](?:\*{1,3}|</b>)?[\"”’)]*\s+(?=[\"“(*<]*(?:[^\W_]|[-+•]))"),
     re.compile(r"[;:](?:\*{1,3}|</b>)?\s+"),
     re.compile(r",\s+"),
     re.compile(r"\s+"),
 ]
-# Italics as baocao.text.strip_markup sees them: a cut inside a pair would leave its stars in the text.
+_LEVELS = len(_CUTS) + 1
+# Italics as baocao.lang.normalize.strip_markup sees them: a cut inside a pair would leave its stars in the text.
 _ITALIC_PAIR = re.compile(r"(?<![\w*])\*(?=\S)[^*\n]+?(?<=\S)\*(?![\w*])")
 
 
@@ -351,7 +355,7 @@ def _origin_spans(text: str, origin: list[int], a: int, b: int) -> list[Span]:
 
 
 def _split_range(doc: _Doc, text: str, start: int, end: int, level: int, limit: int) -> list[Span]:
-    if level >= len(_CUTS) or doc.cost(clean_text(text[start:end])) <= limit:
+    if level >= _LEVELS or doc.cost(clean_text(text[start:end])) <= limit:
         return [(start, end)]
     bounds = [start, *_cut_points(text, start, end, level), end]
     pieces: list[Span] = []
@@ -364,11 +368,11 @@ def _split_range(doc: _Doc, text: str, start: int, end: int, level: int, limit: 
 
 def _cut_points(text: str, start: int, end: int, level: int) -> list[int]:
     inside = [(m.start(), m.end()) for m in _ITALIC_PAIR.finditer(text, start, end)]
-    return [
-        m.end()
-        for m in _CUTS[level].finditer(text, start, end)
-        if start < m.end() < end and not any(a < m.end() < b for a, b in inside)
-    ]
+    if level == 0:
+        points = sentence_starts(text, start, end)
+    else:
+        points = [m.end() for m in _CUTS[level - 1].finditer(text, start, end)]
+    return [p for p in points if start < p < end and not any(a < p < b for a, b in inside)]
 
 
 def _trim(text: str, a: int, b: int) -> Span:
@@ -428,7 +432,7 @@ def _table_plans(doc: _Doc, table: Block, caption: Atom, path: list[str], limit:
                 atom.append(header_seg)
             if b > a:
                 atom.append(_rows_seg(doc, data[a:b]))
-            plans.append(_Plan("table", [atom], list(path)))
+            plans.append(_Plan("table", [atom], list(path), header_rows=len(header)))
     return plans
 
 
@@ -524,8 +528,8 @@ def _split_oversized(doc: _Doc, plans: list[_Plan]) -> list[_Plan]:
         while cut < len(costs) - 1 and total < sum(costs) / 2:
             total += costs[cut]
             cut += 1
-        stack.append(_Plan(plan.kind, plan.atoms[cut:], plan.path, 0, plan.footnote_marker))
-        stack.append(_Plan(plan.kind, plan.atoms[:cut], plan.path, plan.depth, plan.footnote_marker))
+        stack.append(_Plan(plan.kind, plan.atoms[cut:], plan.path, 0, plan.footnote_marker, plan.header_rows))
+        stack.append(_Plan(plan.kind, plan.atoms[:cut], plan.path, plan.depth, plan.footnote_marker, plan.header_rows))
     return result
 
 
@@ -636,7 +640,7 @@ def _assemble(doc: _Doc, plan: _Plan, position: int, count_llm_tokens: TokenCoun
     search_text = search_form("\n".join([body, *_attachments(doc, plan, body)]))
     embed_text = _embed_text(doc.meta, plan.path, search_text)
     return Chunk(
-        chunk_id=f"{doc.meta.doc_id}:{position:04d}",
+        chunk_id=chunk_id(doc.meta.doc_id, "", position),
         doc_id=doc.meta.doc_id,
         position=position,
         kind=plan.kind,
@@ -649,4 +653,5 @@ def _assemble(doc: _Doc, plan: _Plan, position: int, count_llm_tokens: TokenCoun
         n_tokens=doc.count(embed_text),
         n_llm_tokens=count_llm_tokens(body) if count_llm_tokens else 0,
         meta=doc.meta,
+        layout=split_units(body, plan.path, plan.header_rows),
     )

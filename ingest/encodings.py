@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Callable
 
 import charset_normalizer
 
@@ -240,7 +241,7 @@ _MIN_SCORE = 0.5  # a decoding below this does not look like Vietnamese
 _MARGIN = 0.5  # how much better a conversion must look than the text as it is
 
 
-def _looks_like(text: str, convert) -> bool:  # type: ignore[no-untyped-def]
+def _looks_like(text: str, convert: Callable[[str], str]) -> bool:
     """``text`` reads badly as it is (so it is not already Unicode Vietnamese) and well converted."""
     if text.isascii() or not _as_legacy_chars(text):
         return False

@@ -28,96 +28,33 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field, fields, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from baocao.lang.doctypes import doc_types
+from baocao.lang.normalize import collapse_ws, fold_accents, fold_same_length, nfc, normalize_tone_marks, strip_markup
+from baocao.lang.periods import roman_value
+from baocao.lang.places import levels
 from baocao.models import DocumentMeta
-from baocao.text import collapse_ws, fold_accents, nfc, normalize_tone_marks, strip_markup
 
-LEVELS = ("tỉnh", "thành phố", "thị xã", "huyện", "quận", "phường", "xã", "thị trấn")
+LEVELS = tuple(level.name for level in levels())
 
 # Folded spelling (or abbreviation) of an administrative level -> canonical spelling.
-_LEVEL_NAMES = {
-    "tinh": "tỉnh",
-    "thanh pho": "thành phố",
-    "tp": "thành phố",
-    "thi xa": "thị xã",
-    "tx": "thị xã",
-    "huyen": "huyện",
-    "quan": "quận",
-    "phuong": "phường",
-    "xa": "xã",
-    "thi tran": "thị trấn",
-}
+_LEVEL_NAMES = {spelling: level.name for level in levels() for spelling in (*level.folded, *level.abbreviations)}
 # Party committees name the level of the place they belong to: "Thành ủy Tây Ninh".
-_PARTY_COMMITTEES = {
-    "tinh uy": "tỉnh",
-    "thanh uy": "thành phố",
-    "thi uy": "thị xã",
-    "huyen uy": "huyện",
-    "quan uy": "quận",
-}
+_PARTY_COMMITTEES = {level.party: level.name for level in levels() if level.party}
 # Levels one step up, used to find the parent locality.
-_PARENT_LEVELS = {
-    "phường": ("thành phố", "thị xã", "huyện", "quận"),
-    "xã": ("thành phố", "thị xã", "huyện", "quận"),
-    "thị trấn": ("huyện",),
-    "huyện": ("tỉnh",),
-    "thị xã": ("tỉnh",),
-    "thành phố": ("tỉnh",),
-    "quận": ("thành phố",),
-    "tỉnh": (),
-}
-_LOWER_LEVELS = {"phường", "xã", "thị trấn"}
-_NUMBERED_LEVELS = {"phường", "quận"}  # "Phường 2", "Quận 1"
+_PARENT_LEVELS = {level.name: level.parents for level in levels()}
+_LOWER_LEVELS = {level.name for level in levels() if level.tier == 3}
+_NUMBERED_LEVELS = {level.name for level in levels() if level.numbered}  # "Phường 2", "Quận 1"
 
 # Folded title-line word -> document type.
-_TYPE_TITLES = {
-    "bao cao": "Báo cáo",
-    "ke hoach": "Kế hoạch",
-    "to trinh": "Tờ trình",
-    "quyet dinh": "Quyết định",
-    "cong van": "Công văn",
-    "nghi quyet": "Nghị quyết",
-    "thong bao": "Thông báo",
-    "chuong trinh": "Chương trình",
-    "chi thi": "Chỉ thị",
-    "de an": "Đề án",
-    "phuong an": "Phương án",
-    "huong dan": "Hướng dẫn",
-    "bien ban": "Biên bản",
-    "ket luan": "Kết luận",
-    "cong dien": "Công điện",
-    "giay moi": "Giấy mời",
-    "quy che": "Quy chế",
-    "quy dinh": "Quy định",
-}
+_TYPE_TITLES = {title: t.name for t in doc_types() for title in t.title}
 # Type code in the document symbol ("BC" in "3422/BC-UBND"), folded and upper-cased.
-_TYPE_CODES = {
-    "BC": "Báo cáo",
-    "KH": "Kế hoạch",
-    "TTR": "Tờ trình",
-    "QD": "Quyết định",
-    "CV": "Công văn",
-    "NQ": "Nghị quyết",
-    "TB": "Thông báo",
-    "CTR": "Chương trình",
-    "CTTR": "Chương trình",
-    "CT": "Chỉ thị",
-    "DA": "Đề án",
-    "PA": "Phương án",
-    "HD": "Hướng dẫn",
-    "BB": "Biên bản",
-    "KL": "Kết luận",
-    "CD": "Công điện",
-    "GM": "Giấy mời",
-    "QC": "Quy chế",
-    "QYD": "Quy định",
-}
+_TYPE_CODES = {code: t.name for t in doc_types() for code in t.codes}
 # Issuing bodies that open a symbol with no type code: "123/UBND-VP" is a công văn.
 _ISSUER_CODES = {"UBND", "HDND"}
-_PLAN_TYPES = {"Kế hoạch", "Chương trình", "Đề án", "Phương án"}
+_PLAN_TYPES = {t.name for t in doc_types() if t.plan}
 _PLAN_KEYWORDS = (
     "nhiem vu", "phuong huong", "ke hoach", "giai phap", "muc tieu", "dinh huong", "chuong trinh", "du kien",
 )
@@ -127,17 +64,6 @@ _DATE_ISO = re.compile(r"^\d{4}(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$
 
 
 # ---------------------------------------------------------------- text preparation
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    folded = fold_accents(ch)
-    return folded if len(folded) == 1 else ch
-
-
-def _fold(text: str) -> str:
-    """Accent-folded, lower-cased copy of ``text`` with the same length (offsets line up)."""
-    return "".join(_fold_char(ch) for ch in text)
 
 
 def _latin_letters(upper: bool) -> str:
@@ -175,7 +101,7 @@ _ROMAN_HEADING = re.compile(r"^\s*[ivx]{1,4}\s*[.:)\-]\s+\S")
 def _make_doc(text: str) -> _Doc:
     prepared = _prepare(text)
     lines = prepared.split("\n")
-    folded_lines = [_fold(line) for line in lines]
+    folded_lines = [fold_same_length(line) for line in lines]
     head: list[int] = []
     for i, folded in enumerate(folded_lines):
         if not folded.strip():
@@ -355,7 +281,7 @@ class _Title:
 
 def _clean_subject(text: str) -> tuple[str, bool]:
     text = collapse_ws(text).strip(" *#_:")
-    prefix = _SUBJECT_PREFIX.match(_fold(text))
+    prefix = _SUBJECT_PREFIX.match(fold_same_length(text))
     if prefix:
         text = text[prefix.end() :]
     text = re.sub(r"\s*(?:\./\.|\.)$", "", text).strip()
@@ -582,7 +508,7 @@ def _proper_case(name: str, mentions: _Mentions, place: str) -> str:
 
 def _split_place(place: str, accents: bool) -> _Unit:
     """"TP. Tây Ninh" -> (thành phố, Tây Ninh); "Phường 2" -> (phường, 2); "Hương Trà" -> (, Hương Trà)."""
-    m = _PLACE_LEVEL.match(_fold(place))
+    m = _PLACE_LEVEL.match(fold_same_length(place))
     key = m.group("level").strip(" .") if m else ""
     if m and _spelled_as(place[: len(key)], key, accents):
         return _Unit(_LEVEL_NAMES[key], place[m.end() :].strip())
@@ -633,7 +559,6 @@ def _format_issuer(organ: str, unit: _Unit) -> str:
 
 # ---------------------------------------------------------------- period and plan year
 
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _TIME_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("month", re.compile(r"thang\s*(?P<m>\d{1,2})\s*(?:/|-|nam)\s*(?P<y>\d{4})")),
     ("quarter", re.compile(r"quy\s*(?P<q>iv|i{1,3}|[1-4])\s*(?:/|-|nam)\s*(?P<y>\d{4})")),
@@ -658,7 +583,7 @@ def _time_label(kind: str, m: re.Match[str], text: str) -> tuple[str, int]:
         return f"{int(m.group('m')):02d}/{year}", int(m.group("m"))
     if kind == "quarter":
         q = m.group("q")
-        roman = q.upper() if q in _ROMAN else ["I", "II", "III", "IV"][int(q) - 1]
+        roman = q.upper() if roman_value(q) else ["I", "II", "III", "IV"][int(q) - 1]
         return f"quý {roman}/{year}", 0
     if kind == "part":
         return collapse_ws(text[m.start() : m.end()]).lower(), 0
@@ -669,7 +594,7 @@ def _time_label(kind: str, m: re.Match[str], text: str) -> tuple[str, int]:
 
 def _find_times(text: str) -> list[_Time]:
     """Time expressions in ``text``, in order; an expression overlapping an earlier-listed kind is dropped."""
-    folded = _fold(text)
+    folded = fold_same_length(text)
     taken: list[tuple[int, int]] = []
     times: list[_Time] = []
     for kind, pattern in _TIME_PATTERNS:
@@ -886,7 +811,7 @@ def apply_overrides(meta: DocumentMeta, overrides: dict[str, Any]) -> DocumentMe
             raise ValueError(
                 f"metadata overrides: {', '.join(clash)} disagree(s) with date_issued {given['date_issued']!r}"
             )
-        updated = replace(updated, **derived)
+        updated.issued_year, updated.issued_month, updated.issued_day = (derived[p] for p in parts)
     elif any(p in given for p in parts):
         updated.date_issued = _format_date(updated.issued_year, updated.issued_month, updated.issued_day)
     if "period" in given:

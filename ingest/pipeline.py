@@ -16,17 +16,16 @@ from typing import Any, Literal
 
 from tqdm import tqdm
 
+from baocao.llm_tokens import count_llm_tokens
 from baocao.models import DocumentMeta, ParsedDocument
+from baocao.protocols import ChunkStore, Embedder
 from baocao.settings import Settings
-from baocao.tokens import count_llm_tokens
 from ingest.chunker import chunk_document
 from ingest.metadata import apply_overrides, extract_metadata, find_sidecar_overrides
 from ingest.readers import SUPPORTED_EXTENSIONS, ReadError, read_file
-from vectorstore.embedders import Embedder
-from vectorstore.store import ChunkStore
 
 # Bump when reading, metadata or chunking change in a way that should re-index documents.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: chunks carry their layout
 
 Status = Literal["new", "updated", "unchanged", "failed", "removed"]
 SIDECAR_SUFFIXES = (".meta.json",)
@@ -145,6 +144,7 @@ def parse_file(
 def ingest_paths(
     paths: list[Path],
     store: ChunkStore,
+    embedder: Embedder,
     settings: Settings,
     *,
     prune: bool = False,
@@ -164,7 +164,9 @@ def ingest_paths(
     bar = tqdm(files, desc="Ingesting", unit="file", disable=not progress)
     for file, doc_id in bar:
         bar.set_postfix_str(file.name[:40])
-        result = _ingest_one(file, doc_id, store, settings, known, hashes_seen, max_bytes, cli_overrides or {}, summary.timings)
+        result = _ingest_one(
+            file, doc_id, store, embedder, settings, known, hashes_seen, max_bytes, cli_overrides or {}, summary.timings
+        )
         summary.results.append(result)
         if on_file:
             on_file(result)
@@ -184,7 +186,7 @@ def ingest_paths(
 
 
 def _ingest_one(
-    file: Path, doc_id: str, store: ChunkStore, settings: Settings, known: dict[str, Any],
+    file: Path, doc_id: str, store: ChunkStore, embedder: Embedder, settings: Settings, known: dict[str, Any],
     hashes_seen: dict[str, str], max_bytes: int, cli_overrides: dict[str, Any], timings: dict[str, float],
 ) -> FileResult:
     label = str(file)
@@ -212,9 +214,9 @@ def _ingest_one(
         return FileResult(label, "failed", doc_id, reason=f"duplicate of {twin} (same content); not ingested twice")
 
     try:
-        parsed = parse_file(file, doc_id, data, overrides, store.embedder, settings, timings)
+        parsed = parse_file(file, doc_id, data, overrides, embedder, settings, timings)
         started = time.perf_counter()
-        vectors = _embed(store.embedder, [c.embed_text for c in parsed.chunks], settings.embed_batch_size)
+        vectors = embedder.embed_passages([c.embed_text for c in parsed.chunks])
         timings["embed"] += time.perf_counter() - started
         started = time.perf_counter()
         store.replace_document(parsed, vectors)
@@ -226,13 +228,6 @@ def _ingest_one(
 
     hashes_seen[digest] = doc_id
     return FileResult(label, "updated" if previous else "new", doc_id, len(parsed.chunks))
-
-
-def _embed(embedder: Embedder, texts: list[str], batch_size: int):  # -> np.ndarray
-    import numpy as np
-
-    parts = [embedder.embed_passages(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
-    return np.concatenate(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
 
 
 def describe(meta: DocumentMeta) -> str:

@@ -108,7 +108,7 @@ def _read_docx(path: Path) -> RawText:
     return _with_legacy_fixed("\n\n".join(blocks), "utf-8", "docx")
 
 
-def _docx_blocks(container, document) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def _docx_blocks(container, document) -> Iterator[str]:
     """Paragraphs and tables in body order (content controls are opened, not skipped)."""
     from docx.oxml.ns import qn
     from docx.table import Table
@@ -128,7 +128,7 @@ def _docx_blocks(container, document) -> Iterator[str]:  # type: ignore[no-untyp
 _HEADING_STYLE = re.compile(r"^(?:heading|title)\s*(\d)?$", re.IGNORECASE)
 
 
-def _docx_paragraph(paragraph) -> str:  # type: ignore[no-untyped-def]
+def _docx_paragraph(paragraph) -> str:
     text = paragraph.text.strip()
     if not text:
         return ""
@@ -142,7 +142,7 @@ def _docx_paragraph(paragraph) -> str:  # type: ignore[no-untyped-def]
     return text
 
 
-def _is_bold_only(paragraph) -> bool:  # type: ignore[no-untyped-def]
+def _is_bold_only(paragraph) -> bool:
     """Every run with visible text is bold (directly or through the paragraph style)."""
     style_bold = bool(paragraph.style is not None and paragraph.style.font.bold)
     runs = [r for r in paragraph.runs if r.text.strip()]
@@ -154,7 +154,7 @@ def _is_bold_only(paragraph) -> bool:  # type: ignore[no-untyped-def]
     )
 
 
-def _docx_table(table) -> str:  # type: ignore[no-untyped-def]
+def _docx_table(table) -> str:
     """One line per row, cells joined by TAB; merged cells leave empty cells after/below them."""
     from docx.table import _Cell
 
@@ -247,7 +247,7 @@ def _read_html(data: bytes) -> RawText:
     return _with_legacy_fixed(out, encoding, "html")
 
 
-def _html_blocks(node, blocks: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _html_blocks(node, blocks: list[str]) -> None:
     """Append the text blocks under ``node``: inline content is gathered into one block."""
     from bs4.element import NavigableString, PreformattedString, Tag
 
@@ -297,7 +297,7 @@ def _html_blocks(node, blocks: list[str]) -> None:  # type: ignore[no-untyped-de
     flush()
 
 
-def _html_inline(tag, bold: bool) -> str:  # type: ignore[no-untyped-def]
+def _html_inline(tag, bold: bool) -> str:
     """Text of an inline element, whitespace as in the source (<br> as _BR);
     <b>/<strong> as **...** when ``bold``."""
     from bs4.element import NavigableString, PreformattedString, Tag
@@ -323,7 +323,7 @@ def _collapse(text: str) -> str:
     return " ".join(text.replace(_BR, " ").split())
 
 
-def _html_table(table) -> str:  # type: ignore[no-untyped-def]
+def _html_table(table) -> str:
     """Rows of this table (not of tables nested in its cells), cells joined by TAB."""
     from bs4 import Tag
 

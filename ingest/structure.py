@@ -19,7 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from baocao.text import collapse_ws, strip_markup
+from baocao.lang.doctypes import doc_types
+from baocao.lang.normalize import collapse_ws, strip_markup
+from baocao.lang.periods import roman_value
+from baocao.lang.sentences import has_sentence_break
 
 BlockKind = Literal["heading", "paragraph", "list_item", "table", "footnote", "closing", "preamble"]
 
@@ -102,8 +105,7 @@ def _split_lines(text: str) -> list[_Line]:
 # --------------------------------------------------------------------------- patterns
 
 _DOC_TYPES = re.compile(
-    r"^(BÁO CÁO|KẾ HOẠCH|TỜ TRÌNH|QUYẾT ĐỊNH|CÔNG VĂN|THÔNG BÁO|CHƯƠNG TRÌNH|NGHỊ QUYẾT|CHỈ THỊ|"
-    r"ĐỀ ÁN|PHƯƠNG ÁN|BIÊN BẢN|HƯỚNG DẪN|KẾT LUẬN|DỰ THẢO)\b"
+    r"^(" + "|".join(re.escape(t.name.upper()) for t in doc_types()) + r"|DỰ THẢO)\b"
 )
 _NUMBER_LINE = re.compile(r"^Số\s*:", re.IGNORECASE)
 _DATE_LINE = re.compile(r"\bngày\b.*\btháng\b.*\bnăm\b", re.IGNORECASE)
@@ -121,10 +123,6 @@ _ARABIC = re.compile(r"^(\d{1,2})[.)]\s+(?=\D)")
 _VIETNAMESE_LETTERS = "abcdđefghijklmnopqrstuvwxyz"
 _LETTER = re.compile(r"^([a-zđ])\)\s+(?=\S)")
 _NUMBER_PREFIX = re.compile(r"^(?:[IVX]{1,5}\s*[.\-–)]|\d{1,2}(?:\.\d{1,2})*[.)]?|[a-zđ]\))\s*")
-_ROMAN_VALUES = {r: i + 1 for i, r in enumerate(
-    "I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI XVII XVIII XIX XX".split()
-)}
-_SENTENCE_END = re.compile(r"[.!?…]\s+[\"“(]?(\w)")
 _SUPERSCRIPT_RUN = f"[{SUPERSCRIPT_DIGITS}]+"
 _FOOTNOTE_SUP = re.compile(rf"^(?:({_SUPERSCRIPT_RUN})|<sup>(\d{{1,3}})</sup>)\s*(?=\S)")
 _FOOTNOTE_PAREN = re.compile(r"^\((\d{1,2})\)\s*(?=\S)")
@@ -142,7 +140,7 @@ def _is_upper(ch: str) -> bool:
 def _has_sentence_break(title: str) -> bool:
     """A full stop followed by another sentence (numbering excluded): a numbered line with one is prose."""
     body = _NUMBER_PREFIX.sub("", title, count=1)
-    return any(_is_upper(m.group(1)) or m.group(1).isdigit() for m in _SENTENCE_END.finditer(body))
+    return has_sentence_break(body)
 
 
 @dataclass
@@ -153,8 +151,8 @@ class _Numbering:
 
 def _numbering(clean: str) -> _Numbering | None:
     m = _ROMAN.match(clean)
-    if m and m.group(1) in _ROMAN_VALUES:
-        return _Numbering("roman", _ROMAN_VALUES[m.group(1)])
+    if m and roman_value(m.group(1)):
+        return _Numbering("roman", roman_value(m.group(1)))
     m = _DECIMAL.match(clean)
     if m and _title_starts(clean[m.end() :]):
         numbers = m.group(1).split(".")

@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/browser_deps.sh || echo "warning: Chromium not installed; the browser test will be skipped"
-echo "ruff check ."
+echo "ruff check . && mypy"
 .venv/bin/ruff check .
+.venv/bin/mypy
 .venv/bin/python -m pytest -q -rs -p no:cacheprovider "$@"

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from baocao.protocols import ChunkStore
 from baocao.settings import DEV_QUESTION_SET, SAMPLE_CORPUS, Settings
+from vectorstore.retriever import SearchStack
 
 DEV_SET = DEV_QUESTION_SET
 
@@ -14,22 +16,22 @@ DEV_SET = DEV_QUESTION_SET
 def sample_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings whose data_dir holds the five sample reports, ingested. Treat it as read-only."""
     from ingest.pipeline import ingest_paths
-    from vectorstore.embedders import get_embedder
-    from vectorstore.store import ChunkStore
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("sample-data"))
-    store = ChunkStore(settings, get_embedder(settings))
-    summary = ingest_paths([SAMPLE_CORPUS], store, settings, progress=False)
+    stack = SearchStack.open(settings)
+    summary = ingest_paths([SAMPLE_CORPUS], stack.store, stack.embedder, settings, progress=False)
     assert not summary.failed, [r.line() for r in summary.results if r.status == "failed"]
     return settings
 
 
 @pytest.fixture(scope="session")
-def sample_store(sample_settings: Settings):
-    from vectorstore.embedders import get_embedder
-    from vectorstore.store import ChunkStore
+def sample_stack(sample_settings: Settings) -> SearchStack:
+    return SearchStack.open(sample_settings)
 
-    return ChunkStore(sample_settings, get_embedder(sample_settings))
+
+@pytest.fixture(scope="session")
+def sample_store(sample_stack: SearchStack) -> ChunkStore:
+    return sample_stack.store
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,8 @@ import pytest
 
 from assistant.service import Assistant
 from assistant.types import Answer
+from baocao.lang.normalize import fold_accents
 from baocao.settings import Settings
-from baocao.text import fold_accents
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def test_abstains_when_the_reports_do_not_say(assistant: Assistant) -> None:
 def test_answer_records_timings_and_context(assistant: Assistant) -> None:
     answer = assistant.answer("hai duong 2023 tong thu ngan sach nha nuoc uoc dat bao nhieu")
     assert {"understand", "retrieve", "extract", "total"} <= set(answer.timings)
-    assert answer.context["localities"] == ["Hải Dương"] and answer.context["lang"] == "vi"
+    assert answer.context["localities"] == ["Hải Dương"] and answer.context["lang"] == "vi-noaccent"
     data = answer.to_dict()
     assert data["citations"][0]["chunk_id"] == answer.citations[0].chunk_id
 

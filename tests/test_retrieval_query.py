@@ -5,24 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from baocao.models import DocumentMeta
+from baocao.lang.abbreviations import Abbreviations, looks_like_syllable
+from baocao.lang.detect import detect_language
+from baocao.lang.glossary import Glossary, english_base_forms
+from baocao.lang.periods import parse_period
+from baocao.lang.questions import remove_question_words
+from baocao.models import Chunk, DocumentMeta, DocumentRecord
+from baocao.settings import Settings
 from tests.test_retrieval_lexical import make_chunk
-from vectorstore.lexical import LexicalIndex
-from vectorstore.query import (
-    ABBREVIATIONS_ENV,
-    Abbreviations,
-    Glossary,
-    KnownValues,
-    detect_language,
-    english_base_forms,
-    load_abbreviations,
-    load_glossary,
-    looks_like_syllable,
-    parse_period,
-    parse_query,
-    remove_question_words,
-)
-from vectorstore.store import DocumentRecord
+from vectorstore.query import Query, read_query
+from vectorstore.snapshot import CorpusSnapshot, SnapshotCache
 
 
 def record(doc_id: str, locality: str, level: str, parent: str = "", year: int = 2023, month: int = 0, doc_type: str = "Báo cáo") -> DocumentRecord:
@@ -33,20 +25,31 @@ def record(doc_id: str, locality: str, level: str, parent: str = "", year: int =
     return DocumentRecord(meta=meta, generation="g", chunk_count=1, encoding="utf-8", source_format="txt", ingested_at=0.0)
 
 
+RECORDS = [
+    record("tn", "Tây Ninh", "thành phố", year=2022, doc_type="Kế hoạch"),
+    record("ht", "Hương Trà", "thị xã"),
+    record("hd", "Hải Dương", "thành phố"),
+    record("tv", "Trà Vinh", "thành phố", parent="tỉnh Trà Vinh", month=2),
+    record("p2", "Phường 2", "phường", parent="thành phố Tây Ninh", year=2024, doc_type="Kế hoạch"),
+]
+
+
+def snapshot_of(chunks: list[Chunk]) -> CorpusSnapshot:
+    return CorpusSnapshot.from_chunks(RECORDS, chunks, "rev")
+
+
 @pytest.fixture(scope="module")
-def known() -> KnownValues:
-    return KnownValues.from_documents(
-        [
-            record("tn", "Tây Ninh", "thành phố", year=2022, doc_type="Kế hoạch"),
-            record("ht", "Hương Trà", "thị xã"),
-            record("hd", "Hải Dương", "thành phố"),
-            record("tv", "Trà Vinh", "thành phố", parent="tỉnh Trà Vinh", month=2),
-            record("p2", "Phường 2", "phường", parent="thành phố Tây Ninh", year=2024, doc_type="Kế hoạch"),
-        ]
-    )
+def known() -> CorpusSnapshot:
+    return snapshot_of([])
 
 
-def names(text: str, known: KnownValues) -> list[str]:
+def parse_query(
+    text: str, snapshot: CorpusSnapshot, *, abbreviations: Abbreviations | None = None, glossary: Glossary | None = None
+) -> Query:
+    return read_query(text, snapshot, abbreviations, glossary)
+
+
+def names(text: str, known: CorpusSnapshot) -> list[str]:
     return parse_query(text, known).locality_names
 
 
@@ -57,7 +60,7 @@ def test_language_detection() -> None:
     assert detect_language("How much did Hai Duong disburse?") == "en"
 
 
-def test_locality_with_and_without_diacritics_and_in_english(known: KnownValues) -> None:
+def test_locality_with_and_without_diacritics_and_in_english(known: CorpusSnapshot) -> None:
     assert names("Thu ngân sách của thị xã Hương Trà năm 2023", known) == ["Hương Trà"]
     assert names("thu ngan sach huong tra 2023", known) == ["Hương Trà"]
     assert names("GRDP của TP Tây Ninh", known) == ["Tây Ninh"]
@@ -68,7 +71,7 @@ def test_locality_with_and_without_diacritics_and_in_english(known: KnownValues)
     assert names("Năm 2023 Hương Trà, Hải Dương và Trà Vinh giao bao nhiêu quân?", known) == ["Hương Trà", "Hải Dương", "Trà Vinh"]
 
 
-def test_ward_number_needs_its_level_and_beats_its_parent(known: KnownValues) -> None:
+def test_ward_number_needs_its_level_and_beats_its_parent(known: CorpusSnapshot) -> None:
     assert names("chi tieu thu gom rac cua phuong 2 tay ninh", known) == ["Phường 2"]
     assert names("Kế hoạch của Phường 2, thành phố Tây Ninh", known) == ["Phường 2"]
     assert names("Ward 2 plan for 2024", known) == ["Phường 2"]
@@ -91,7 +94,7 @@ def test_period_forms() -> None:
     assert parse_period("đạt 1.484 tỷ đồng")[0] == []  # a number is not a year
 
 
-def test_document_type(known: KnownValues) -> None:
+def test_document_type(known: CorpusSnapshot) -> None:
     assert parse_query("Theo báo cáo năm 2023 của Hương Trà", known).doc_types == ["Báo cáo"]
     assert parse_query("In the 2024 plan of Ward 2", known).doc_types == ["Kế hoạch"]
 
@@ -115,8 +118,9 @@ def test_user_abbreviation_file_is_read(tmp_path: Path, monkeypatch: pytest.Monk
     (tmp_path / "abbreviations.tsv").write_text("# mine\nXYZQ\tquỹ xóa nghèo\n", encoding="utf-8")
     extra = tmp_path / "more.tsv"
     extra.write_text("QWRT\tquy tắc riêng\n", encoding="utf-8")
-    monkeypatch.setenv(ABBREVIATIONS_ENV, str(extra))
-    abbreviations = load_abbreviations(tmp_path)
+    monkeypatch.setenv("BAOCAO_ABBREVIATIONS", str(extra))
+    settings = Settings(data_dir=tmp_path)
+    abbreviations = Abbreviations.load(settings.user_tables("abbreviations.tsv", settings.abbreviations))
     found = {e.found: e.alternatives for e in abbreviations.expand("XYZQ và QWRT")}
     assert found["XYZQ"] == ["quỹ xóa nghèo"] and found["QWRT"] == ["quy tắc riêng"]
 
@@ -135,7 +139,6 @@ def test_glossary_translates_longest_phrase_first() -> None:
     translated = {e.found: e.alternatives for e in found}
     assert translated["sidewalks"] == ["vỉa hè"] and "lấn chiếm" in translated["occupying"]
     assert "chỉ tiêu" in translated["targets"] and "không đạt" in translated["missed"]
-    assert load_glossary() is load_glossary()  # cached
 
 
 def test_question_words_are_left_out_and_why_asks_for_causes() -> None:
@@ -146,25 +149,33 @@ def test_question_words_are_left_out_and_why_asks_for_causes() -> None:
     assert "bao" not in text and "don thu" in text
 
 
-def test_parse_query_for_each_language(known: KnownValues) -> None:
-    index = LexicalIndex.build(
-        [make_chunk("tv", 0, "Tỷ lệ giải ngân vốn đầu tư công của thành phố Trà Vinh tháng 02/2023 đạt 6,39%.")], "fp"
+def test_parse_query_for_each_language() -> None:
+    snapshot = snapshot_of(
+        [make_chunk("tv", 0, "Tỷ lệ giải ngân vốn đầu tư công của thành phố Trà Vinh tháng 02/2023 đạt 6,39%.")]
     )
-    noaccent = parse_query("ty le giai ngan von dau tu cong tra vinh thang 2 2023", known, vocabulary=index.vocabulary)
+    noaccent = parse_query("ty le giai ngan von dau tu cong tra vinh thang 2 2023", snapshot)
     assert noaccent.lang == "vi-noaccent" and noaccent.locality_names == ["Trà Vinh"]
     assert noaccent.restored.startswith("tỷ lệ giải ngân vốn đầu tư công trà vinh tháng")
     assert (noaccent.period.month, noaccent.period.year) == (2, 2023)
 
     english = parse_query(
         "In Tra Vinh city's February 2023 report, how much public investment was disbursed?",
-        known, glossary=Glossary.load(), abbreviations=Abbreviations.load(), vocabulary=index.vocabulary,
+        snapshot, glossary=Glossary.load(), abbreviations=Abbreviations.load(),
     )
     assert english.lang == "en" and english.locality_names == ["Trà Vinh"]
     assert english.period.month == 2 and english.years == [2023]
     assert "Trà" in english.kept_words and "2023" in english.kept_words and "how" not in english.kept_words
     assert any("đầu tư công" in e.alternatives for e in english.expansions)
 
-    vietnamese = parse_query("Chương trình MTQG ở Hương Trà năm 2023", known, abbreviations=Abbreviations.load())
+    vietnamese = parse_query("Chương trình MTQG ở Hương Trà năm 2023", snapshot, abbreviations=Abbreviations.load())
     assert vietnamese.lang == "vi" and vietnamese.years == [2023]
     assert any(e.found == "MTQG" and "mục tiêu quốc gia" in e.alternatives for e in vietnamese.expansions)
     assert vietnamese.to_dict()["localities"] == ["thị xã Hương Trà"]
+
+
+def test_the_snapshot_cache_follows_the_store_revision(sample_stack) -> None:
+    cache = SnapshotCache(sample_stack.store, sample_stack.settings)
+    first = cache.current()
+    assert cache.current() is first  # same revision: the same snapshot, nothing re-read
+    assert first.revision == sample_stack.store.revision()
+    assert {loc.name for loc in first.known.localities} >= {"Hương Trà", "Hải Dương", "Trà Vinh", "Phường 2"}

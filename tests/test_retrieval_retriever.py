@@ -12,24 +12,24 @@ import numpy as np
 import pytest
 from langchain_core.documents import Document
 
+from baocao.lang.tokens import folded_words
 from baocao.models import Chunk, DocumentMeta, ParsedDocument
+from baocao.protocols import ChunkStore
 from baocao.settings import Settings
-from baocao.text import folded_tokens
-from vectorstore.lexical import check_agreement, index_path, load_index
-from vectorstore.rerank import CrossEncoderReranker
+from vectorstore.config import RetrievalConfig
+from vectorstore.fusion import FusedCandidate, doc_id_of, fuse, is_live
+from vectorstore.legs import Leg, LegHit
+from vectorstore.rerank import CrossEncoderReranker, build_reranker
 from vectorstore.retriever import (
-    Candidate,
-    Leg,
-    LegHit,
     ReportsRetriever,
-    RetrievalConfig,
     Retriever,
+    SearchStack,
+    Variant,
     ablation_variants,
     build_where,
-    doc_id_of,
-    is_live,
 )
-from vectorstore.store import ChunkStore
+from vectorstore.snapshot import SnapshotCache, check_agreement, load_snapshot, snapshot_path
+from vectorstore.store import ChromaChunkStore, EmbeddingSpace
 
 
 class HashingEmbedder:
@@ -40,7 +40,7 @@ class HashingEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         vector = np.zeros(self.dim, dtype=np.float32)
-        for token in folded_tokens(text):
+        for token in folded_words(text):
             vector[int(hashlib.md5(token.encode()).hexdigest(), 16) % self.dim] += 1.0
         norm = np.linalg.norm(vector)
         return vector / norm if norm else vector + 1.0 / np.sqrt(self.dim)
@@ -88,25 +88,36 @@ def parsed(doc_id: str, texts: list[str], fields: dict, version: str = "1") -> P
     return ParsedDocument(meta=meta, original_text="\n\n".join(texts), chunks=chunks)
 
 
+EMBEDDER = HashingEmbedder()
+
+
 def add(store: ChunkStore, doc: ParsedDocument) -> None:
-    store.replace_document(doc, store.embedder.embed_passages([c.embed_text for c in doc.chunks]))
+    store.replace_document(doc, EMBEDDER.embed_passages([c.embed_text for c in doc.chunks]))
+
+
+def open_stack(settings: Settings) -> SearchStack:
+    return SearchStack.open(settings, EMBEDDER, ChromaChunkStore(settings, EmbeddingSpace.of(EMBEDDER)))
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> ChunkStore:
-    settings = Settings(data_dir=tmp_path / "data")
-    store = ChunkStore(settings, HashingEmbedder())
+def stack(tmp_path: Path) -> SearchStack:
+    stack = open_stack(Settings(data_dir=tmp_path / "data"))
     for doc_id, (fields, texts) in DOCS.items():
-        add(store, parsed(doc_id, texts, fields))
-    return store
+        add(stack.store, parsed(doc_id, texts, fields))
+    return stack
 
 
-def make_retriever(store: ChunkStore, **kwargs) -> Retriever:
-    return Retriever(store, store.settings, config=RetrievalConfig(check_store_every_s=0.0), **kwargs)
+@pytest.fixture()
+def store(stack: SearchStack) -> ChunkStore:
+    return stack.store
 
 
-def test_search_returns_ranked_hits_with_legs_and_reasons(store: ChunkStore) -> None:
-    hits = make_retriever(store).search("tỷ lệ giải ngân vốn đầu tư công Trà Vinh", k=3)
+def make_retriever(stack: SearchStack, **kwargs) -> Retriever:
+    return Retriever(stack.store, stack.embedder, stack.snapshots, **kwargs)
+
+
+def test_search_returns_ranked_hits_with_legs_and_reasons(stack: SearchStack, store: ChunkStore) -> None:
+    hits = make_retriever(stack).search("tỷ lệ giải ngân vốn đầu tư công Trà Vinh", k=3)
     assert [h.rank for h in hits] == [1, 2, 3]
     assert hits[0].chunk.doc_id == "tv.txt" and "6,39%" in hits[0].chunk.text
     assert hits[0].score >= hits[1].score >= hits[2].score
@@ -114,11 +125,11 @@ def test_search_returns_ranked_hits_with_legs_and_reasons(store: ChunkStore) -> 
     assert any(w.startswith("lexical #") and "matched 'giải ngân vốn đầu tư công'" in w for w in hits[0].why)
     assert "boost: locality Trà Vinh" in hits[0].why
     assert hits[0].chunk.meta is not None and hits[0].chunk.meta.locality == "Trà Vinh"
-    assert make_retriever(store).search("   ") == []
+    assert make_retriever(stack).search("   ") == []
 
 
-def test_hard_filters_hide_other_documents(store: ChunkStore) -> None:
-    retriever = make_retriever(store)
+def test_hard_filters_hide_other_documents(stack: SearchStack, store: ChunkStore) -> None:
+    retriever = make_retriever(stack)
     query = "giải ngân vốn đầu tư công"
     only_ht = retriever.search(query, k=10, filters={"locality": "huong tra"})  # spelled loosely
     assert only_ht and {h.chunk.doc_id for h in only_ht} == {"ht.txt"}
@@ -128,35 +139,34 @@ def test_hard_filters_hide_other_documents(store: ChunkStore) -> None:
     assert retriever.search(query, k=10, filters={"doc_id": "tv.txt", "period_month": 2})[0].chunk.doc_id == "tv.txt"
     assert retriever.search(query, k=10, filters={"period_year": 1999}) == []
     # each leg alone obeys the filter too
-    for variant in (make_retriever(store, use_dense=False), make_retriever(store, use_lexical=False)):
+    for variant in (make_retriever(stack, variant=Variant(dense=False)), make_retriever(stack, variant=Variant(lexical=False))):
         assert {h.chunk.doc_id for h in variant.search(query, k=10, filters={"locality": "Trà Vinh"})} == {"tv.txt"}
 
 
-def test_soft_boosts_do_not_hide_other_documents(store: ChunkStore) -> None:
-    hits = make_retriever(store).search("giải ngân vốn đầu tư công của Hương Trà", k=10)
+def test_soft_boosts_do_not_hide_other_documents(stack: SearchStack, store: ChunkStore) -> None:
+    hits = make_retriever(stack).search("giải ngân vốn đầu tư công của Hương Trà", k=10)
     assert hits[0].chunk.doc_id == "ht.txt" and "boost: locality Hương Trà" in hits[0].why
     assert "tv.txt" in {h.chunk.doc_id for h in hits}  # the other city's disbursement is still there
     # a wrong guess (the question names Hải Dương) still finds the only chunk about vaccines
-    wrong = make_retriever(store).search("tiêm phòng vaccine cúm gia cầm Hải Dương", k=3)
+    wrong = make_retriever(stack).search("tiêm phòng vaccine cúm gia cầm Hải Dương", k=3)
     assert "vaccine" in wrong[0].chunk.text
 
 
-def test_fusion_keeps_hits_found_by_only_one_leg(store: ChunkStore) -> None:
-    retriever = make_retriever(store)
+def test_fusion_keeps_hits_found_by_only_one_leg() -> None:
+    config = RetrievalConfig()
     legs = [
         Leg("lexical", 1.5, [LegHit("x:g:0001", 9.0, ["giải ngân"]), LegHit("x:g:0002", 3.0)]),
         Leg("dense", 1.0, [LegHit("x:g:0003", 0.9), LegHit("x:g:0001", 0.5)]),
     ]
-    fused = retriever._fuse(legs, live={"x": "g"})
+    fused = fuse(legs, {"x": "g"}, config)
     assert set(fused) == {"x:g:0001", "x:g:0002", "x:g:0003"}
     assert fused["x:g:0001"].legs == {"lexical": 1, "dense": 2}
     assert fused["x:g:0002"].legs == {"lexical": 2} and fused["x:g:0003"].legs == {"dense": 1}
-    assert isinstance(fused["x:g:0001"], Candidate) and fused["x:g:0001"].score == max(c.score for c in fused.values())
+    assert isinstance(fused["x:g:0001"], FusedCandidate) and fused["x:g:0001"].score == max(c.score for c in fused.values())
     # a stale generation never comes back
-    assert retriever._fuse(legs, live={"x": "other"}) == {}
+    assert fuse(legs, {"x": "other"}, config) == {}
     # reciprocal-rank fusion keeps them too
-    rrf = Retriever(store, store.settings, config=RetrievalConfig(fusion="rrf"))
-    assert set(rrf._fuse(legs, live={"x": "g"})) == {"x:g:0001", "x:g:0002", "x:g:0003"}
+    assert set(fuse(legs, {"x": "g"}, RetrievalConfig(fusion="rrf"))) == {"x:g:0001", "x:g:0002", "x:g:0003"}
 
 
 def test_chunk_ids_and_where_clauses() -> None:
@@ -171,18 +181,18 @@ def test_chunk_ids_and_where_clauses() -> None:
     }
 
 
-def test_lexical_index_follows_the_store_and_check_agreement_finds_mismatches(store: ChunkStore) -> None:
-    retriever = make_retriever(store)
+def test_lexical_index_follows_the_store_and_check_agreement_finds_mismatches(stack: SearchStack, store: ChunkStore) -> None:
+    retriever = make_retriever(stack)
     assert retriever.search("hộ nghèo", k=1)[0].chunk.doc_id == "hd.txt"
-    path = index_path(store)
-    assert path == store.settings.data_dir / "lexical" / "reports.pkl" and path.exists()
-    assert check_agreement(store).ok
+    path = snapshot_path(stack.settings)
+    assert path == stack.settings.data_dir / "lexical" / "reports.pkl" and path.exists()
+    assert check_agreement(store, stack.settings).ok
 
     # the document changes behind the persisted index's back
     fields, _ = DOCS["hd.txt"]
     add(store, parsed("hd.txt", ["Tỷ lệ hộ nghèo giảm còn 0,5%.", "Giao đủ 214 chỉ tiêu quân."], fields, version="2"))
-    stale = check_agreement(store)
-    assert not stale.ok and not stale.fingerprint_matches
+    stale = check_agreement(store, stack.settings)
+    assert not stale.ok and not stale.revision_matches
     assert len(stale.missing) == 2 and len(stale.extra) == 2 and "disagrees" in stale.text()
 
     # the next search rebuilds the index: the new text is found, the old chunks are gone
@@ -190,29 +200,30 @@ def test_lexical_index_follows_the_store_and_check_agreement_finds_mismatches(st
     assert "0,5%" in hits[0].chunk.text
     assert all("0,97%" not in h.chunk.text for h in hits)
     assert retriever.search("giao đủ 214 chỉ tiêu quân", k=1)[0].chunk.text.startswith("Giao đủ 214")
-    assert check_agreement(store).ok
+    assert check_agreement(store, stack.settings).ok
 
     store.delete_document("tv.txt")
     assert all(h.chunk.doc_id != "tv.txt" for h in retriever.search("vaccine cúm gia cầm", k=10))
-    index = load_index(path)
-    assert index is not None and not any(cid.startswith("tv.txt") for cid in index.chunk_ids)
+    snapshot = load_snapshot(path)
+    assert snapshot is not None and not any(cid.startswith("tv.txt") for cid in snapshot.lexical.chunk_ids)
 
 
-def test_persisted_index_is_reused_when_the_store_has_not_changed(store: ChunkStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    make_retriever(store).search("hộ nghèo", k=1)
+def test_persisted_index_is_reused_when_the_store_has_not_changed(stack: SearchStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_retriever(stack).search("hộ nghèo", k=1)
     from vectorstore import lexical
 
     def fail(*args, **kwargs):
         raise AssertionError("the index should have been loaded, not rebuilt")
 
-    monkeypatch.setattr(lexical.LexicalIndex, "build", classmethod(fail))
-    assert make_retriever(store).search("hộ nghèo", k=1)[0].chunk.doc_id == "hd.txt"
+    monkeypatch.setattr(lexical.BM25Index, "build", classmethod(fail))
+    fresh = SearchStack(stack.settings, stack.embedder, stack.store, SnapshotCache(stack.store, stack.settings))
+    assert make_retriever(fresh).search("hộ nghèo", k=1)[0].chunk.doc_id == "hd.txt"
 
 
-def test_index_cache_reads_the_records_only_when_the_revision_changes(store: ChunkStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    from vectorstore.lexical import LexicalIndexCache
-
-    cache = LexicalIndexCache(store, check_every_s=0.0)
+def test_snapshot_cache_reads_the_records_only_when_the_revision_changes(
+    stack: SearchStack, store: ChunkStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = SnapshotCache(store, stack.settings)
     first = cache.current()
     reads: list[int] = []
     documents = store.documents
@@ -221,17 +232,17 @@ def test_index_cache_reads_the_records_only_when_the_revision_changes(store: Chu
     assert reads == []  # the revision did not change: the index is current without reading every record
 
     # another writer (as another process would) commits a new version of a document
-    other = ChunkStore(store.settings, store.embedder)
+    other = ChromaChunkStore(stack.settings, EmbeddingSpace.of(EMBEDDER))
     fields, _ = DOCS["hd.txt"]
     add(other, parsed("hd.txt", ["Tỷ lệ hộ nghèo giảm còn 0,5%."], fields, version="2"))
     updated = cache.current()
     assert reads and updated is not first
     new_ids = {c.chunk_id for c in other.all_chunks() if c.doc_id == "hd.txt"}
-    assert len(new_ids) == 1 and {cid for cid in updated.chunk_ids if cid.startswith("hd.txt")} == new_ids
+    assert len(new_ids) == 1 and {cid for cid in updated.lexical.chunk_ids if cid.startswith("hd.txt")} == new_ids
 
 
-def test_agreement_without_an_index_on_disk(store: ChunkStore) -> None:
-    agreement = check_agreement(store)
+def test_agreement_without_an_index_on_disk(stack: SearchStack, store: ChunkStore) -> None:
+    agreement = check_agreement(store, stack.settings)
     assert not agreement.index_found and len(agreement.missing) == 7 and "no lexical index" in agreement.text()
 
 
@@ -246,19 +257,19 @@ class KeywordScorer:
         return [float(sum(w in passage.lower() for w in query.lower().split())) for query, passage in sentences]
 
 
-def test_reranker_reorders_the_top_candidates(store: ChunkStore) -> None:
+def test_reranker_reorders_the_top_candidates(stack: SearchStack, store: ChunkStore) -> None:
     scorer = KeywordScorer()
-    retriever = make_retriever(store, reranker=CrossEncoderReranker(scorer, name="keywords"))
+    retriever = make_retriever(stack, reranker=CrossEncoderReranker(scorer, name="keywords"))
     hits = retriever.search("vaccine cúm gia cầm", k=2)
     assert "vaccine" in hits[0].chunk.text
     assert hits[0].legs["rerank"] == 1 and any(w.startswith("rerank:") for w in hits[0].why)
     assert len(scorer.calls) == 1 and len(scorer.calls[0]) == 7  # every candidate was read
     assert scorer.calls[0][0][1].startswith("Báo cáo – ")  # the passage carries its document title
-    assert CrossEncoderReranker.from_settings(Settings(reranker_model="")) is None
+    assert build_reranker(Settings(reranker_model="")) is None
 
 
-def test_langchain_adapter_returns_documents(store: ChunkStore) -> None:
-    adapter = ReportsRetriever(retriever=make_retriever(store), k=2, filters={"locality": "Trà Vinh"})
+def test_langchain_adapter_returns_documents(stack: SearchStack, store: ChunkStore) -> None:
+    adapter = ReportsRetriever(retriever=make_retriever(stack), k=2, filters={"locality": "Trà Vinh"})
     documents = adapter.invoke("giải ngân vốn đầu tư công")
     assert len(documents) == 2 and all(isinstance(d, Document) for d in documents)
     first = documents[0]
@@ -268,33 +279,33 @@ def test_langchain_adapter_returns_documents(store: ChunkStore) -> None:
     assert first.metadata["score"] > 0 and first.metadata["locality"] == "Trà Vinh"
 
 
-def test_ablation_variants_use_the_legs_they_name(store: ChunkStore) -> None:
-    variants = ablation_variants(store, store.settings)
+def test_ablation_variants_use_the_legs_they_name(stack: SearchStack, store: ChunkStore) -> None:
+    variants = ablation_variants(stack)
     assert list(variants) == ["lexical", "dense", "fused", "fused+qu"]
     query = "giải ngân vốn đầu tư công"
     assert all(set(h.legs) == {"lexical"} for h in variants["lexical"].search(query, k=3))
     assert all(set(h.legs) == {"dense"} for h in variants["dense"].search(query, k=3))
-    assert variants["fused+qu"].parse("GPMB ở Hải Dương").locality_names == ["Hải Dương"]
+    assert variants["fused+qu"].read("GPMB ở Hải Dương").locality_names == ["Hải Dương"]
     with pytest.raises(ValueError):
-        Retriever(store, store.settings, use_lexical=False, use_dense=False)
+        make_retriever(stack, variant=Variant(lexical=False, dense=False))
 
 
 def test_an_empty_store_returns_nothing(tmp_path: Path) -> None:
-    empty = ChunkStore(Settings(data_dir=tmp_path / "empty"), HashingEmbedder())
+    empty = open_stack(Settings(data_dir=tmp_path / "empty"))
     retriever = make_retriever(empty)
     assert retriever.search("giải ngân vốn đầu tư công", k=5) == []
     assert retriever.search("giải ngân", k=5, filters={"locality": "Trà Vinh"}) == []
-    assert retriever.parse("Hương Trà 2023").locality_names == []
-    assert check_agreement(empty).ok
+    assert retriever.read("Hương Trà 2023").locality_names == []
+    assert check_agreement(empty.store, empty.settings).ok
 
 
-def test_metadata_edits_reach_the_lexical_filters_and_boosts(store: ChunkStore) -> None:
-    retriever = make_retriever(store)
+def test_metadata_edits_reach_the_lexical_filters_and_boosts(stack: SearchStack, store: ChunkStore) -> None:
+    retriever = make_retriever(stack)
     retriever.warm()
     store.update_metadata("hd.txt", {"locality": "Chí Linh"})
     hits = retriever.search("tỷ lệ hộ nghèo", k=10, filters={"locality": "Chí Linh"})
     assert hits and {h.chunk.doc_id for h in hits} == {"hd.txt"}
     assert all("Chí Linh" == h.chunk.meta.locality for h in hits if h.chunk.meta)
-    assert retriever.parse("hộ nghèo ở Chí Linh").locality_names == ["Chí Linh"]
-    lexical_only = make_retriever(store, use_dense=False)
+    assert retriever.read("hộ nghèo ở Chí Linh").locality_names == ["Chí Linh"]
+    lexical_only = make_retriever(stack, variant=Variant(dense=False))
     assert {h.chunk.doc_id for h in lexical_only.search("hộ nghèo", k=10, filters={"locality": "Chí Linh"})} == {"hd.txt"}

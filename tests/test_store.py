@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from baocao.models import Chunk, DocumentMeta, ParsedDocument
+from baocao.protocols import ChunkStore
 from baocao.settings import Settings
 from tests.servers import chroma_server
-from vectorstore.store import ChunkStore, EmbedderMismatchError, drop_collection
+from vectorstore.store import ChromaChunkStore, EmbedderMismatchError, EmbeddingSpace, drop_collection
 
 
 class FakeEmbedder:
@@ -38,8 +39,15 @@ def make_doc(doc_id: str, texts: list[str], content_hash: str) -> ParsedDocument
     return ParsedDocument(meta=meta, original_text=original, chunks=chunks)
 
 
+EMBEDDER = FakeEmbedder()
+
+
+def open_store(settings: Settings, embedder: FakeEmbedder = EMBEDDER) -> ChunkStore:
+    return ChromaChunkStore(settings, EmbeddingSpace.of(embedder))
+
+
 def vectors_for(store: ChunkStore, doc: ParsedDocument) -> np.ndarray:
-    return store.embedder.embed_passages([c.embed_text for c in doc.chunks])
+    return EMBEDDER.embed_passages([c.embed_text for c in doc.chunks])
 
 
 def exercise_store(store: ChunkStore) -> None:
@@ -60,9 +68,9 @@ def exercise_store(store: ChunkStore) -> None:
     assert store.count_chunks() == 2
     assert chunks[0].section_path == ["I. Kết quả"] and chunks[0].spans == [(0, 3)]
 
-    hits = store.dense_search(store.embedder.embed_query("năm"), k=1)
+    hits = store.dense_search(EMBEDDER.embed_query("năm"), k=1)
     assert hits[0][0] == chunks[1].chunk_id and hits[0][1] > 0.99
-    filtered = store.dense_search(store.embedder.embed_query("năm"), k=5, where={"period_year": 2022})
+    filtered = store.dense_search(EMBEDDER.embed_query("năm"), k=5, where={"period_year": 2022})
     assert filtered == []
 
     store.update_metadata("a", {"locality": "Hải Dương"})
@@ -74,16 +82,16 @@ def exercise_store(store: ChunkStore) -> None:
     assert store.all_chunks() == [] and store.documents() == []
     revisions.append(store.revision())
     # every commit, metadata edit and removal gives readers a new revision to notice
-    assert revisions[0] == "" and len(set(revisions)) == len(revisions)
+    assert revisions[0] and len(set(revisions)) == len(revisions)
 
 
 def test_local_store_replaces_documents_as_a_unit(tmp_path: Path) -> None:
-    store = ChunkStore(Settings(data_dir=tmp_path), FakeEmbedder())
+    store = open_store(Settings(data_dir=tmp_path))
     exercise_store(store)
 
 
 def test_failed_write_leaves_the_live_version(tmp_path: Path) -> None:
-    store = ChunkStore(Settings(data_dir=tmp_path), FakeEmbedder())
+    store = open_store(Settings(data_dir=tmp_path))
     v1 = make_doc("a", ["một", "hai"], "h1" * 10)
     store.replace_document(v1, vectors_for(store, v1))
     v2 = make_doc("a", ["ba", "bốn", "năm"], "h2" * 10)
@@ -95,10 +103,11 @@ def test_failed_write_leaves_the_live_version(tmp_path: Path) -> None:
 
 
 def test_repair_removes_chunks_of_an_interrupted_run(tmp_path: Path) -> None:
-    store = ChunkStore(Settings(data_dir=tmp_path), FakeEmbedder())
+    store = open_store(Settings(data_dir=tmp_path))
     v1 = make_doc("a", ["một"], "h1" * 10)
     store.replace_document(v1, vectors_for(store, v1))
     v2 = make_doc("a", ["hai", "ba"], "h2" * 10)
+    assert isinstance(store, ChromaChunkStore)
     store._write_generation(v2, vectors_for(store, v2), "h2h2h2h2h2h2")  # crash before the registry switch
     assert store.count_chunks() == 3
     assert [c.text for c in store.all_chunks()] == ["một"]  # readers see only the live version
@@ -108,20 +117,32 @@ def test_repair_removes_chunks_of_an_interrupted_run(tmp_path: Path) -> None:
 
 def test_other_embedder_gets_a_clear_error(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
-    store = ChunkStore(settings, FakeEmbedder())
+    store = open_store(settings)
     v1 = make_doc("a", ["một"], "h1" * 10)
     store.replace_document(v1, vectors_for(store, v1))
     with pytest.raises(EmbedderMismatchError, match="--reindex"):
-        ChunkStore(settings, FakeEmbedder("other:16", 16))
+        open_store(settings, FakeEmbedder("other:16", 16))
     drop_collection(settings)
-    assert ChunkStore(settings, FakeEmbedder("other:16", 16)).count_chunks() == 0
+    assert open_store(settings, FakeEmbedder("other:16", 16)).count_chunks() == 0
 
 
 @pytest.mark.slow
 def test_store_on_a_real_chroma_server(tmp_path: Path) -> None:
     with chroma_server(tmp_path) as port:
         settings = Settings(data_dir=tmp_path / "unused", chroma_host="127.0.0.1", chroma_port=port)
-        store = ChunkStore(settings, FakeEmbedder())
+        store = open_store(settings)
         assert "chroma server" in store.location
         exercise_store(store)
         assert not (tmp_path / "unused" / "chroma").exists()
+
+
+def test_neighbours_are_found_by_position_in_the_live_version(tmp_path: Path) -> None:
+    store = open_store(Settings(data_dir=tmp_path))
+    v1 = make_doc("a", ["một", "hai", "ba", "bốn"], "h1" * 10)
+    store.replace_document(v1, vectors_for(store, v1))
+    first = store.all_chunks()[0]
+    assert [c.text for c in store.following(first, 2)] == ["hai", "ba"]
+    assert [c.text for c in store.following(store.all_chunks()[-1], 3)] == []
+    v2 = make_doc("a", ["năm", "sáu"], "h2" * 10)
+    store.replace_document(v2, vectors_for(store, v2))
+    assert [c.text for c in store.following(store.all_chunks()[0], 4)] == ["sáu"]  # never the old version's

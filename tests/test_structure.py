@@ -5,8 +5,8 @@ from functools import cache
 
 import pytest
 
+from baocao.lang.normalize import collapse_ws
 from baocao.settings import SAMPLE_CORPUS
-from baocao.text import collapse_ws
 from ingest.structure import Block, clean_text, parse_blocks
 
 SAMPLES = {

@@ -286,12 +286,11 @@ def test_upload_results_show_an_unsupported_type() -> None:
 
 def test_edit_metadata_then_remove_a_document(ui_data_dir: Path) -> None:
     from ui.uploads import save_and_ingest
-    from vectorstore.embedders import get_embedder
-    from vectorstore.store import ChunkStore
+    from vectorstore.retriever import SearchStack
 
-    settings = Settings(data_dir=ui_data_dir)
-    store = ChunkStore(settings, get_embedder(settings))
-    [result] = save_and_ingest([("tam thoi.md", NEW_REPORT.replace("ong mật", "cá tra").encode())], store, settings)
+    stack = SearchStack.open(Settings(data_dir=ui_data_dir))
+    store = stack.store
+    [result] = save_and_ingest([("tam thoi.md", NEW_REPORT.replace("ong mật", "cá tra").encode())], stack)
     assert result.ok, result
 
     at = go_to(open_app(), "documents")

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from assistant.types import Answer, Citation
+from baocao.lang.detect import detect_language
 from baocao.models import Chunk, DocumentMeta
 from baocao.settings import Settings
+from tests.test_store import EMBEDDER
 from ui.answers import answer_markdown, group_by_passage, sources_of
-from ui.feedback import detect_lang, export_questions, load_feedback, make_record, save_feedback, to_question
+from ui.feedback import export_questions, load_feedback, make_record, save_feedback, to_question
 from ui.render import (
     document_html,
     highlight_html,
@@ -23,6 +25,7 @@ from ui.render import (
 )
 from ui.uploads import UploadResult, check_upload, choose_path, safe_filename, save_and_ingest
 from vectorstore.hits import Hit
+from vectorstore.retriever import SearchStack
 
 # ----------------------------------------------------------------------------- file names
 
@@ -89,10 +92,15 @@ class _FakeStore:
         return self.docs
 
 
+def _stack(settings: Settings) -> SearchStack:
+    """Only what uploads use: the settings, the store's documents, an embedder to hand the pipeline."""
+    return SearchStack(settings, EMBEDDER, _FakeStore(), None)  # type: ignore[arg-type]
+
+
 def _fake_ingest(fail_on: str = "") -> tuple[list[Path], object]:
     seen: list[Path] = []
 
-    def ingest(paths: list[Path], store: object, settings: Settings, progress: bool = False) -> _Summary:
+    def ingest(paths: list[Path], store: object, embedder: object, settings: Settings, progress: bool = False) -> _Summary:
         path = paths[0]
         seen.append(path)
         assert path.is_file(), "the upload is saved before ingesting"
@@ -115,7 +123,7 @@ def test_save_and_ingest_validates_saves_and_cleans_up(tmp_path: Path) -> None:
             ("big.txt", b"x" * (1024 * 1024 + 1)),
             ("broken.pdf", b"%PDF-garbage"),
         ],
-        _FakeStore(), settings, ingest=ingest, on_progress=lambda done, total, name: progress.append((done, total)),
+        _stack(settings), ingest=ingest, on_progress=lambda done, total, name: progress.append((done, total)),
     )
     assert [r.status for r in results] == ["new", "failed", "failed", "failed", "failed"]
     uploads = settings.data_dir / "uploads"
@@ -133,7 +141,7 @@ def test_save_and_ingest_keeps_an_existing_identical_file_on_failure(tmp_path: P
     (tmp_path / "uploads").mkdir()
     (tmp_path / "uploads" / "broken.txt").write_bytes(b"same")
     _, ingest = _fake_ingest(fail_on="broken")
-    [result] = save_and_ingest([("broken.txt", b"same")], _FakeStore(), settings, ingest=ingest)
+    [result] = save_and_ingest([("broken.txt", b"same")], _stack(settings), ingest=ingest)
     assert result.status == "failed"
     assert (tmp_path / "uploads" / "broken.txt").exists()  # it was there before this upload
 
@@ -142,19 +150,17 @@ def test_save_and_ingest_reports_a_pipeline_exception(tmp_path: Path) -> None:
     def ingest(*args: object, **kwargs: object) -> object:
         raise RuntimeError("store is down")
 
-    [result] = save_and_ingest([("a.txt", b"x")], _FakeStore(), Settings(data_dir=tmp_path), ingest=ingest)
+    [result] = save_and_ingest([("a.txt", b"x")], _stack(Settings(data_dir=tmp_path)), ingest=ingest)
     assert result == UploadResult("a.txt", "failed", "RuntimeError: store is down")
     assert not any((tmp_path / "uploads").iterdir())
 
 
 @pytest.mark.slow
 def test_save_and_ingest_with_the_real_pipeline(sample_settings: Settings, tmp_path: Path) -> None:
-    from vectorstore.embedders import get_embedder
-    from vectorstore.store import ChunkStore
-
     data = shutil.copytree(sample_settings.data_dir, tmp_path / "data")
     settings = Settings(data_dir=data)
-    store = ChunkStore(settings, get_embedder(settings))
+    stack = SearchStack.open(settings)
+    store = stack.store
     before = {r.meta.doc_id: r.meta.content_hash for r in store.documents()}
     corpus_text = (Path(__file__).resolve().parent.parent / "corpus" / "001_4f6835b70005be68.txt").read_bytes()
     results = save_and_ingest(
@@ -163,7 +169,7 @@ def test_save_and_ingest_with_the_real_pipeline(sample_settings: Settings, tmp_p
             ("ban sao.txt", corpus_text),  # same content as a stored report
             ("hong.docx", b"not a zip file"),
         ],
-        store, settings,
+        stack,
     )
     assert results[0].status == "new" and results[0].doc_id == "001_4f6835b70005be68-1.txt"
     assert results[1].status == "failed" and "duplicate" in results[1].reason
@@ -253,10 +259,11 @@ def test_answer_markdown_has_text_and_sources() -> None:
     assert "`d.txt`" in md and "Hương Trà · ngày 2023-11-14" in md
 
 
-def test_detect_lang_matches_the_dev_set(dev_set_path: Path) -> None:
-    for line in dev_set_path.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        assert detect_lang(record["question"]) == record["lang"], record["question"]
+def test_the_language_detector_matches_the_question_sets(dev_set_path: Path) -> None:
+    for path in (dev_set_path, *sorted(dev_set_path.parent.glob("*.jsonl"))):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            assert detect_language(record["question"]) == record["lang"], (path.name, record["question"])
 
 
 def test_feedback_is_stored_and_exported_as_a_valid_question_set(tmp_path: Path) -> None:

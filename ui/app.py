@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the path
@@ -14,13 +15,14 @@ if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the 
 
 import streamlit as st  # noqa: E402
 
+from ingest.pipeline import FileResult  # noqa: E402
 from ui.backend import (  # noqa: E402
     KINDS,
     Context,
     build_filters,
     config_summary,
     filter_options,
-    get_store,
+    get_stack,
     ingest_sample_corpus,
     load_settings,
     needs_sample_corpus,
@@ -28,6 +30,7 @@ from ui.backend import (  # noqa: E402
 )
 from ui.i18n import t  # noqa: E402
 from ui.render import PAGE_CSS  # noqa: E402
+from vectorstore.retriever import SearchStack  # noqa: E402
 
 PAGES = ["chat", "search", "documents", "eval"]
 PAGE_LABELS = {"chat": "page_chat", "search": "page_search", "documents": "page_documents", "eval": "page_eval"}
@@ -43,14 +46,14 @@ def main() -> None:
     settings = load_settings()
     try:
         with st.spinner(t("loading_models", lang)):
-            store = get_store(settings)
+            stack = get_stack(settings)
     except Exception as exc:
         st.error(f"{t('store_error', lang)}: {exc}")
         st.stop()
-    if needs_sample_corpus(store, settings):
-        ingest_sample_with_progress(store, settings, lang)
+    if needs_sample_corpus(stack.store, settings):
+        ingest_sample_with_progress(stack, lang)
 
-    ctx = Context(settings=settings, store=store, lang=lang)
+    ctx = Context(settings=settings, stack=stack, lang=lang)
     ctx.filters = sidebar_filters(ctx)
     sidebar_config(ctx)
 
@@ -74,17 +77,17 @@ def choose_page(lang: str) -> str:
     )
 
 
-def ingest_sample_with_progress(store, settings, lang: str) -> None:
+def ingest_sample_with_progress(stack: SearchStack, lang: str) -> None:
     files = sample_files()
     bar = st.progress(0.0, text=t("sample_ingesting", lang))
     done: list[str] = []
 
-    def on_file(result) -> None:
+    def on_file(result: FileResult) -> None:
         done.append(result.path)
         bar.progress(min(len(done) / max(len(files), 1), 1.0), text=f"{t('sample_ingesting', lang)} {len(done)}/{len(files)}")
 
     try:
-        summary = ingest_sample_corpus(store, settings, on_file=on_file)
+        summary = ingest_sample_corpus(stack, on_file=on_file)
     except Exception as exc:
         bar.empty()
         st.error(f"{t('sample_ingesting', lang)} {type(exc).__name__}: {exc}")
@@ -98,12 +101,12 @@ def ingest_sample_with_progress(store, settings, lang: str) -> None:
             st.toast(f"{t('sample_done', lang)}: {summary.text()}")
 
 
-def sidebar_filters(ctx: Context) -> dict:
+def sidebar_filters(ctx: Context) -> dict[str, Any]:
     lang = ctx.lang
-    options = filter_options(ctx.store)
+    options = filter_options(ctx.stack)
     sidebar = st.sidebar
     sidebar.subheader(t("filters", lang), help=t("filters_help", lang))
-    selected = {
+    selected: dict[str, list[Any]] = {
         "locality": sidebar.multiselect(t("f_locality", lang), options.localities, key="f_locality", placeholder=t("all", lang)),
         "period_year": sidebar.multiselect(t("f_year", lang), options.years, key="f_year", placeholder=t("all", lang)),
         "doc_type": sidebar.multiselect(t("f_doc_type", lang), options.doc_types, key="f_doc_type", placeholder=t("all", lang)),
@@ -120,13 +123,13 @@ def sidebar_filters(ctx: Context) -> dict:
 
 def sidebar_config(ctx: Context) -> None:
     lang = ctx.lang
-    summary = config_summary(ctx.settings, ctx.store)
+    summary = config_summary(ctx.stack)
     with st.sidebar.expander(t("config", lang)):
         st.markdown(
             f"**{t('cfg_embedder', lang)}:** `{summary['embedder']}`  \n"
             f"**{t('cfg_store', lang)}:** `{summary['store']}`  \n"
             f"**{t('cfg_llm', lang)}:** {summary['llm'] or t('cfg_no_llm', lang)}  \n"
-            f"**{t('cfg_docs', lang)}:** {len(ctx.store.documents())} / {ctx.store.count_chunks()}"
+            f"**{t('cfg_docs', lang)}:** {len(ctx.stack.snapshots.current().records)} / {ctx.store.count_chunks()}"
         )
 
 

@@ -1,15 +1,14 @@
-"""The heavy objects behind the UI (store, retriever, assistant), cached across reruns and sessions.
+"""The heavy objects behind the UI (embedder, store, corpus snapshots, retriever, assistant), cached
+across reruns and sessions.
 
-Settings are read fresh on each run (cheap) and the caches are keyed by their JSON, so a
-different ``BAOCAO_DATA_DIR`` gets its own store. Retriever and assistant are also keyed by
-a signature of the store's documents: after an upload, an edit or a removal (from this page,
-another session or the CLI) they are rebuilt on the next run.
+Settings are read fresh on each run (cheap) and the components are cached by their JSON, so a
+different ``BAOCAO_DATA_DIR`` gets its own store. Nothing else keys the caches: the retriever and
+the assistant read the store's current corpus snapshot, which follows ``store.revision()``, so an
+upload, an edit or a removal (from this page, another session or the CLI) shows at the next question.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
-import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +17,11 @@ from typing import Any
 
 import streamlit as st
 
+from assistant.service import Assistant
+from baocao.protocols import ChunkStore
 from baocao.settings import DEV_QUESTION_SET, SAMPLE_CORPUS, Settings
+from ingest.pipeline import IngestSummary
+from vectorstore.retriever import Retriever, SearchStack
 
 DEFAULT_QUESTION_SET = DEV_QUESTION_SET
 _INGEST_LOCK = threading.Lock()  # one ingest of the sample corpus per process
@@ -29,9 +32,13 @@ class Context:
     """What every page needs."""
 
     settings: Settings
-    store: Any  # vectorstore.store.ChunkStore
+    stack: SearchStack
     lang: str
     filters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def store(self) -> ChunkStore:
+        return self.stack.store
 
 
 def load_settings() -> Settings:
@@ -55,48 +62,30 @@ def module_problem(name: str) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _store(key: str, _settings: Settings) -> Any:
-    from vectorstore.embedders import get_embedder
-    from vectorstore.store import ChunkStore
-
-    return ChunkStore(_settings, get_embedder(_settings))
+def _stack(key: str, _settings: Settings) -> SearchStack:
+    return SearchStack.open(_settings)
 
 
-def get_store(settings: Settings) -> Any:
-    return _store(settings_key(settings), settings)
+def get_stack(settings: Settings) -> SearchStack:
+    return _stack(settings_key(settings), settings)
 
 
-def store_signature(store: Any) -> str:
-    """Changes whenever a document is added, replaced, removed or has its metadata edited."""
-    rows = sorted(
-        (r.meta.doc_id, r.generation, r.chunk_count, json.dumps(r.meta.to_dict(), sort_keys=True, ensure_ascii=False))
-        for r in store.documents()
-    )
-    return hashlib.sha1(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _retriever(key: str, _stack: SearchStack) -> Retriever:
+    return _stack.retriever()
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _retriever(key: str, signature: str, _settings: Settings, _store: Any) -> Any:
-    from vectorstore.retriever import build_retriever
-
-    return build_retriever(_settings, _store)
+def get_retriever(stack: SearchStack) -> Retriever:
+    return _retriever(settings_key(stack.settings), stack)
 
 
-def get_retriever(settings: Settings, store: Any) -> Any:
-    return _retriever(settings_key(settings), store_signature(store), settings, store)
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _assistant(key: str, _retriever: Retriever, _settings: Settings) -> Assistant:
+    return Assistant(_retriever, _settings)  # shares the page's retriever (one corpus snapshot)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _assistant(key: str, signature: str, _settings: Settings, _retriever: Any) -> Any:
-    from assistant.service import Assistant
-
-    return Assistant(_retriever, _settings)  # shares the page's retriever (one lexical index)
-
-
-def get_assistant(settings: Settings, store: Any) -> Any:
-    signature = store_signature(store)
-    retriever = _retriever(settings_key(settings), signature, settings, store)
-    return _assistant(settings_key(settings), signature, settings, retriever)
+def get_assistant(stack: SearchStack) -> Assistant:
+    return _assistant(settings_key(stack.settings), get_retriever(stack), stack.settings)
 
 
 # ----------------------------------------------------------------------------- sample corpus
@@ -106,7 +95,7 @@ def _sample_flag(settings: Settings) -> Path:
     return Path(settings.data_dir) / f".sample-ingested-{settings.collection}"
 
 
-def needs_sample_corpus(store: Any, settings: Settings) -> bool:
+def needs_sample_corpus(store: ChunkStore, settings: Settings) -> bool:
     """True on the very first open: an empty store that never got the sample corpus."""
     return not _sample_flag(settings).exists() and not store.documents()
 
@@ -115,15 +104,18 @@ def sample_files() -> list[Path]:
     return sorted(p for p in SAMPLE_CORPUS.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
-def ingest_sample_corpus(store: Any, settings: Settings, on_file: Callable[[Any], None] | None = None) -> Any:
+def ingest_sample_corpus(
+    stack: SearchStack, on_file: Callable[[Any], None] | None = None
+) -> IngestSummary | None:
     """Ingest the shipped reports once (other sessions wait for the first one)."""
     from ingest.pipeline import ingest_paths
 
+    settings = stack.settings
     with _INGEST_LOCK:
-        if store.documents():
+        if stack.store.documents():
             _sample_flag(settings).touch()
             return None
-        summary = ingest_paths([SAMPLE_CORPUS], store, settings, progress=False, on_file=on_file)
+        summary = ingest_paths([SAMPLE_CORPUS], stack.store, stack.embedder, settings, progress=False, on_file=on_file)
         if not summary.failed:
             _sample_flag(settings).parent.mkdir(parents=True, exist_ok=True)
             _sample_flag(settings).touch()
@@ -144,8 +136,8 @@ class FilterOptions:
 KINDS = ["text", "table", "footnote", "closing"]
 
 
-def filter_options(store: Any) -> FilterOptions:
-    records = store.documents()
+def filter_options(stack: SearchStack) -> FilterOptions:
+    records = stack.snapshots.current().records
     return FilterOptions(
         localities=sorted({r.meta.locality for r in records if r.meta.locality}),
         years=sorted({r.meta.period_year for r in records if r.meta.period_year}, reverse=True),
@@ -166,15 +158,15 @@ def build_filters(selected: dict[str, list[Any]]) -> dict[str, Any]:
     return filters
 
 
-def config_summary(settings: Settings, store: Any) -> dict[str, str]:
-    llm = settings.llm
+def config_summary(stack: SearchStack) -> dict[str, str]:
+    llm = stack.settings.llm
     return {
-        "embedder": getattr(store.embedder, "name", settings.embedder),
-        "store": f"{store.location} ({settings.collection})",
+        "embedder": stack.embedder.name,
+        "store": f"{stack.store.location} ({stack.settings.collection})",
         "llm": f"{llm.provider}: {llm.model}" if llm.provider != "none" else "",
     }
 
 
-def history_turns(assistant: Any, entries: list[dict[str, Any]]) -> list[Any]:
+def history_turns(assistant: Assistant, entries: list[dict[str, Any]]) -> list[Any]:
     """Earlier questions and answers of this conversation, for follow-up questions."""
     return [assistant.turn(e["question"], e["answer"]) for e in entries if e.get("answer") is not None]

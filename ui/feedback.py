@@ -5,41 +5,16 @@ One line per vote; voting again on the same answer appends a new line and the la
 from __future__ import annotations
 
 import json
-import re
 import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from assistant.types import Answer
-from baocao.text import fold_accents, has_diacritics, nfc
+from baocao.lang.detect import detect_language
 
 FILE_NAME = "feedback.jsonl"
 _LOCK = threading.Lock()  # sessions of one server append to the same file
-
-_EN_HINTS = set(
-    "what which who how why when where is are was were did does do the of in and for to with from much many "
-    "according plan target targets value rate share estimated report reports budget".split()
-)
-_VI_HINTS = set(
-    "la cua va cac nhung nao gi bao nhieu sao vi tai khi trong co duoc da cho voi theo ve den thi nam thang "
-    "ty le ke hoach ngan sach thanh pho phuong xa huyen tinh dat uoc chi tieu khong".split()
-)
-
-
-def detect_lang(question: str) -> str:
-    """"vi", "vi-noaccent" or "en" (the question-set ``lang`` values).
-
-    English questions often carry Vietnamese place names with diacritics, so the words
-    decide English vs Vietnamese first; diacritics then split Vietnamese in two.
-    """
-    words = re.findall(r"[^\W\d_]+", nfc(question))
-    vi = sum(1 for w in words if has_diacritics(w) or fold_accents(w) in _VI_HINTS)
-    en = sum(1 for w in words if not has_diacritics(w) and w.lower() in _EN_HINTS)
-    if en > vi:
-        return "en"
-    return "vi" if has_diacritics(question) else "vi-noaccent"
-
 
 def feedback_path(data_dir: Path) -> Path:
     return Path(data_dir) / FILE_NAME
@@ -122,7 +97,7 @@ def to_question(record: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": f"fb-{record.get('answer_id', '')}",
         "question": record["question"],
-        "lang": detect_lang(record["question"]),
+        "lang": detect_language(record["question"]),
         "type": "feedback",
         "answerable": answerable,
         "docs": docs if answerable else [],

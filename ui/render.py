@@ -10,24 +10,12 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlencode
 
+from baocao.lang.normalize import fold_accents, has_diacritics, normalize_tone_marks, strip_markup
+from baocao.lang.questions import highlight_stopwords
+from baocao.lang.tokens import word_matches
 from baocao.models import Chunk, DocumentMeta
-from baocao.text import fold_accents, has_diacritics, normalize_tone_marks, strip_markup
 
 Interval = tuple[int, int]
-
-# Words and whole numbers, the same shape as baocao.text's tokenizer ("14,5", "29/38", "BC-UBND").
-_WORD = re.compile(r"\d+(?:[.,/]\d+)*%?|[^\W\d_]+(?:[-/][^\W\d_]+)*", re.UNICODE)
-
-# Folded (accent-less) words too common to be worth highlighting.
-_STOPWORDS = {
-    # Vietnamese
-    "cua", "va", "cac", "nhung", "la", "co", "nao", "gi", "bao", "nhieu", "trong", "cho",
-    "duoc", "nay", "do", "voi", "ve", "theo", "tai", "den", "tu", "mot", "da", "se", "thi", "ma",
-    "nhu", "the", "hay", "hoac", "o", "bi", "ra", "len", "khi", "sao", "nam",
-    # English
-    "a", "an", "and", "are", "as", "at", "by", "did", "does", "for", "from", "how", "in",
-    "is", "it", "of", "on", "or", "that", "to", "was", "were", "what", "which", "who", "with",
-}
 
 # Styles live in one <style> block (PAGE_CSS, injected once per run); elements carry classes.
 MARK_STYLE = "bc-cite"  # a cited quote
@@ -90,10 +78,11 @@ def query_terms(query: str) -> set[str]:
     stored folded, accented ones in their normalised lower-case form.
     """
     terms: set[str] = set()
-    for match in _WORD.finditer(query):
+    common = highlight_stopwords()
+    for match in word_matches(query):
         word = match.group(0)
         folded = fold_accents(word)
-        if folded in _STOPWORDS or (len(folded) < 2 and not folded.isdigit()):
+        if folded in common or (len(folded) < 2 and not folded.isdigit()):
             continue
         terms.add(_exact(word) if has_diacritics(word) else folded)
     return terms
@@ -108,7 +97,7 @@ def term_intervals(text: str, terms: set[str]) -> list[Interval]:
     if not terms:
         return []
     found: list[Interval] = []
-    for match in _WORD.finditer(text):
+    for match in word_matches(text):
         word = match.group(0)
         if _word_matches(word, terms):
             found.append(match.span())

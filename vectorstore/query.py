@@ -1,548 +1,136 @@
-"""Query understanding: language, locality, period and document type; abbreviations; English.
+"""A question read once: :class:`Query`, made by :class:`QueryAnalyser` against the corpus snapshot.
 
-Everything found here is a *soft* signal for ranking (a wrong guess must not hide the
-answer); hard filters come only from the caller's explicit ``Filters``.
+The one reading of a question serves both the retriever (language, places, period, document
+type, term expansions, the restored form of an unaccented question) and the answerer (content
+terms in matching form, figures asked about, the shape of answer asked for, measures, what the
+question sets aside, its parts). Everything found here is a *soft* signal for ranking (a wrong
+guess must not hide the answer); hard filters come only from the caller's explicit ``Filters``.
 """
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Any
 
-from baocao.text import fold_accents, has_diacritics, nfc, normalize_tone_marks
-
-if TYPE_CHECKING:
-    from vectorstore.lexical import Vocabulary
-    from vectorstore.store import DocumentRecord
-
-DATA_DIR = Path(__file__).resolve().parent / "data"
-ABBREVIATIONS_FILE = DATA_DIR / "abbreviations.tsv"
-GLOSSARY_FILE = DATA_DIR / "glossary_en_vi.tsv"
-# Optional user files: the env var names one file; data_dir/<same name> is read too.
-ABBREVIATIONS_ENV = "BAOCAO_ABBREVIATIONS"
-GLOSSARY_ENV = "BAOCAO_GLOSSARY"
-
-Lang = Literal["vi", "vi-noaccent", "en"]
-
-_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|\d+(?:[.,/]\d+)*", re.UNICODE)
-
-
-def words_of(text: str) -> list[str]:
-    return _WORD.findall(normalize_tone_marks(nfc(text)))
-
-
-def folded_words(text: str) -> list[str]:
-    return [fold_accents(w) for w in words_of(text)]
-
-
-# --------------------------------------------------------------------------- language
-
-# Function words that are not Vietnamese syllables (typed with or without accents), so two of
-# them are strong evidence of English. Words like "to", "an", "do", "in" are left out.
-_ENGLISH_MARKERS = {
-    "the", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "did", "does",
-    "was", "were", "is", "are", "been", "being", "has", "have", "had", "of", "and", "for", "with",
-    "from", "by", "about", "between", "into", "during", "according", "than", "that", "this",
-    "these", "those", "there", "their", "its", "it", "any", "many", "much", "would",
-    "should", "could", "will", "city", "town", "province", "district", "ward", "commune", "plan",
-    "report", "year", "share", "value", "rate", "number", "people", "reach", "reached", "estimated",
-    "total", "percentage", "percent", "budget", "public", "investment",
-}
-
-
-def detect_language(text: str) -> Lang:
-    words = [w.lower() for w in words_of(text) if not w[0].isdigit()]
-    if not words:
-        return "vi"
-    english = sum(1 for w in words if w in _ENGLISH_MARKERS)
-    if english >= 2 and english / len(words) >= 0.15:
-        return "en"
-    accented = sum(1 for w in words if has_diacritics(w))
-    # Vietnamese typed without accents: almost no syllable carries a mark.
-    return "vi" if accented / len(words) >= 0.15 else "vi-noaccent"
-
-
-# --------------------------------------------------------------------------- term tables
-
-
-def read_table(path: Path) -> list[tuple[str, list[str]]]:
-    """``key<TAB>value|value`` lines; '#' starts a comment line."""
-    rows: list[tuple[str, list[str]]] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.lstrip().startswith("#") or "\t" not in line:
-            continue
-        key, values = line.split("\t", 1)
-        alternatives = [nfc(v.strip()) for v in values.split("|") if v.strip()]
-        if key.strip() and alternatives:
-            rows.append((nfc(key.strip()), alternatives))
-    return rows
-
-
-def user_table_paths(env_var: str, file_name: str, data_dir: Path | None) -> list[Path]:
-    paths: list[Path] = []
-    if data_dir is not None and (data_dir / file_name).is_file():
-        paths.append(data_dir / file_name)
-    named = os.environ.get(env_var, "")
-    if named and Path(named).is_file():
-        paths.append(Path(named))
-    return paths
-
-
-@dataclass
-class Expansion:
-    """A query phrase and the other ways the reports write it."""
-
-    found: str  # as it appears in the query
-    alternatives: list[str]
-    source: Literal["abbreviation", "glossary"]
-
-
-class Abbreviations:
-    """Abbreviation <-> expansion, both ways; keys compared folded and case-insensitively."""
-
-    def __init__(self, table: dict[str, list[str]]) -> None:
-        self.expansions: dict[str, list[str]] = {}  # folded abbreviation -> expansions
-        self.display: dict[str, str] = {}  # folded abbreviation -> as written in the table
-        self.by_expansion: dict[tuple[str, ...], list[str]] = {}  # folded expansion words -> abbreviations
-        for abbreviation, expansions in table.items():
-            key = _abbreviation_key(abbreviation)
-            known = self.expansions.setdefault(key, [])
-            known.extend(e for e in expansions if e not in known)
-            self.display.setdefault(key, abbreviation)
-            for expansion in expansions:
-                words = tuple(folded_words(expansion))
-                if _letter_count(abbreviation) >= 3 and words:  # short ones are too ambiguous backwards
-                    self.by_expansion.setdefault(words, [])
-                    if abbreviation not in self.by_expansion[words]:
-                        self.by_expansion[words].append(abbreviation)
-        self._longest_expansion = max((len(k) for k in self.by_expansion), default=0)
-
-    @classmethod
-    def load(cls, extra_paths: Iterable[Path] = (), learned: dict[str, str] | None = None) -> Abbreviations:
-        table: dict[str, list[str]] = {}
-        for path in [ABBREVIATIONS_FILE, *extra_paths]:
-            for key, values in read_table(path):
-                table.setdefault(key, [])
-                table[key].extend(v for v in values if v not in table[key])
-        for key, value in (learned or {}).items():
-            table.setdefault(key, [])
-            if value not in table[key]:
-                table[key].append(value)
-        return cls(table)
-
-    def expand(self, query: str) -> list[Expansion]:
-        """Expansions of the abbreviations in ``query`` and abbreviations of its expanded phrases.
-
-        A word that could be an ordinary syllable ("to", "an", "tu") is read as an
-        abbreviation only when typed in capitals; "tp", "ubnd", "gpmb" are read either way.
-        """
-        found: list[Expansion] = []
-        raw_words = words_of(query)
-        for word in raw_words:
-            key = _abbreviation_key(word)
-            if key not in self.expansions or _letter_count(word) < 2:
-                continue
-            if not word.isupper() and all(looks_like_syllable(part) for part in re.split(r"[-&]", key) if part):
-                continue
-            found.append(Expansion(word, list(self.expansions[key]), "abbreviation"))
-        # Every expanded phrase, nested ones too: "chương trình mục tiêu quốc gia" gives CTMTQG and MTQG.
-        folded = [fold_accents(w) for w in raw_words]
-        for i in range(len(folded)):
-            for size in range(min(self._longest_expansion, len(folded) - i), 1, -1):
-                abbreviations = self.by_expansion.get(tuple(folded[i : i + size]))
-                if abbreviations:
-                    found.append(Expansion(" ".join(raw_words[i : i + size]), abbreviations, "abbreviation"))
-        return found
-
-
-_SYLLABLE = re.compile(
-    r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?"
-    r"[aeiouy]{1,3}"
-    r"(?:ch|nh|ng|[cmnpt])?$"
+from baocao.lang.abbreviations import Abbreviations, Expansion
+from baocao.lang.detect import Lang, detect_language, english_markers
+from baocao.lang.doctypes import doc_types_named
+from baocao.lang.glossary import Glossary
+from baocao.lang.normalize import fold_accents, fold_syllable, has_diacritics, nfc
+from baocao.lang.periods import Period, parse_period, years_in
+from baocao.lang.places import government_words, level_words, levels, place_key, place_mentions, strip_level
+from baocao.lang.questions import (
+    Measure,
+    answer_shapes,
+    asks_to_define,
+    doc_frame_words,
+    english_short_words,
+    english_stopwords,
+    excluded_clauses,
+    folded_question,
+    is_question_phrase,
+    measures_asked,
+    names_by_number,
+    split_parts,
+    stopwords,
 )
-
-
-def looks_like_syllable(folded: str) -> bool:
-    """Could this (accent-folded) word be a Vietnamese syllable? 'tra' yes, 'ubnd' no."""
-    return bool(_SYLLABLE.match(folded.lower()))
-
-
-def _abbreviation_key(text: str) -> str:
-    return fold_accents(text).replace(".", "").replace(" ", "")
-
-
-def _letter_count(text: str) -> int:
-    return sum(1 for c in text if c.isalpha())
-
-
-# English words are looked up in their base form; these are the candidate base forms.
-def english_base_forms(word: str) -> list[str]:
-    word = word.lower().replace("’", "'")
-    if word.endswith("'s"):
-        word = word[:-2]
-    forms = [word]
-    if len(word) > 3:
-        if word.endswith("ies"):
-            forms.append(word[:-3] + "y")
-        if word.endswith("es"):
-            forms.append(word[:-2])
-        if word.endswith("s") and not word.endswith("ss"):
-            forms.append(word[:-1])
-        if word.endswith("ied"):
-            forms.append(word[:-3] + "y")
-        if word.endswith("ed"):
-            forms += [word[:-2], word[:-1]]
-            if len(word) > 5 and word[-3] == word[-4]:
-                forms.append(word[:-3])  # planned -> plan
-        if word.endswith("ing"):
-            forms += [word[:-3], word[:-3] + "e"]
-            if len(word) > 6 and word[-4] == word[-5]:
-                forms.append(word[:-4])
-    return list(dict.fromkeys(forms))
-
-
-class Glossary:
-    """English phrase -> Vietnamese equivalents; longest phrase first."""
-
-    def __init__(self, table: dict[str, list[str]]) -> None:
-        self.entries: dict[tuple[str, ...], list[str]] = {}
-        for phrase, translations in table.items():
-            key = tuple(w.lower() for w in re.findall(r"[\w'’-]+", phrase))
-            if key:
-                known = self.entries.setdefault(key, [])
-                known.extend(t for t in translations if t not in known)
-        self._longest = max((len(k) for k in self.entries), default=0)
-
-    @classmethod
-    def load(cls, extra_paths: Iterable[Path] = ()) -> Glossary:
-        table: dict[str, list[str]] = {}
-        for path in [GLOSSARY_FILE, *extra_paths]:
-            for key, values in read_table(path):
-                table.setdefault(key.lower(), [])
-                table[key.lower()].extend(v for v in values if v not in table[key.lower()])
-        return cls(table)
-
-    def translate(self, text: str) -> tuple[list[Expansion], list[str]]:
-        """(translated phrases, words left untranslated) of an English query."""
-        words = re.findall(r"[\w'’-]+", nfc(text))
-        forms = [english_base_forms(w) for w in words]
-        found: list[Expansion] = []
-        untranslated: list[str] = []
-        i = 0
-        while i < len(words):
-            match = self._longest_match(forms, i)
-            if match:
-                size, translations = match
-                found.append(Expansion(" ".join(words[i : i + size]), translations, "glossary"))
-                i += size
-            else:
-                untranslated.append(words[i])
-                i += 1
-        return found, untranslated
-
-    def _longest_match(self, forms: list[list[str]], start: int) -> tuple[int, list[str]] | None:
-        for size in range(min(self._longest, len(forms) - start), 0, -1):
-            for key in _phrase_keys(forms[start : start + size]):
-                translations = self.entries.get(key)
-                if translations:
-                    return size, translations
-        return None
-
-
-def _phrase_keys(forms: list[list[str]]) -> Iterable[tuple[str, ...]]:
-    keys: list[tuple[str, ...]] = [()]
-    for options in forms:
-        keys = [k + (o,) for k in keys for o in options]
-        if len(keys) > 64:
-            keys = keys[:64]
-    return keys
-
-
-@lru_cache(maxsize=8)
-def _load_glossary(extra: tuple[Path, ...]) -> Glossary:
-    return Glossary.load(extra)
-
-
-def load_glossary(data_dir: Path | None = None) -> Glossary:
-    return _load_glossary(tuple(user_table_paths(GLOSSARY_ENV, GLOSSARY_FILE.name, data_dir)))
-
-
-def load_abbreviations(data_dir: Path | None = None, learned: dict[str, str] | None = None) -> Abbreviations:
-    extra = user_table_paths(ABBREVIATIONS_ENV, ABBREVIATIONS_FILE.name, data_dir)
-    return Abbreviations.load(extra, learned)
-
-
-# --------------------------------------------------------------------------- question words
-
-# Question phrases carry no content to match (and unaccented, "bao nhieu" meets "báo cáo"),
-# so the lexical query leaves them out; a "why" question looks for causes instead.
-QUESTION_PHRASES: dict[tuple[str, ...], str] = {
-    ("la", "bao", "nhieu"): "",
-    ("bao", "nhieu"): "",
-    ("la", "gi"): "",
-    ("la", "nhung", "gi"): "",
-    ("nhung", "gi"): "",
-    ("nhu", "the", "nao"): "",
-    ("the", "nao"): "",
-    ("ra", "sao"): "",
-    ("vi", "sao"): "nguyên nhân",
-    ("tai", "sao"): "nguyên nhân",
-    ("do", "dau"): "nguyên nhân",
-    ("o", "dau"): "",
-    ("khi", "nao"): "",
-    ("bao", "gio"): "",
-    ("nao",): "",
-    ("gi",): "",
-}
-_QUESTION_LONGEST = max(len(k) for k in QUESTION_PHRASES)
-_WORD_SPAN = re.compile(r"[^\W\d_]+", re.UNICODE)
-
-
-def remove_question_words(text: str) -> tuple[str, list[str]]:
-    """(text without question phrases, what they ask for): 'vì sao ... chậm' -> ('... chậm', ['nguyên nhân'])."""
-    spans = [(m.start(), m.end(), fold_accents(m.group())) for m in _WORD_SPAN.finditer(text)]
-    cuts: list[tuple[int, int]] = []
-    hints: list[str] = []
-    i = 0
-    while i < len(spans):
-        for size in range(min(_QUESTION_LONGEST, len(spans) - i), 0, -1):
-            phrase = tuple(w for _, _, w in spans[i : i + size])
-            if phrase in QUESTION_PHRASES:
-                cuts.append((spans[i][0], spans[i + size - 1][1]))
-                if QUESTION_PHRASES[phrase]:
-                    hints.append(QUESTION_PHRASES[phrase])
-                i += size - 1
-                break
-        i += 1
-    for start, end in reversed(cuts):
-        text = text[:start] + " ; " + text[end:]  # a clause break: no bigram across the gap
-    return text, hints
-
-
-# --------------------------------------------------------------------------- known values
-
-_LEVEL_WORDS = {
-    "tỉnh": ["tinh", "province"],
-    "thành phố": ["thanh pho", "tp", "city"],
-    "thị xã": ["thi xa", "tx", "town"],
-    "huyện": ["huyen", "district"],
-    "quận": ["quan", "district"],
-    "phường": ["phuong", "ward", "p"],
-    "xã": ["xa", "commune"],
-    "thị trấn": ["thi tran", "tt", "town"],
-}
+from baocao.lang.restore import Vocabulary
+from baocao.lang.tokens import content_words, folded_words, match_tokens
+from vectorstore.snapshot import CorpusSnapshot, KnownValues, Locality, SnapshotCache
 
 
 @dataclass
-class Locality:
-    name: str  # "Hương Trà", "Phường 2"
-    level: str = ""  # "thị xã"
-    parent: str = ""  # "thành phố Tây Ninh"
-    doc_ids: set[str] = field(default_factory=set)
+class Term:
+    """A content term of the question: present in a text when any of its forms is (matching syllables)."""
 
-    @property
-    def label(self) -> str:
-        return f"{self.level} {self.name}".strip() if self.level and not self.name.lower().startswith(self.level) else self.name
+    forms: list[tuple[str, ...]]
+    label: str = ""
 
 
 @dataclass
-class KnownValues:
-    """The localities, years and document types present in the store."""
-
-    localities: list[Locality] = field(default_factory=list)
-    years: set[int] = field(default_factory=set)
-    doc_types: set[str] = field(default_factory=set)
-
-    @classmethod
-    def from_documents(cls, records: Iterable[DocumentRecord]) -> KnownValues:
-        by_name: dict[tuple[str, str], Locality] = {}
-        years: set[int] = set()
-        doc_types: set[str] = set()
-        for record in records:
-            meta = record.meta
-            if meta.locality:
-                key = (fold_accents(meta.locality), fold_accents(meta.parent_locality))
-                locality = by_name.setdefault(key, Locality(meta.locality, meta.locality_level, meta.parent_locality))
-                locality.doc_ids.add(meta.doc_id)
-            for year in (meta.period_year, meta.plan_year, meta.issued_year):
-                if year:
-                    years.add(year)
-            if meta.doc_type:
-                doc_types.add(meta.doc_type)
-        return cls(list(by_name.values()), years, doc_types)
-
-
-# --------------------------------------------------------------------------- parsing
-
-
-@dataclass
-class Period:
-    year: int = 0
-    month: int = 0
-    quarter: int = 0
-    half: int = 0  # 1 = first six months
-
-    def __bool__(self) -> bool:
-        return bool(self.year or self.month or self.quarter or self.half)
-
-    def text(self) -> str:
-        parts = []
-        if self.month:
-            parts.append(f"tháng {self.month}")
-        if self.quarter:
-            parts.append(f"quý {self.quarter}")
-        if self.half:
-            parts.append("6 tháng đầu năm")
-        if self.year:
-            parts.append(f"năm {self.year}")
-        return " ".join(parts)
-
-
-@dataclass
-class QueryInfo:
-    text: str
+class Query:
+    text: str  # as answered (a follow-up already resolved)
     lang: Lang
-    localities: list[Locality] = field(default_factory=list)
+    restored: str = ""  # the question with diacritics restored (vi-noaccent only)
+    localities: list[Locality] = field(default_factory=list)  # places of the store it names
+    unknown_places: list[str] = field(default_factory=list)  # places it names that no loaded report covers
     years: list[int] = field(default_factory=list)
     period: Period = field(default_factory=Period)
     doc_types: list[str] = field(default_factory=list)
     expansions: list[Expansion] = field(default_factory=list)  # abbreviations and translations
     untranslated: list[str] = field(default_factory=list)  # English words with no glossary entry
     kept_words: list[str] = field(default_factory=list)  # Vietnamese names and numbers of an English query
-    restored: str = ""  # the query with diacritics restored (vi-noaccent only)
+    terms: list[Term] = field(default_factory=list)  # content terms, in matching form
+    bigrams: list[tuple[str, str]] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)  # figures it names (not years, months, place numbers)
+    shapes: set[str] = field(default_factory=set)  # what kind of answer it asks for (baocao.lang.questions)
+    measures: list[Measure] = field(default_factory=list)  # "bao nhiêu người"
+    definitions: list[tuple[str, list[str]]] = field(default_factory=list)  # abbreviation asked about -> expansions
+    excluded: list[Term] = field(default_factory=list)  # terms it sets aside ("apart from X")
+    parts: list[str] = field(default_factory=list)  # sub-questions of a compound question
+
+    @property
+    def accents(self) -> bool:
+        """Terms keep their diacritics (matched against the reports' marked text): not when typed without them."""
+        return self.lang != "vi-noaccent"
+
+    @property
+    def is_english(self) -> bool:
+        return self.lang == "en"
+
+    @property
+    def month(self) -> int:
+        return self.period.month
 
     @property
     def locality_names(self) -> list[str]:
         return [loc.name for loc in self.localities]
 
-    def to_dict(self) -> dict[str, object]:
+    @property
+    def status(self) -> str:
+        """'missed' / 'met' when it asks which targets were missed or met, else ''."""
+        if "status" not in self.shapes:
+            return ""
+        if "missed" in self.shapes:
+            return "missed"
+        return "met" if "met" in self.shapes else ""
+
+    def asks(self, shape: str) -> bool:
+        return shape in self.shapes
+
+    @property
+    def wants_list(self) -> bool:
+        return bool({"list", "docs"} & self.shapes) or self.status != ""
+
+    def to_dict(self) -> dict[str, Any]:
         return {
             "lang": self.lang,
             "localities": [loc.label for loc in self.localities],
+            "unknown_places": self.unknown_places,
             "years": self.years,
             "period": self.period.text(),
             "doc_types": self.doc_types,
             "expansions": {e.found: e.alternatives for e in self.expansions},
             "restored": self.restored,
+            "shapes": sorted(self.shapes),
+            "terms": [t.label for t in self.terms],
         }
 
 
-_MONTHS_EN = {
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
-    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
-    "oct": 10, "nov": 11, "dec": 12,
-}
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
-_YEAR = re.compile(r"(?<![\d.,/])(19\d{2}|20\d{2})(?![\d.,])")
-_MONTH_VI = re.compile(r"\bthang\s+0?(1[0-2]|[1-9])(?:\s*(?:/|-|nam|\s)\s*(\d{4}))?\b")
-_MONTH_SLASH = re.compile(r"(?<![\d/])0?(1[0-2]|[1-9])/(\d{4})(?![\d/])")
-_MONTH_EN = re.compile(r"\b(" + "|".join(sorted(_MONTHS_EN, key=len, reverse=True)) + r")\b\.?\s*(\d{4})?", re.I)
-_QUARTER_VI = re.compile(r"\bquy\s+(iv|iii|ii|i|[1-4])\b")
-_QUARTER_EN = re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter\b|\bq([1-4])\b", re.I)
-_HALF = re.compile(r"\b6\s+thang\s+dau\s+nam\b|\bfirst\s+(?:half|six\s+months)\b")
-_QUARTER_WORDS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
-
-_DOC_TYPES = {
-    "Báo cáo": ["bao cao", "report"],
-    "Kế hoạch": ["ke hoach", "plan"],
-    "Tờ trình": ["to trinh", "proposal", "submission"],
-    "Quyết định": ["quyet dinh", "decision"],
-    "Công văn": ["cong van", "official letter"],
-    "Nghị quyết": ["nghi quyet", "resolution"],
-}
-
-
-def parse_period(text: str) -> tuple[list[int], Period]:
-    folded = fold_accents(nfc(text))
-    years = [int(y) for y in _YEAR.findall(folded)]
-    period = Period()
-    month_match = _MONTH_VI.search(folded)
-    if month_match:
-        period.month = int(month_match.group(1))
-        if month_match.group(2):
-            period.year = int(month_match.group(2))
-    else:
-        slash = _MONTH_SLASH.search(folded)
-        if slash:
-            period.month, period.year = int(slash.group(1)), int(slash.group(2))
-        else:
-            english = _MONTH_EN.search(folded)
-            if english and not (english.group(1).lower() == "may" and not english.group(2)):
-                period.month = _MONTHS_EN[english.group(1).lower()]
-                if english.group(2):
-                    period.year = int(english.group(2))
-    quarter = _QUARTER_VI.search(folded)
-    if quarter:
-        value = quarter.group(1)
-        period.quarter = _ROMAN.get(value, 0) or int(value)
-    else:
-        english_quarter = _QUARTER_EN.search(folded)
-        if english_quarter:
-            period.quarter = _QUARTER_WORDS.get((english_quarter.group(1) or "").lower(), 0) or int(english_quarter.group(2) or 0)
-    if _HALF.search(folded):
-        period.half = 1
-    if not period.year and years:
-        period.year = years[0]
-    if period.year and period.year not in years:
-        years.append(period.year)  # "2/2023": the year sits inside a month
-    return list(dict.fromkeys(years)), period
+# --------------------------------------------------------------------------- localities
 
 
 def _name_variants(locality: Locality) -> list[tuple[list[str], bool]]:
     """(folded words, needs a level word before it) for matching a locality in a query."""
     name_words = folded_words(locality.name)
     level_folded = fold_accents(locality.level)
-    if name_words and " ".join(name_words[: len(level_folded.split())]) == level_folded and level_folded:
+    if name_words and level_folded and " ".join(name_words[: len(level_folded.split())]) == level_folded:
         bare = name_words[len(level_folded.split()) :]  # "Phường 2" -> ["2"]
     else:
         bare = name_words
-    variants: list[tuple[list[str], bool]] = []
     # A bare name that is a number or one short word ("2", "An") needs its level word.
     needs_level = not bare or all(w.isdigit() for w in bare) or (len(bare) == 1 and len(bare[0]) <= 3)
-    if bare:
-        variants.append((bare, needs_level))
-    return variants
-
-
-def _level_words(level: str) -> list[list[str]]:
-    return [w.split() for w in _LEVEL_WORDS.get(level.lower(), [fold_accents(level)])] if level else []
-
-
-def find_localities(text: str, known: KnownValues) -> list[Locality]:
-    words = folded_words(re.sub(r"['’]s\b", "", text).replace(".", " "))
-    matched: list[Locality] = []
-    for locality in known.localities:
-        for name, needs_level in _name_variants(locality):
-            for start in _occurrences(words, name):
-                if needs_level and not _preceded_by_level(words, start, locality.level):
-                    continue
-                matched.append(locality)
-                break
-            if matched and matched[-1] is locality:
-                break
-    # "Phường 2, thành phố Tây Ninh" names Phường 2; Tây Ninh only qualifies it.
-    specific = [
-        loc
-        for loc in matched
-        if not any(
-            other is not loc and fold_accents(_strip_level(other.parent)) == fold_accents(loc.name) for other in matched
-        )
-    ]
-    return specific or matched
-
-
-def _strip_level(name: str) -> str:
-    folded = fold_accents(name)
-    for level, variants in _LEVEL_WORDS.items():
-        for prefix in [fold_accents(level), *variants]:
-            if folded.startswith(prefix + " "):
-                return name[len(prefix) + 1 :]
-    return name
+    return [(bare, needs_level)] if bare else []
 
 
 def _occurrences(words: list[str], name: list[str]) -> list[int]:
@@ -551,50 +139,225 @@ def _occurrences(words: list[str], name: list[str]) -> list[int]:
 
 
 def _preceded_by_level(words: list[str], start: int, level: str) -> bool:
-    for level_words in _level_words(level):
-        size = len(level_words)
-        if start >= size and words[start - size : start] == level_words:
+    for spelled in level_words(level):
+        size = len(spelled)
+        if start >= size and words[start - size : start] == spelled:
             return True
     return False
 
 
-def find_doc_types(text: str) -> list[str]:
-    folded = " " + " ".join(folded_words(text)) + " "
-    return [name for name, variants in _DOC_TYPES.items() if any(f" {v} " in folded for v in variants)]
+def find_localities(text: str, known: KnownValues) -> list[Locality]:
+    """The store's localities a text names, with or without diacritics, in English too."""
+    found_words = folded_words(re.sub(r"['’]s\b", "", text).replace(".", " "))
+    matched: list[Locality] = []
+    for locality in known.localities:
+        for name, needs_level in _name_variants(locality):
+            if any(not needs_level or _preceded_by_level(found_words, start, locality.level)
+                   for start in _occurrences(found_words, name)):
+                matched.append(locality)
+                break
+    # "Phường 2, thành phố Tây Ninh" names Phường 2; Tây Ninh only qualifies it.
+    specific = [
+        loc for loc in matched
+        if not any(other is not loc and place_key(other.parent) == place_key(loc.name) for other in matched)
+    ]
+    return specific or matched
 
 
-def parse_query(
-    text: str,
-    known: KnownValues,
-    *,
-    abbreviations: Abbreviations | None = None,
-    glossary: Glossary | None = None,
-    vocabulary: Vocabulary | None = None,
-) -> QueryInfo:
-    """What the query is about: language, localities, period, document type, term expansions."""
+def _is_known_place(name: str, known: KnownValues) -> bool:
+    key = place_key(name)
+    names = {place_key(n) for loc in known.localities for n in (loc.name, loc.parent) if n}
+    return any(key == k or key.startswith(k + " ") or k.endswith(" " + key) or k.startswith(key + " ") for k in names)
+
+
+# --------------------------------------------------------------------------- the analyser
+
+
+_FIGURE = re.compile(r"(?<![\w-])\d+(?:[.,/]\d+)*%?")
+_BARE_YEAR = re.compile(r"(?:19|20)\d{2}")
+_MONTH_YEAR = re.compile(r"\d{1,2}/(?:19|20)\d{2}")
+
+
+class QueryAnalyser:
+    """Reads questions against the current corpus snapshot (its places, vocabulary, abbreviations)."""
+
+    def __init__(self, snapshots: SnapshotCache) -> None:
+        self.snapshots = snapshots
+
+    def analyse(self, text: str) -> Query:
+        snapshot = self.snapshots.current()
+        return read_query(text, snapshot, self.snapshots.abbreviations(), self.snapshots.glossary)
+
+    def localities(self, text: str) -> list[Locality]:
+        return find_localities(text, self.snapshots.current().known)
+
+
+def read_query(
+    text: str, snapshot: CorpusSnapshot | None, abbreviations: Abbreviations | None, glossary: Glossary | None
+) -> Query:
+    """The :class:`Query` of ``text``; without a snapshot (an empty store) only what the words say."""
+    text = nfc(text).strip()
+    known = snapshot.known if snapshot is not None else KnownValues()
+    vocabulary = snapshot.vocabulary if snapshot is not None else None
     lang = detect_language(text)
     years, period = parse_period(text)
-    info = QueryInfo(
-        text=text,
-        lang=lang,
-        localities=find_localities(text, known),
-        years=years,
-        period=period,
-        doc_types=find_doc_types(text),
-    )
+    years = list(dict.fromkeys([*years, *sorted(years_in(text))]))
+    query = Query(text=text, lang=lang, years=years, period=period, localities=find_localities(text, known),
+                  doc_types=doc_types_named(text))
     if lang == "vi-noaccent" and vocabulary is not None:
-        info.restored = vocabulary.restore(text)
+        query.restored = vocabulary.restore(text)
     if lang == "en" and glossary is not None:
-        translations, info.untranslated = glossary.translate(text)
-        info.expansions.extend(translations)
-        kept = vietnamese_words(info.untranslated, vocabulary)
-        info.kept_words = vocabulary.restore(" ".join(kept)).split() if vocabulary is not None else kept
+        translations, query.untranslated = glossary.translate(text)
+        query.expansions.extend(translations)
+        kept = vietnamese_words(query.untranslated, vocabulary)
+        query.kept_words = vocabulary.restore(" ".join(kept)).split() if vocabulary is not None else kept
     if abbreviations is not None:
-        info.expansions.extend(abbreviations.expand(info.restored or text))
-    return info
+        query.expansions.extend(abbreviations.expand(query.restored or text))
+    query.unknown_places = _unknown_places(text, known, snapshot)
+    _read_terms(query)
+    query.shapes = answer_shapes(text)
+    folded = folded_question(text)
+    query.numbers = [
+        n for n in _FIGURE.findall(text)
+        if not _BARE_YEAR.fullmatch(n) and not _MONTH_YEAR.fullmatch(n) and not names_by_number(n, folded)
+        and not (query.month and n.lstrip("0") == str(query.month) and re.search(rf"\bthang 0?{n}\b", folded))
+    ]
+    if lang != "en":
+        query.measures = measures_asked(text, query.accents)
+    for expansion in query.expansions:
+        found = str(expansion.found)
+        if expansion.source == "abbreviation" and _looks_abbreviated(found) and asks_to_define(text, found):
+            if found not in [d[0] for d in query.definitions]:
+                query.definitions.append((found, [str(a) for a in expansion.alternatives]))
+    query.excluded = _excluded_terms(text, query.terms)
+    query.parts = split_parts(text)
+    return query
 
 
-_ENGLISH_SHORT_WORDS = {"in", "to", "do", "an", "a", "on", "at", "as", "or", "be", "so", "no", "not", "up", "out", "all"}
+def _unknown_places(text: str, known: KnownValues, snapshot: CorpusSnapshot | None) -> list[str]:
+    """Places named with their level ("thành phố Đà Nẵng") that no loaded report covers or mentions."""
+    if snapshot is None or not known.localities:
+        return []
+    return [
+        name for name in place_mentions(text)
+        if not _is_known_place(name, known) and not snapshot.stats.mentions(name)
+    ]
+
+
+def _looks_abbreviated(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) >= 2 and sum(1 for c in letters if c.isupper()) >= 2
+
+
+@dataclass
+class _Words:
+    """The question's syllables in order, blanked where they carry no topic."""
+
+    ordered: list[str]
+
+
+def _level_terms(accents: bool) -> set[tuple[str, ...]]:
+    """Words that name a level of government: the locality itself is matched separately."""
+    out: set[tuple[str, ...]] = set()
+    for level in levels():
+        for spelling in (level.name, *level.folded, *level.abbreviations):
+            form = tuple(content_words(spelling, accents))
+            out.add(form)
+            out.update((w,) for w in form)
+    out.update(tuple(content_words(w, accents)) for w in government_words())
+    return out
+
+
+def _read_terms(query: Query) -> None:
+    """The question's content terms and word pairs, in the form passages are matched in."""
+    text, accents = query.text, query.accents
+    locality_words = {w for loc in query.localities for w in content_words(loc.name)}
+    terms: list[Term] = []
+    ordered: list[str] = []
+    if query.is_english:
+        names = _vietnamese_names(text)
+        for word in re.findall(r"[a-z][a-z'-]*", fold_accents(text)):
+            ordered.append(word if word in names and word not in english_stopwords() else "")
+        for expansion in query.expansions:
+            forms = [f for f in (tuple(content_words(alt, accents)) for alt in expansion.alternatives) if f]
+            if forms:
+                terms.append(Term(forms, str(expansion.found)))
+        firsts = {t.forms[0] for t in terms}
+        for word in ordered:
+            if word and (word,) not in firsts:
+                terms.append(Term([(word,)], word))
+                firsts.add((word,))
+    else:
+        words = _without_question_phrases(content_words(text, accents))
+        ordered = ["" if not w or w in stopwords(accents) else w for w in words]
+        seen: set[tuple[str, ...]] = set()
+        for expansion in query.expansions:
+            key = tuple(content_words(str(expansion.found), accents))
+            if len(key) == 1:
+                forms = [key] + [f for f in (tuple(content_words(alt, accents)) for alt in expansion.alternatives) if f]
+                terms.append(Term(forms, key[0]))
+                seen.add(key)
+        for word in ordered:
+            if word and (word,) not in seen:
+                seen.add((word,))
+                terms.append(Term([(word,)], word))
+    if "docs" in answer_shapes(text):  # "which reports mention X": the topic is X, not the word "report"
+        frame = doc_frame_words()
+        terms = [t for t in terms if not all(set(_folded(f)) <= frame for f in t.forms)]
+    level_terms = _level_terms(accents)
+    terms = [
+        t for t in terms
+        if not all(set(_folded(f)) <= locality_words or f in level_terms or is_question_phrase(_folded(f)) for f in t.forms)
+    ]
+    bigrams: list[tuple[str, str]] = []
+    for a, b in zip(ordered, ordered[1:]):
+        if a and b and fold_syllable(a) not in locality_words and fold_syllable(b) not in locality_words \
+                and (a, b) not in bigrams:
+            bigrams.append((a, b))
+    query.terms, query.bigrams = terms, bigrams
+
+
+def _folded(form: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(fold_syllable(w) for w in form)
+
+
+def _without_question_phrases(words: list[str]) -> list[str]:
+    """The words with question phrases ("bao nhiêu", "thế nào", ...) blanked out, positions kept."""
+    folded = [fold_syllable(w) for w in words]
+    out = list(words)
+    for size in (3, 2, 1):
+        for i in range(len(words) - size + 1):
+            if size > 1 and is_question_phrase(tuple(folded[i : i + size])):
+                out[i : i + size] = [""] * size
+    return out
+
+
+def _vietnamese_names(text: str) -> set[str]:
+    """Folded words of capitalised runs in an English question ("Hương Trà" -> huong, tra)."""
+    names: set[str] = set()
+    for run in re.findall(r"(?:\b[^\W\d_][\w]*(?:\s+|$)){1,4}", text):
+        capitalised = [w for w in run.split() if w[0].isupper()]
+        if capitalised and (has_diacritics(run) or len(capitalised) > 1):
+            names.update(content_words(" ".join(capitalised)))
+    return names
+
+
+def _excluded_terms(text: str, terms: list[Term]) -> list[Term]:
+    """Terms named only in an 'apart from ...' clause of the question (units about them are not the answer)."""
+    excluded: list[Term] = []
+    for clause, rest in excluded_clauses(text):
+        clause_words = set(content_words(clause))
+        rest_words = set(content_words(rest))
+        for term in terms:
+            term_words = {w for f in term.forms for w in _folded(f)}
+            if term_words & clause_words and not term_words & rest_words:
+                excluded.append(term)
+        if not [t for t in terms if t in excluded]:
+            # An English clause: the terms are the clause's translations.
+            for term in terms:
+                if term.label and fold_accents(term.label) in clause:
+                    excluded.append(term)
+    return excluded
 
 
 def vietnamese_words(words: list[str], vocabulary: Vocabulary | None) -> list[str]:
@@ -603,17 +366,20 @@ def vietnamese_words(words: list[str], vocabulary: Vocabulary | None) -> list[st
     "Hai Duong" typed without accents counts when the corpus knows its syllables.
     """
     kept = []
+    short, markers = english_short_words(), english_markers()
     for word in words:
         word = re.sub(r"['’]s$", "", word)
         folded = fold_accents(word)
         if word[:1].isdigit() or has_diacritics(word):
             kept.append(word)
         elif (
-            word[:1].isupper()
-            and folded not in _ENGLISH_SHORT_WORDS
-            and folded not in _ENGLISH_MARKERS
-            and vocabulary is not None
-            and vocabulary.knows(folded)
+            word[:1].isupper() and folded not in short and folded not in markers
+            and vocabulary is not None and vocabulary.knows(folded)
         ):
             kept.append(word)
     return kept
+
+
+def place_names_of(query: Query) -> set[str]:
+    """Folded words of the places a query names (left out of its topic)."""
+    return {w for loc in query.localities for w in match_tokens(strip_level(loc.name))}

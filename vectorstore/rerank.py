@@ -1,8 +1,9 @@
 """Optional second stage: a cross-encoder reads (query, passage) pairs and reorders the top-N.
 
 Off unless ``settings.reranker_model`` names a sentence-transformers CrossEncoder (a hub name
-when the machine is online, or a local folder). Any object with ``predict(pairs) -> scores``
-can stand in for the model, which is how the tests exercise this code without weights.
+when the machine is online, or a local folder). :class:`CrossEncoderReranker` implements
+:class:`baocao.protocols.Reranker`; any object with ``predict(pairs) -> scores`` can stand in
+for the model, which is how the tests exercise this code without weights.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Protocol
 import numpy as np
 
 from baocao.models import Chunk
+from baocao.protocols import Reranker
+from baocao.registry import Registry
 from baocao.settings import Settings
 
 
@@ -31,18 +34,6 @@ class CrossEncoderReranker:
         self.name = name
         self.max_passage_chars = max_passage_chars
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> CrossEncoderReranker | None:
-        if not settings.reranker_model:
-            return None
-        from sentence_transformers import CrossEncoder
-
-        try:
-            model = CrossEncoder(settings.reranker_model, device="cpu")
-        except Exception as exc:  # the library raises many types (OSError, ValueError, HTTP errors)
-            raise RerankerError(f"cannot load reranker model {settings.reranker_model!r}: {exc}") from exc
-        return cls(model, name=settings.reranker_model)
-
     def passage_text(self, chunk: Chunk) -> str:
         # Section path and document title give the passage its context, as in the dense leg.
         title = chunk.meta.short_title if chunk.meta else ""
@@ -58,6 +49,22 @@ class CrossEncoderReranker:
         return [float(s) for s in np.asarray(raw, dtype=np.float64).ravel()]
 
 
-def rerank_order(scores: list[float]) -> list[int]:
-    """Indices of the candidates, best first; ties keep the earlier (fused) order."""
-    return sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+rerankers: Registry[Reranker] = Registry("reranker")
+
+
+@rerankers.register("cross-encoder")
+def _cross_encoder(settings: Settings) -> Reranker:
+    from sentence_transformers import CrossEncoder
+
+    try:
+        model = CrossEncoder(settings.reranker_model, device="cpu")
+    except Exception as exc:  # the library raises many types (OSError, ValueError, HTTP errors)
+        raise RerankerError(f"cannot load reranker model {settings.reranker_model!r}: {exc}") from exc
+    return CrossEncoderReranker(model, name=settings.reranker_model)
+
+
+def build_reranker(settings: Settings) -> Reranker | None:
+    """The configured reranker, or None when ``reranker_model`` is empty."""
+    if not settings.reranker_model:
+        return None
+    return rerankers.create("cross-encoder", settings)

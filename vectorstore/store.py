@@ -1,13 +1,15 @@
 """The chunk store: a Chroma collection of chunks plus a registry of documents.
 
-Chroma is a persistent local store by default (``data_dir/chroma``) or a server when
-``chroma_host`` is set. We always pass our own embeddings: Chroma's default embedding
-function downloads a model and is never used.
+:class:`ChromaChunkStore` implements :class:`baocao.protocols.ChunkStore`. Chroma is a persistent
+local store by default (``data_dir/chroma``) or a server when ``chroma_host`` is set. We always
+pass our own embeddings: Chroma's default embedding function downloads a model and is never used.
+The store does not embed: it records which embedding space (model and dimension) built the
+collection, and refuses to open it for another.
 
 Replacing a document is done as a unit: the new chunks are written under a new
 *generation* (the document's content hash), the registry is switched to it, and only then
 are the old generation's chunks deleted. Readers only see chunks of the live generation,
-and :meth:`ChunkStore.repair` removes leftovers of an interrupted run.
+and :meth:`ChromaChunkStore.repair` removes leftovers of an interrupted run.
 """
 from __future__ import annotations
 
@@ -20,9 +22,10 @@ from typing import Any
 import chromadb
 import numpy as np
 
-from baocao.models import Chunk, DocumentMeta, ParsedDocument
+from baocao.models import Chunk, DocumentMeta, DocumentRecord, ParsedDocument, chunk_id
+from baocao.protocols import ChunkStore, Embedder
+from baocao.registry import Registry
 from baocao.settings import Settings
-from vectorstore.embedders import Embedder
 
 _BATCH = 500  # rows per Chroma call (Chroma caps batch size)
 
@@ -35,14 +38,16 @@ class EmbedderMismatchError(StoreError):
     pass
 
 
-@dataclass
-class DocumentRecord:
-    meta: DocumentMeta
-    generation: str
-    chunk_count: int
-    encoding: str
-    source_format: str
-    ingested_at: float
+@dataclass(frozen=True)
+class EmbeddingSpace:
+    """Which model made a collection's vectors: another one's vectors cannot be compared with them."""
+
+    name: str
+    dim: int
+
+    @classmethod
+    def of(cls, embedder: Embedder) -> EmbeddingSpace:
+        return cls(embedder.name, embedder.dim)
 
 
 def make_client(settings: Settings) -> Any:
@@ -57,21 +62,23 @@ def make_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_path))
 
 
-class ChunkStore:
-    def __init__(self, settings: Settings, embedder: Embedder, client: Any | None = None) -> None:
+class ChromaChunkStore:
+    def __init__(self, settings: Settings, space: EmbeddingSpace, client: Any | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder
+        self.space = space
         self.name = settings.collection
         self._client = client if client is not None else make_client(settings)
         self._chunks = self._client.get_or_create_collection(
             self.name,
-            metadata={"embedder": embedder.name, "dim": embedder.dim, "hnsw:space": "cosine"},
+            metadata={"embedder": space.name, "dim": space.dim, "hnsw:space": "cosine"},
             embedding_function=None,
         )
         self._check_embedder()
         # The registry holds one row per document (its metadata and original text); Chroma
         # needs a vector per row, so each gets a constant 1-d one.
         self._docs = self._client.get_or_create_collection(f"{self.name}__docs", embedding_function=None)
+        if not self.revision():  # a new store, or one written before revisions existed
+            self._bump_revision()
 
     @property
     def location(self) -> str:
@@ -82,19 +89,19 @@ class ChunkStore:
     def _check_embedder(self) -> None:
         built_with = (self._chunks.metadata or {}).get("embedder")
         built_dim = (self._chunks.metadata or {}).get("dim")
-        if built_with and (built_with != self.embedder.name or built_dim != self.embedder.dim):
+        if built_with and (built_with != self.space.name or built_dim != self.space.dim):
             raise EmbedderMismatchError(
                 f"collection '{self.name}' at {self.location} was built with {built_with} (dim {built_dim}), "
-                f"but the configured embedder is {self.embedder.name} (dim {self.embedder.dim}). "
+                f"but the configured embedder is {self.space.name} (dim {self.space.dim}). "
                 f"Re-index with `baocao ingest DIR --reindex`, or use another collection "
                 f"(BAOCAO_COLLECTION=...), or configure the embedder that built it."
             )
 
     # ----- documents -------------------------------------------------------------------
     def revision(self) -> str:
-        """A token that changes with every commit, metadata edit or removal ('' for a store
-        written before revisions existed). Reading it costs a millisecond where reading every
-        document's record costs half a second at 100k chunks, so readers poll this instead."""
+        """A token that changes with every commit, metadata edit or removal. Reading it costs a
+        millisecond where reading every document's record costs half a second at 100k chunks,
+        so every cache keys on it."""
         collection = self._client.get_collection(f"{self.name}__docs")
         return str((collection.metadata or {}).get("revision", ""))
 
@@ -162,14 +169,11 @@ class ChunkStore:
         meta = parsed.meta
         # Ids carry the generation so the new version never overwrites the live one in place.
         for chunk in parsed.chunks:
-            chunk.chunk_id = f"{meta.doc_id}:{generation[:8]}:{chunk.position:04d}"
+            chunk.chunk_id = chunk_id(meta.doc_id, generation, chunk.position)
+            chunk.generation = generation
         for start in range(0, len(parsed.chunks), _BATCH):
             batch = parsed.chunks[start : start + _BATCH]
-            metadatas = []
-            for chunk in batch:
-                md = chunk.to_metadata()
-                md["generation"] = generation
-                metadatas.append(md)
+            metadatas = [chunk.to_metadata() for chunk in batch]
             self._chunks.upsert(
                 ids=[c.chunk_id for c in batch],
                 embeddings=vectors[start : start + _BATCH].tolist(),
@@ -209,9 +213,9 @@ class ChunkStore:
         """Delete chunks that are not of their document's live generation; return how many."""
         live = {r.meta.doc_id: r.generation for r in self.documents()}
         stale: list[str] = []
-        for chunk_id, md in self._iter_chunk_metadata():
+        for cid, md in self._iter_chunk_metadata():
             if live.get(str(md.get("doc_id"))) != md.get("generation"):
-                stale.append(chunk_id)
+                stale.append(cid)
         for start in range(0, len(stale), _BATCH):
             self._chunks.delete(ids=stale[start : start + _BATCH])
         return len(stale)
@@ -233,11 +237,23 @@ class ChunkStore:
         total = self._chunks.count()
         for offset in range(0, total, _BATCH):
             rows = self._chunks.get(include=["metadatas", "documents"], limit=_BATCH, offset=offset)
-            for chunk_id, text, md in zip(rows["ids"], rows["documents"], rows["metadatas"]):
+            for cid, text, md in zip(rows["ids"], rows["documents"], rows["metadatas"]):
                 if live.get(str(md.get("doc_id"))) == md.get("generation"):
-                    chunks.append(Chunk.from_metadata(chunk_id, text, md))
+                    chunks.append(Chunk.from_metadata(cid, text, md))
         chunks.sort(key=lambda c: (c.doc_id, c.position))
         return chunks
+
+    def following(self, chunk: Chunk, count: int = 1) -> list[Chunk]:
+        """The chunks right after ``chunk`` in its document version, in order (neighbours of a passage)."""
+        positions = list(range(chunk.position + 1, chunk.position + 1 + count))
+        generation = chunk.generation
+        if not generation:
+            record = self.document(chunk.doc_id)
+            generation = record.generation if record else ""
+        where = {"$and": [{"doc_id": chunk.doc_id}, {"generation": generation}, {"position": {"$in": positions}}]}
+        rows = self._chunks.get(where=where, include=["metadatas", "documents"])
+        found = [Chunk.from_metadata(cid, text, md) for cid, text, md in zip(rows["ids"], rows["documents"], rows["metadatas"])]
+        return sorted(found, key=lambda c: c.position)
 
     def get_chunks(self, chunk_ids: list[str]) -> list[Chunk]:
         if not chunk_ids:
@@ -267,6 +283,19 @@ class ChunkStore:
 
     def live_generations(self) -> dict[str, str]:
         return {r.meta.doc_id: r.generation for r in self.documents()}
+
+
+stores: Registry[ChunkStore] = Registry("store")
+
+
+@stores.register("chroma")
+def _chroma(settings: Settings, space: EmbeddingSpace) -> ChunkStore:
+    return ChromaChunkStore(settings, space)
+
+
+def open_store(settings: Settings, embedder: Embedder) -> ChunkStore:
+    """The configured store (Chroma, local or server) for vectors of ``embedder``'s space."""
+    return stores.create(settings.store, settings, EmbeddingSpace.of(embedder))
 
 
 def drop_collection(settings: Settings, client: Any | None = None) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from assistant.types import Answer
+from baocao.protocols import ChunkStore
 from ui.answers import Source, answer_markdown, group_by_passage, sources_of
 from ui.backend import Context, get_assistant, history_turns, module_problem
 from ui.cards import hit_card, source_card
@@ -53,7 +54,7 @@ def ask(question: str, ctx: Context, entries: list[dict[str, Any]]) -> None:
         try:
             with placeholder.container():
                 with st.spinner(t("loading_models", ctx.lang)):
-                    assistant = get_assistant(ctx.settings, ctx.store)
+                    assistant = get_assistant(ctx.stack)
                 entry["answer"] = stream_answer(assistant, question, history_turns(assistant, entries), ctx)
         except Exception as exc:
             entry["error"] = f"{type(exc).__name__}: {exc}"
@@ -103,7 +104,7 @@ def render_entry(entry: dict[str, Any], ctx: Context) -> None:
     render_actions(entry, answer, ctx)
 
 
-def resolve_sources(sources: list[Source], store: Any) -> list[Source]:
+def resolve_sources(sources: list[Source], store: ChunkStore) -> list[Source]:
     """Fill in passages the answer did not carry from the store (for metadata and highlighting)."""
     missing = [s.citation.chunk_id for s in sources if s.hit is None and s.citation.chunk_id]
     if not missing:

@@ -84,7 +84,7 @@ def render_upload(ctx: Context) -> None:
             bar.progress(done / max(total, 1), text=label)
 
         results = save_and_ingest(
-            [(f.name, f.getvalue()) for f in files], ctx.store, ctx.settings, on_progress=progress, lang=lang
+            [(f.name, f.getvalue()) for f in files], ctx.stack, on_progress=progress, lang=lang
         )
         st.session_state[UPLOAD_RESULTS_KEY] = results
         st.session_state["uploader_generation"] = generation + 1  # empties the uploader
@@ -191,7 +191,7 @@ def render_reindex(ctx: Context, record: Any) -> None:
     from ingest.pipeline import ingest_paths
 
     with st.spinner(f"{t('uploading', lang)} {path.name}…"):
-        summary = ingest_paths([path], ctx.store, ctx.settings, progress=False)
+        summary = ingest_paths([path], ctx.store, ctx.stack.embedder, ctx.settings, progress=False)
     for result in summary.results:
         if result.status == "failed":
             st.error(result.line())

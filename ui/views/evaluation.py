@@ -90,14 +90,14 @@ def run_question_set(ctx: Context, questions_path: Path, with_answers: bool) -> 
         st.error(f"{t('eval_invalid', lang)}: {exc}")
         return None
     bar = st.progress(0.0, text=f"{t('loading_models', lang)}")
-    retriever = get_retriever(ctx.settings, ctx.store)
-    assistant = get_assistant(ctx.settings, ctx.store) if with_answers else None
+    retriever = get_retriever(ctx.stack)
+    assistant = get_assistant(ctx.stack) if with_answers else None
     retrieve = counting(lambda q, k: retriever.search(q, k=k), total, bar, f"{t('eval_running', lang)} {questions_path.name}")
     answer = (lambda q: assistant.answer(q, [], None)) if assistant is not None else None
     try:
         result = run_eval(
             questions_path, out_dir=runs_dir(ctx), retrieve=retrieve, answer=answer, progress=False,
-            config={"embedder": getattr(ctx.store.embedder, "name", ctx.settings.embedder),
+            config={"embedder": ctx.stack.embedder.name,
                     "llm": ctx.settings.llm.provider, "source": "ui"},
         )
     except Exception as exc:

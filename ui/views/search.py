@@ -62,7 +62,7 @@ def cached_search(ctx: Context, query: str) -> list[Hit] | None:
         return cache[1]
     try:
         with st.spinner(t("loading_models", ctx.lang)):
-            retriever = get_retriever(ctx.settings, ctx.store)
+            retriever = get_retriever(ctx.stack)
             hits = list(retriever.search(query, k=MAX_RESULTS, filters=ctx.filters or None))
     except Exception as exc:
         st.error(f"{type(exc).__name__}: {exc}")

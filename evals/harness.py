@@ -1,0 +1,78 @@
+"""Running a question set against the configured system: the one evaluation harness.
+
+``baocao eval`` (cli/evaluate.py), the UI's evaluation page and the CI floors test call these.
+A question set over another corpus (``corpus``) gets a collection of its own, so the user's
+store is never touched.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from assistant.service import Assistant
+from baocao.settings import Settings
+from evals.ablation import run_ablation
+from evals.runner import Retrieve, RunResult, run_eval
+from ingest.pipeline import IngestSummary, ingest_paths
+from vectorstore.retriever import Retriever, SearchStack, ablation_variants
+
+
+def settings_for_corpus(settings: Settings, corpus: Path | None) -> Settings:
+    """A question set over other reports gets its own collection, so the user's store is untouched."""
+    if corpus is None:
+        return settings
+    digest = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:10]
+    return settings.model_copy(update={"collection": f"eval-{digest}"})
+
+
+def prepare_corpus(stack: SearchStack, corpus: Path, progress: bool) -> IngestSummary:
+    """Ingest ``corpus`` into the stack's store (incremental: unchanged files are skipped)."""
+    summary = ingest_paths([corpus], stack.store, stack.embedder, stack.settings, prune=True, progress=progress)
+    stack.snapshots.current()  # build the snapshot before the first timed question
+    return summary
+
+
+def read_document(path: Path) -> str | None:
+    from ingest.readers import ReadError, read_file
+
+    try:
+        return read_file(path).text
+    except ReadError:
+        return None
+
+
+def config_summary(settings: Settings) -> dict[str, Any]:
+    return {
+        "embedder": settings.embedder,
+        "st_model": settings.st_model,
+        "collection": settings.collection,
+        "llm": settings.llm.provider,
+        "llm_model": settings.llm.model,
+        "reranker": settings.reranker_model,
+    }
+
+
+def evaluate(
+    stack: SearchStack, questions: Path, *, corpus: Path | None, run_name: str | None, out: Path,
+    retrieval_only: bool = False, progress: bool = True,
+) -> RunResult:
+    """Retrieval and (unless ``retrieval_only``) answer metrics of a question set; writes the run folder."""
+    retriever = stack.retriever()
+    assistant = None if retrieval_only else Assistant(retriever, stack.settings)
+    return run_eval(
+        questions, corpus_dir=corpus, run_name=run_name, out_dir=out,
+        retrieve=lambda q, k: retriever.search(q, k=k),
+        answer=(lambda q: assistant.answer(q)) if assistant else None,
+        config=config_summary(stack.settings), progress=progress, doc_reader=read_document,
+    )
+
+
+def _searcher(retriever: Retriever) -> Retrieve:
+    return lambda question, k: retriever.search(question, k=k)
+
+
+def ablate(stack: SearchStack, questions: Path, *, corpus: Path | None, out: Path, progress: bool = True) -> str:
+    """The retrieval variants of docs/retrieval.md side by side (markdown)."""
+    variants = {name: _searcher(r) for name, r in ablation_variants(stack).items()}
+    return run_ablation(questions, variants, out, corpus_dir=corpus, progress=progress, doc_reader=read_document)

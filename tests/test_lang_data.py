@@ -1,0 +1,138 @@
+"""Contracts of the language package's word lists (baocao/lang/data): each file parses, is NFC, has
+no duplicate entries, and holds what the code reading it expects."""
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from baocao.lang import tables
+from baocao.lang.abbreviations import Abbreviations
+from baocao.lang.detect import english_markers
+from baocao.lang.doctypes import doc_type_by_code, doc_types, doc_types_named
+from baocao.lang.glossary import Glossary
+from baocao.lang.normalize import canonical_syllable, fold_accents, fold_syllable
+from baocao.lang.periods import english_months, roman_value
+from baocao.lang.places import level_named, levels, place_mentions, strip_level
+from baocao.lang.questions import (
+    ANSWER_SHAPES,
+    answer_shapes,
+    cell_status,
+    measures_asked,
+    question_phrases,
+    remove_question_words,
+    statuses_in_text,
+    stopwords,
+)
+from baocao.lang.sentences import sentence_spans
+
+DATA = tables.DATA_DIR
+FILES = sorted(p for p in DATA.iterdir() if p.is_file())
+
+
+def test_every_data_file_is_listed_here() -> None:
+    # a new word list needs its contract below
+    assert {p.name for p in FILES} == {
+        "abbreviations.tsv", "abbreviations_with_dot.txt", "answer_cues.tsv", "cause_words.txt", "common_phrases.txt",
+        "definition_cues.tsv", "doc_frame_words.txt", "doc_types.tsv", "english_markers.txt", "english_short_words.txt",
+        "exclusion_words.txt", "followup_starts.txt", "followup_words.txt", "generic_words.txt", "glossary_en_vi.tsv",
+        "government_words.txt", "highlight_stopwords.txt", "levels.tsv", "measure_stopwords.txt", "measures.tsv", "months_en.tsv",
+        "numbered_name_words.txt", "question_phrases.tsv", "question_words.txt", "status_words.tsv",
+        "stopwords_en.txt", "stopwords_vi.txt", "stopwords_vi_folded.txt",
+    }
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_each_file_is_utf8_nfc_without_duplicate_entries(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert unicodedata.normalize("NFC", text) == text, f"{path.name} is not NFC"
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert lines, f"{path.name} is empty"
+    assert text.lstrip().startswith("#"), f"{path.name} should open with a comment saying what it holds"
+    if path.suffix == ".txt":
+        assert len(lines) == len(set(lines)), f"duplicate entries in {path.name}"
+    else:
+        assert len(lines) == len(set(lines)), f"duplicate rows in {path.name}"
+
+
+@pytest.mark.parametrize("name", [p.name for p in FILES if p.suffix == ".tsv" and p.name not in (
+    "abbreviations.tsv", "glossary_en_vi.tsv")])
+def test_record_tables_have_their_header_width(name: str) -> None:
+    rows = tables.records(name)
+    assert rows and all(len(row) == len(rows[0]) for row in rows)
+
+
+def test_pair_tables_parse_into_abbreviations_and_glossary() -> None:
+    assert len(tables.read_pairs(tables.data_file("abbreviations.tsv"))) > 200
+    abbreviations = Abbreviations.load()
+    assert "giải phóng mặt bằng" in abbreviations.expansions["gpmb"]
+    glossary = Glossary.load()
+    assert glossary.translate("poverty rate")[0][0].alternatives == ["tỷ lệ hộ nghèo"]
+
+
+def test_levels_table() -> None:
+    names = [level.name for level in levels()]
+    assert names == ["tỉnh", "thành phố", "thị xã", "huyện", "quận", "phường", "xã", "thị trấn"]
+    assert level_named("TP.").name == "thành phố" and level_named("thi xa").name == "thị xã"  # type: ignore[union-attr]
+    assert all(parent in names for level in levels() for parent in level.parents)
+    assert strip_level("thành phố Tây Ninh") == "Tây Ninh" and strip_level("TP. Hồ Chí Minh") == "Hồ Chí Minh"
+    assert strip_level("Phường 2") == "Phường 2"  # a number is not a name by itself
+    assert place_mentions("Dân số của thành phố Đà Nẵng năm 2023") == ["Đà Nẵng"]
+
+
+def test_doc_types_table() -> None:
+    assert [t.name for t in doc_types()][:2] == ["Báo cáo", "Kế hoạch"]
+    assert doc_type_by_code("bc").name == "Báo cáo"  # type: ignore[union-attr]
+    assert {t.name for t in doc_types() if t.plan} == {"Kế hoạch", "Chương trình", "Đề án", "Phương án"}
+    assert doc_types_named("In the 2024 plan of Ward 2") == ["Kế hoạch"]
+
+
+def test_months_and_roman_numerals() -> None:
+    assert english_months()["sept"] == 9 and len(set(english_months().values())) == 12
+    assert [roman_value(r) for r in ("I", "iv", "IX", "XVI", "XX")] == [1, 4, 9, 16, 20]
+    assert roman_value("VX") == 0 and roman_value("") == 0 and roman_value("ABC") == 0
+
+
+def test_answer_cues_name_known_shapes_and_fire() -> None:
+    assert {row["shape"][0] for row in tables.records("answer_cues.tsv")} <= set(ANSWER_SHAPES)
+    assert {"number", "percent"} <= answer_shapes("Tỷ lệ giải ngân đạt bao nhiêu phần trăm?")
+    assert "cause" in answer_shapes("vi sao giai ngan cham")  # the cues are folded like the question
+    assert "list" in answer_shapes("Những nhiệm vụ nào chưa hoàn thành?")
+    assert {"status", "missed"} <= answer_shapes("Which targets were missed?")
+    assert "remedy" in answer_shapes("Thị xã có giải pháp gì để khắc phục?")
+    assert "docs" in answer_shapes("Báo cáo nào nói về vỉa hè?") and "docs" not in answer_shapes("Nói về báo cáo nào")
+
+
+def test_stopwords_and_question_phrases() -> None:
+    assert "cua" in stopwords(False) and "của" in stopwords(True) and "môi" not in stopwords(True)
+    assert all(w == canonical_syllable(w) for w in stopwords(True))
+    assert question_phrases()[("vi", "sao")] == "nguyên nhân"
+    text, hints = remove_question_words("Vì sao giải ngân chậm?")
+    assert "Vì sao" not in text and hints == ["nguyên nhân"]
+    assert {"what", "which", "the"} <= english_markers()
+
+
+def test_measures_and_statuses() -> None:
+    [people] = measures_asked("bao nhiêu người", accents=True)
+    assert people.key == "nguoi" and ("thanh", "niên") in people.forms
+    [projects] = measures_asked("bao nhieu du an", accents=False)
+    assert projects.key == "du an" and projects.forms == (("du", "an"),)
+    assert cell_status("Không đạt") == "missed" and cell_status("Đạt") == "met" and cell_status("Vượt") == "met"
+    assert cell_status("51,5") == ""
+    assert statuses_in_text("đạt và vượt 10/10 chỉ tiêu") == {"met"}
+    assert statuses_in_text("một số nhiệm vụ chưa hoàn thành như:") == {"missed"}
+
+
+def test_one_i_y_fold_for_retrieval_and_answers() -> None:
+    assert fold_syllable("Tỷ") == fold_syllable("tỉ") == "ti" and fold_syllable("Thy") == "thi"
+    assert fold_syllable("Thủy") == "thuy" and fold_syllable("quý") == "quy"  # "uy" is a vowel pair
+    assert canonical_syllable("Tỷ") == "tỉ" and canonical_syllable("kỹ") == "kĩ"
+    assert fold_accents("Đà Nẵng") == "da nang"
+
+
+def test_one_sentence_splitter() -> None:
+    text = "TP. Tây Ninh đạt 1.097 tỷ đồng, tăng 5,14%. Giá trị đạt 2.156,711 tỷ đồng. Ủy ban đã họp."
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "TP. Tây Ninh đạt 1.097 tỷ đồng, tăng 5,14%.", "Giá trị đạt 2.156,711 tỷ đồng.", "Ủy ban đã họp."]
+    assert len(sentence_spans("1. Tình hình chung. 2. Nhiệm vụ")) == 2

@@ -1,0 +1,99 @@
+"""Fusing the legs' rankings into one, and the soft boosts from what the query names."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from baocao.models import parse_chunk_id
+from vectorstore.config import RetrievalConfig
+from vectorstore.legs import Leg, LegHit
+from vectorstore.query import Query
+from vectorstore.snapshot import CorpusSnapshot
+
+
+@dataclass
+class FusedCandidate:
+    chunk_id: str
+    score: float = 0.0
+    legs: dict[str, int] = field(default_factory=dict)  # leg name -> rank in that leg
+    matched: list[str] = field(default_factory=list)
+    why: list[str] = field(default_factory=list)
+
+
+def is_live(chunk_id: str, live: dict[str, str]) -> bool:
+    """Is this chunk of its document's live generation? (ids not of our scheme: nothing to check)."""
+    parsed = parse_chunk_id(chunk_id)
+    if parsed is None:
+        return True
+    doc_id, generation, _ = parsed
+    live_generation = live.get(doc_id)
+    return live_generation is not None and live_generation.startswith(generation)
+
+
+def doc_id_of(chunk_id: str) -> str:
+    parsed = parse_chunk_id(chunk_id)
+    return parsed[0] if parsed else chunk_id
+
+
+def contributions(ranked: list[LegHit], config: RetrievalConfig) -> list[float]:
+    if config.fusion == "rrf":
+        return [1.0 / (config.rrf_k + rank) for rank in range(1, len(ranked) + 1)]
+    # "score": each leg's scores scaled to [0, 1] between its top hit and its last candidate
+    if not ranked:
+        return []
+    top, floor = ranked[0].score, ranked[-1].score
+    span = top - floor
+    if span <= 1e-9:
+        return [1.0] * len(ranked)
+    return [(h.score - floor) / span for h in ranked]
+
+
+def fuse(legs: list[Leg], live: dict[str, str], config: RetrievalConfig) -> dict[str, FusedCandidate]:
+    """Weighted fusion over the legs (reciprocal rank or normalised score); stale generations dropped."""
+    candidates: dict[str, FusedCandidate] = {}
+    for leg in legs:
+        ranked = [h for h in leg.hits if is_live(h.chunk_id, live)]
+        for rank, (hit, contribution) in enumerate(zip(ranked, contributions(ranked, config)), start=1):
+            candidate = candidates.setdefault(hit.chunk_id, FusedCandidate(hit.chunk_id))
+            candidate.score += leg.weight * contribution
+            candidate.legs[leg.name] = rank
+            if hit.matched:
+                candidate.matched = hit.matched
+    for candidate in candidates.values():
+        if "lexical" in candidate.legs and candidate.matched:
+            shown = ", ".join(f"'{m}'" for m in candidate.matched[:6])
+            candidate.why.append(f"lexical #{candidate.legs['lexical']}: matched {shown}")
+        for name in ("dense", "dense_restored", "dense_translated"):
+            if name in candidate.legs:
+                candidate.why.append(f"{name.replace('_', ' ')} #{candidate.legs[name]}")
+    return candidates
+
+
+def apply_boosts(
+    candidates: dict[str, FusedCandidate], query: Query, snapshot: CorpusSnapshot, config: RetrievalConfig
+) -> None:
+    """Multiply each candidate's score by (1 + the boosts its document earns from the query)."""
+    locality_docs = {doc_id for loc in query.localities for doc_id in loc.doc_ids}
+    for candidate in candidates.values():
+        meta = snapshot.meta_by_id.get(doc_id_of(candidate.chunk_id))
+        if meta is None:
+            continue
+        factor = 1.0
+        if meta.doc_id in locality_docs and config.locality_boost:
+            factor += config.locality_boost
+            candidate.why.append(f"boost: locality {meta.locality}")
+        doc_years = {meta.period_year, meta.plan_year} - {0}
+        if query.years and doc_years & set(query.years) and config.year_boost:
+            factor += config.year_boost
+            candidate.why.append(f"boost: year {', '.join(str(y) for y in sorted(doc_years & set(query.years)))}")
+        if query.month and meta.period_month == query.month and config.month_boost:
+            factor += config.month_boost
+            candidate.why.append(f"boost: month {query.month}")
+        if query.doc_types and meta.doc_type in query.doc_types and config.doc_type_boost:
+            factor += config.doc_type_boost
+            candidate.why.append(f"boost: type {meta.doc_type}")
+        candidate.score *= factor
+
+
+def rerank_order(scores: list[float]) -> list[int]:
+    """Indices of the candidates, best first; ties keep the earlier (fused) order."""
+    return sorted(range(len(scores)), key=lambda i: (-scores[i], i))
