@@ -259,6 +259,39 @@ def _site_meta(lines: list[_Line], start: int) -> tuple[dict[str, str], int]:
     return meta, end
 
 
+# --------------------------------------------------------------------------- PDF pages
+
+_PAGE_NUMBER = re.compile(r"(?:trang|page)?\s*[-–(]?\s*\d{1,4}\s*(?:/\s*\d{1,4}|(?:tren|of)\s*\d{1,4})?\s*[-–)]?")
+
+
+def _page_furniture(lines: list[_Line]) -> set[int]:
+    """Running headers, footers and page numbers of a text layer whose pages are separated by
+    blank lines (the PDF reader's output): lines at the top or bottom of a page that recur on
+    most pages once digits are ignored, and page numbers there."""
+    pages: list[list[int]] = [[]]
+    for index, line in enumerate(lines):
+        if line.kind == "blank":
+            if pages[-1]:
+                pages.append([])
+        elif line.kind == "text":
+            pages[-1].append(index)
+    pages = [page for page in pages if page]
+    if len(pages) < 2:
+        return set()
+    edges = [page[:2] + page[-2:] for page in pages]
+    keys: Counter[str] = Counter()
+    for edge in edges:
+        keys.update({re.sub(r"\d+", "#", _folded(lines[i])) for i in edge})
+    repeated = {key for key, n in keys.items() if n >= max(2, len(pages) // 2)}
+    furniture: set[int] = set()
+    for edge in edges:
+        for i in edge:
+            folded = _folded(lines[i])
+            if re.sub(r"\d+", "#", folded) in repeated or _PAGE_NUMBER.fullmatch(folded):
+                furniture.add(i)
+    return furniture
+
+
 # --------------------------------------------------------------------------- text pieces
 
 
@@ -376,6 +409,7 @@ _LONE_LABEL = re.compile(
 _BULLET = re.compile(r"[-+•–●](?:\s|$)")
 _NUMBERED = re.compile(r"(?:[IVXLC]{1,6}|\d{1,3}(?:\.\d{1,3})*)[.)]\s*\S|[a-zđ]\)\s*\S|(?:Điều|Chương)\s+\d+|(?:Mục|Phần)\s+[\dIVX]+[.:]")
 _STARTERS = re.compile(r"(?:Căn cứ|Xét|Theo đề nghị|Nơi nhận|Kính gửi|(?:TM|KT|TL|TUQ|Q)\.\s|PHỤ LỤC\b)")
+_FOOTNOTE = re.compile(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]+\s*\S|<sup>\d")  # a footnote's text at the foot of a page
 _NUMBER_AT_START = re.compile(r"\d")
 
 
@@ -400,7 +434,16 @@ def _structural(line: _Line) -> bool:
         or raw.startswith("#")
         or _bold_only(raw)
         or _STARTERS.match(plain)
+        or _FOOTNOTE.match(raw)
     )
+
+
+def _sentence_end(plain: str) -> bool:
+    """A full stop after a word ("… năm 2023."), not an ellipsis or an abbreviation ("TP.", "v.v.")."""
+    if not plain.endswith(".") or plain.endswith(".."):
+        return False
+    word = re.sub(r"\W", "", plain.split()[-1])
+    return len(word) >= 3 and not word.isupper() and "." not in plain.split()[-1][:-1]
 
 
 def _all_caps(plain: str) -> bool:
@@ -427,12 +470,14 @@ def _joins(para: str, lines_in_para: int, a: _Line, b: _Line, mode: str, width: 
         return True  # "2." / "**Điều" / "## II." alone: its title is on the next line
     if open_markers and lines_in_para <= 3:
         return True
+    # a is full when b's first word would not have fitted on it: the break is the wrap's, not the author's
+    full = len(a.raw) + 1 + len(b.raw.split()[0]) > width - max(3, width // 8)
     if _structural(b) or _LONE_LABEL.fullmatch(pb):
         after_dash = pb[1:].strip()[:1]
         bullet_wrap = _BULLET.match(pb) and not _terminated(pa) and (
             after_dash.islower() or (after_dash.isdigit() and pa[-1:].isdigit())
         )
-        return bool(bullet_wrap and mode != "cell" and len(a.raw) >= width - 15)  # "kinh tế⏎- xã hội", "05⏎- 06%"
+        return bool(bullet_wrap and mode != "cell" and full)  # "kinh tế⏎- xã hội", "05⏎- 06%"
     if open_markers and lines_in_para <= 8:
         return True
     if _heading_line(para):
@@ -440,17 +485,21 @@ def _joins(para: str, lines_in_para: int, a: _Line, b: _Line, mode: str, width: 
         cut_short = para.lstrip().startswith("#") and _NUMBERED.match(pa) and _all_caps(pa) and _all_caps(pb)
         ends_open = _last_word(pa) in _CONNECTORS or pa.endswith(",")
         return bool(cut_short and mode != "cell") or (pb[0].islower() and ends_open)
+    if _FOOTNOTE.match(para.lstrip()) and not full:
+        return False  # the body text resumes after the footnotes printed at the foot of the page
+    if mode == "wrapped" and pb[0].islower() and _sentence_end(pa):
+        return False  # "… năm 2023.⏎nghiệp phải …": the rest of something cut by a page, not this sentence
     if pb[0].islower() or _NUMBER_AT_START.match(pb):
         return True
     if mode == "cell":
         return pa.endswith((",", "-", "–")) or _last_word(pa) in _CONNECTORS
     if _terminated(pa):
-        return mode == "blank" or len(a.raw) >= width - 3
+        return mode == "blank" or full
     if pa.endswith((",", "-", "–", "/", "(")) or _last_word(pa) in _CONNECTORS:
         return True
     if mode == "blank" or (_all_caps(pa) and _all_caps(pb)):
         return True
-    return len(a.raw) >= width - 12
+    return full
 
 
 # --------------------------------------------------------------------------- tables
@@ -484,6 +533,7 @@ class _Normalizer:
         blanks = sum(1 for a, b in zip(lines, lines[1:]) if a.kind == "blank" and b.kind != "blank")
         self.blank_mode = blanks >= 0.06 * max(1, len(text_lines))
         self.width = _wrap_width(lines)
+        self.furniture = set() if self.blank_mode else _page_furniture(lines)
 
     # ---------------------------------------------------------------- output
 
@@ -543,7 +593,7 @@ class _Normalizer:
                 if self.blank_mode and not self._cut_by_blank(pending, i, last):
                     self._flush(pending)
                 i += 1
-            elif line.kind == "text" and not (self.bounds and _is_chrome(line)):
+            elif line.kind == "text" and i not in self.furniture and not (self.bounds and _is_chrome(line)):
                 pending.append(i)
                 i += 1
             else:  # rules, marker-only lines
@@ -564,6 +614,8 @@ class _Normalizer:
             }.get(line.kind, "markup")
             if self.bounds and first <= index < last and line.kind == "text" and _is_chrome(line):
                 why = "site chrome"
+            if index in self.furniture:
+                why = "page furniture"
             k = line.start
             while k < line.end:
                 if covered[k] or self.original[k].isspace():
