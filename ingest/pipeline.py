@@ -25,7 +25,7 @@ from vectorstore.embedders import Embedder
 from vectorstore.store import ChunkStore
 
 # Bump when reading, metadata or chunking change in a way that should re-index documents.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: layout normalisation (ingest.layout), metadata from crawled layouts, tone-mark fix
 
 Status = Literal["new", "updated", "unchanged", "failed", "removed"]
 SIDECAR_SUFFIXES = (".meta.json",)
