@@ -492,6 +492,20 @@ def _title_continues(line: _Line) -> bool:
     )
 
 
+def _title_lines(lines: list[_Line], start: int, tables: dict[int, list[int]]) -> list[int]:
+    """The capitals lines after a part title that are its title; an annex form's own header
+    ("TÊN CƠ QUAN, TỔ CHỨC" over "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") is not."""
+    run: list[int] = []
+    j = start
+    while j < len(lines) and j not in tables and _title_continues(lines[j]) and not _MOTTO.match(lines[j].clean):
+        run.append(j)
+        j += 1
+    if run and j < len(lines) and _MOTTO.match(lines[j].clean):
+        last_unit = lines[run[-1]].unit
+        run = [k for k in run if lines[k].unit != last_unit]
+    return run
+
+
 def _starts_continuation(clean: str) -> bool:
     """Text that can only be the rest of an interrupted sentence: starts lower-case or with a number."""
     if not clean:
@@ -551,9 +565,9 @@ def parse_blocks(text: str) -> list[Block]:
         ):
             p = _Proto(Block("heading", line.start, line.end), i, i, numbering=_Numbering("title", 0))
             p.head_of_unit = True
-            while i + 1 < len(lines) and i + 1 not in table_of_line and _title_continues(lines[i + 1]):
-                i += 1
-                _extend(p, lines[i], i)
+            for j in _title_lines(lines, i + 1, table_of_line):
+                _extend(p, lines[j], j)
+                i = j
             protos.append(p)
         else:
             new = _body_line_protos(line, i)
