@@ -45,8 +45,20 @@ def _word_list(name: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
+def _sections(name: str) -> dict[str, tuple[str, ...]]:
+    """A word list split into "[section]" parts; entries accents folded, lower case."""
+    sections: dict[str, list[str]] = {}
+    current = ""
+    for line in _word_list(name):
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+            continue
+        sections.setdefault(current, []).append(collapse_ws(fold_accents(line)))
+    return {key: tuple(values) for key, values in sections.items()}
+
+
 _CONNECTORS = frozenset(_word_list("line_connectors.txt"))
-_CHROME_LINES = tuple(collapse_ws(fold_accents(line)) for line in _word_list("site_chrome.txt"))
+_SITE = _sections("site_chrome.txt")
 
 DEFAULT_WIDTH = 80  # hard-wrap width when a document gives too few wrapped lines to measure it
 
@@ -123,10 +135,15 @@ class _Line:
     raw: str  # original[start:end]
     plain: str  # markup removed, spaces collapsed
     kind: str  # blank | bar | rule | junk | pipe | text
+    folded: str | None = None  # plain, accents folded, lower case (computed when first needed)
+
+
+_MARKUP_CHARS = re.compile(r"</?(?:b|i|u|strong|em|br|sup|sub)\s*/?>|\*+|__|^#{1,6}(?=\s)", re.IGNORECASE)
 
 
 def _plain(raw: str) -> str:
-    return collapse_ws(strip_markup(raw).replace("*", " ")).strip()
+    """A line's text without markup, spaces collapsed (what the line-joining rules look at)."""
+    return " ".join(_MARKUP_CHARS.sub(" ", raw).split())
 
 
 def _split_lines(text: str) -> list[_Line]:
@@ -194,17 +211,14 @@ class _Bounds:
 
 
 def _folded(line: _Line) -> str:
-    return fold_accents(line.plain)
-
-
-def _is_chrome(line: _Line) -> bool:
-    folded = _folded(line)
-    return any(folded.startswith(marker) for marker in _CHROME_LINES)
+    if line.folded is None:
+        line.folded = fold_accents(line.plain)
+    return line.folded
 
 
 def _site_bounds(lines: list[_Line]) -> _Bounds | None:
     """Where the document sits in a saved thuvienphapluat page (None: not such a page)."""
-    loading = next((i for i, line in enumerate(lines[:80]) if _folded(line).startswith("dang tai van ban")), -1)
+    loading = next((i for i, line in enumerate(lines[:80]) if _folded(line).startswith(_SITE["start"])), -1)
     if loading < 0:
         return None
     meta, meta_end = _site_meta(lines, loading + 1)
@@ -222,13 +236,16 @@ def _site_bounds(lines: list[_Line]) -> _Bounds | None:
         if len(bars) >= 2:
             first = bars[-2]
     last = len(lines)
+    ends = _SITE["end"]
+    initials = {marker.lstrip("# ")[:1] for marker in ends}
     for i in range(first, len(lines)):
-        folded = _folded(lines[i])
-        if folded.startswith("van ban nay chua cap nhat noi dung tieng anh"):
-            last = i - 1 if i - 1 > first and lines[i - 1].kind == "text" else i
-            break
-        if folded.startswith(("van ban lien quan", "noi dung sua doi, huong dan")) and lines[i].raw.startswith(("#", "N")):
-            last = i
+        if fold_accents(lines[i].plain[:1]) not in initials:
+            continue
+        raw = fold_accents(" ".join(lines[i].raw.replace("*", " ").split()))
+        marker = next((m for m in ends if raw.startswith(m)), "")
+        if marker:
+            title_before = marker == ends[0] and i - 1 > first and lines[i - 1].kind == "text"
+            last = i - 1 if title_before else i
             break
     return _Bounds(first, last, meta)
 
@@ -317,6 +334,8 @@ class _Piece:
         return "".join(self.chars)
 
     def keep(self, mask: list[bool]) -> None:
+        if all(mask):
+            return
         self.chars = [c for c, k in zip(self.chars, mask) if k]
         self.origin = [o for o, k in zip(self.origin, mask) if k]
 
@@ -390,6 +409,8 @@ def _star_bullet(text: str) -> bool:
 
 def _open_markers(text: str) -> bool:
     """An odd number of bold or italic markers: the line goes on."""
+    if "*" not in text:
+        return False
     bold = italic = 0
     bullet = _star_bullet(text)
     for m in _STARS.finditer(text):
@@ -466,7 +487,7 @@ def _joins(para: str, lines_in_para: int, a: _Line, b: _Line, mode: str, width: 
     pa, pb = a.plain or _plain(para), b.plain
     if not pb:
         return open_markers  # a line of markers only ("**") closes what is open
-    if not pa or _LONE_LABEL.fullmatch(_plain(para)):
+    if not pa or (lines_in_para <= 2 and _LONE_LABEL.fullmatch(_plain(para))):
         return True  # "2." / "**Điều" / "## II." alone: its title is on the next line
     if open_markers and lines_in_para <= 3:
         return True
@@ -480,7 +501,7 @@ def _joins(para: str, lines_in_para: int, a: _Line, b: _Line, mode: str, width: 
         return bool(bullet_wrap and mode != "cell" and full)  # "kinh tế⏎- xã hội", "05⏎- 06%"
     if open_markers and lines_in_para <= 8:
         return True
-    if _heading_line(para):
+    if para[:1] in ("*", "#", "<") and _heading_line(para):
         # "## I. DANH⏎MỤC THỦ TỤC …": a capitals heading cut short goes on in capitals
         cut_short = para.lstrip().startswith("#") and _NUMBERED.match(pa) and _all_caps(pa) and _all_caps(pb)
         ends_open = _last_word(pa) in _CONNECTORS or pa.endswith(",")
@@ -593,7 +614,7 @@ class _Normalizer:
                 if self.blank_mode and not self._cut_by_blank(pending, i, last):
                     self._flush(pending)
                 i += 1
-            elif line.kind == "text" and i not in self.furniture and not (self.bounds and _is_chrome(line)):
+            elif line.kind == "text" and i not in self.furniture:
                 pending.append(i)
                 i += 1
             else:  # rules, marker-only lines
@@ -602,30 +623,37 @@ class _Normalizer:
         return self._result(first, last)
 
     def _result(self, first: int, last: int) -> Layout:
+        """The layout, with what was left out of the original and why."""
+        kept: list[Span] = []  # original spans copied, merged, in order
+        for _, orig, n in sorted(self.runs, key=lambda run: run[1]):
+            if kept and kept[-1][1] >= orig:
+                kept[-1] = (kept[-1][0], max(kept[-1][1], orig + n))
+            else:
+                kept.append((orig, orig + n))
+        starts = [s for s, _ in kept]
         dropped: list[tuple[int, int, str]] = []
-        covered = [False] * (len(self.original) + 1)
-        for _, orig, n in self.runs:
-            covered[orig : orig + n] = [True] * n
         for index, line in enumerate(self.lines):
             if line.kind == "blank":
                 continue
             why = "site chrome" if index < first or index >= last else {
                 "bar": "table separator", "rule": "rule line", "junk": "empty markup",
             }.get(line.kind, "markup")
-            if self.bounds and first <= index < last and line.kind == "text" and _is_chrome(line):
-                why = "site chrome"
             if index in self.furniture:
                 why = "page furniture"
-            k = line.start
-            while k < line.end:
-                if covered[k] or self.original[k].isspace():
+            k = max(0, bisect_right(starts, line.start) - 1)
+            position = line.start
+            while position < line.end:
+                while k < len(kept) and kept[k][1] <= position:
                     k += 1
-                    continue
-                j = k
-                while j < line.end and not covered[j]:
-                    j += 1
-                dropped.append((k, j, why))
-                k = j
+                gap_end = min(line.end, kept[k][0]) if k < len(kept) else line.end
+                if gap_end > position:
+                    gap = self.original[position:gap_end]
+                    a, b = position + len(gap) - len(gap.lstrip()), gap_end - (len(gap) - len(gap.rstrip()))
+                    for piece in re.finditer(r"\S+(?:\s+\S+)*", self.original[a:b]) if a < b else ():
+                        dropped.append((a + piece.start(), a + piece.end(), why))
+                    position = gap_end
+                if k < len(kept) and kept[k][0] <= position:
+                    position = kept[k][1]
         layout = Layout(self.original, "".join(self.parts), self.runs, dropped)
         if self.bounds:
             layout.site_meta = dict(self.bounds.meta)

@@ -434,13 +434,17 @@ class _CaseHints:
     words: dict[str, Counter[str]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, doc: _Doc) -> "_CaseHints":
+    def of(cls, doc: _Doc, subject: str) -> "_CaseHints":
+        """Hints for the words of ``subject`` only (the body is read once, the rest skipped)."""
         hints = cls()
+        vocabulary = {w.lower() for w in _WORD.findall(subject)}
         for line in doc.lines:
             if line.isupper():
                 continue
             for m in _WORD.finditer(line):
                 word = m.group()
+                if word.lower() not in vocabulary:
+                    continue
                 before = line[: m.start()].rstrip()
                 hints.words.setdefault(word.lower(), Counter())[word] += 1
                 if not before or before[-1] in ".:;!?(-–\"“":
@@ -469,10 +473,11 @@ class _CaseHints:
         return low
 
 
-def _subject_for_title(subject: str, hints: _CaseHints | None = None) -> str:
+def _subject_for_title(subject: str, doc: _Doc | None = None) -> str:
     letters = [ch for ch in subject if ch.isalpha()]
     if letters and all(ch.isupper() for ch in letters):
-        if hints is not None:
+        if doc is not None:
+            hints = _CaseHints.of(doc, subject)
             words = subject.split()
             spelt = [hints.spell(words[k - 1] if k else "", w) for k, w in enumerate(words)]
             return " ".join(spelt)
@@ -483,14 +488,15 @@ def _subject_for_title(subject: str, hints: _CaseHints | None = None) -> str:
     return subject
 
 
-def _make_title(doc_type: str, subject: str, has_vv: bool, hints: _CaseHints | None = None) -> str:
+def _make_title(doc_type: str, subject: str, has_vv: bool, doc: _Doc | None = None) -> str:
+    """The title from the type and the subject; a capitals subject is spelt as ``doc``'s body spells its words."""
     if not subject:
         return doc_type
     if not doc_type:
         return subject[0].upper() + subject[1:]
     if has_vv and doc_type == "Công văn":
-        return f"Công văn về việc {_subject_for_title(subject, hints)}"
-    return f"{doc_type} {_subject_for_title(subject, hints)}"
+        return f"Công văn về việc {_subject_for_title(subject, doc)}"
+    return f"{doc_type} {_subject_for_title(subject, doc)}"
 
 
 # ---------------------------------------------------------------- locality
@@ -933,7 +939,7 @@ def extract_metadata(text: str, source: str) -> DocumentMeta:
         period_year=period.year,
         period_month=period.month,
         plan_year=period.plan_year,
-        title=_make_title(doc_type, title.subject, title.has_vv, _CaseHints.of(doc)),
+        title=_make_title(doc_type, title.subject, title.has_vv, doc),
     )
     meta.short_title = _short_title(meta)
     return meta
