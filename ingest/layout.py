@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from baocao.text import collapse_ws, fold_accents, strip_markup
+from baocao.text import collapse_ws, fold_accents
 
 Span = tuple[int, int]
 _DATA = Path(__file__).with_name("data")
@@ -425,10 +425,13 @@ def _open_markers(text: str) -> bool:
 # --------------------------------------------------------------------------- line joining
 
 _LONE_LABEL = re.compile(
-    r"(?:[IVXLC]{1,6}|\d{1,3}(?:\.\d{1,3})*|[a-zđ])[.)]?|(?:Điều|Chương|Mục|Phần|Phụ|PHỤ LỤC|Phụ lục)(?:\s+[\dIVXLC]+[.:]?)?"
+    r"(?:[IVXLC]{1,6}|\d{1,3}(?:\.\d{1,3})*|[a-zđ])[.)]?"
+    r"|(?:Điều|Chương|Mục|Phần|Phụ|PHỤ LỤC|Phụ lục)(?:\s+[\dIVXLC]+[.:]?)?"
 )
 _BULLET = re.compile(r"[-+•–●](?:\s|$)")
-_NUMBERED = re.compile(r"(?:[IVXLC]{1,6}|\d{1,3}(?:\.\d{1,3})*)[.)]\s*\S|[a-zđ]\)\s*\S|(?:Điều|Chương)\s+\d+|(?:Mục|Phần)\s+[\dIVX]+[.:]")
+_NUMBERED = re.compile(
+    r"(?:[IVXLC]{1,6}|\d{1,3}(?:\.\d{1,3})*)[.)]\s*\S|[a-zđ]\)\s*\S|(?:Điều|Chương)\s+\d+|(?:Mục|Phần)\s+[\dIVX]+[.:]"
+)
 _STARTERS = re.compile(r"(?:Căn cứ|Xét|Theo đề nghị|Nơi nhận|Kính gửi|(?:TM|KT|TL|TUQ|Q)\.\s|PHỤ LỤC\b)")
 _FOOTNOTE = re.compile(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]+\s*\S|<sup>\d")  # a footnote's text at the foot of a page
 _NUMBER_AT_START = re.compile(r"\d")

@@ -239,7 +239,9 @@ _BR = "\ue000"  # a <br> inside inline text, apart from the source's own (insign
 # Portal chrome around a document: site header, menus, breadcrumbs, sidebars, footers.
 _CHROME_TAGS = frozenset({"nav", "aside", "footer", "header", "form", "button"})
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
-_CHROME_CLASS = re.compile(r"(?:^|[-_\s])(?:nav|navbar|menu|breadcrumbs?|sidebar|footer|site-header|banner)(?:$|[-_\s])", re.I)
+_CHROME_CLASS = re.compile(
+    r"(?:^|[-_\s])(?:nav|navbar|menu|breadcrumbs?|sidebar|footer|site-header|banner)(?:$|[-_\s])", re.IGNORECASE
+)
 
 
 def _is_chrome(tag) -> bool:  # type: ignore[no-untyped-def]

@@ -345,7 +345,8 @@ _ROW_INDEX = re.compile(r"(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVXLC]{1,6}\.?|[a-zđ][.)
 def _column_numbers(cells: list[str]) -> bool:
     """A row numbering the columns: "(1) (2) … (6)", "1 2 3 …" (an OCR'd "(ổ)" included)."""
     filled = [c for c in cells if c]
-    return len(filled) >= 3 and all(_COLUMN_NUMBER.fullmatch(c) for c in filled) and filled[0].strip("()") in ("1", "A", "a")
+    numbered = len(filled) >= 3 and all(_COLUMN_NUMBER.fullmatch(c) for c in filled)
+    return numbered and filled[0].strip("()") in ("1", "A", "a")
 
 
 def _header_row_count(rows: list[str]) -> int:
@@ -561,7 +562,7 @@ def parse_blocks(text: str) -> list[Block]:
                 p.head_of_unit = new_unit
                 protos.append(p)
         elif new_unit and _is_part_title(line.clean, line.raw) and (
-            _titled_label(line.clean) or (i + 1 < len(lines) and i + 1 not in table_of_line and _title_continues(lines[i + 1]))
+            _titled_label(line.clean) or bool(_title_lines(lines, i + 1, table_of_line))
         ):
             p = _Proto(Block("heading", line.start, line.end), i, i, numbering=_Numbering("title", 0))
             p.head_of_unit = True

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from pathlib import Path
 
 import pytest
 
@@ -323,7 +322,9 @@ def test_site_chrome_is_dropped_and_kept_out_of_every_span() -> None:
     layout = normalize_layout(SITE_PAGE)
     check_map(layout)
     assert layout.text.startswith("**ỦY BAN NHÂN DÂN**\nTỈNH NGHỆ AN\n\n")
-    assert layout.text.endswith("Phòng thủ dân sự năm 2026 của tỉnh, được xây dựng theo hướng dẫn của Bộ Quốc phòng và các văn bản liên quan.")
+    assert layout.text.endswith(
+        "Phòng thủ dân sự năm 2026 của tỉnh, được xây dựng theo hướng dẫn của Bộ Quốc phòng và các văn bản liên quan."
+    )
     for marker in ("THƯ VIỆN PHÁP LUẬT", "Đang tải", "Số hiệu", "Văn bản liên quan", "Nguyễn Gia Thiều", "năm 2025 thực hiện"):
         assert marker not in layout.text
     assert layout.site_meta["Số hiệu"] == "980/KH-UBND" and layout.site_meta["Ngày ban hành"] == "18/11/2025"
@@ -332,7 +333,10 @@ def test_site_chrome_is_dropped_and_kept_out_of_every_span() -> None:
 
 
 def test_markdown_pipe_table() -> None:
-    text = "# Ba Đình\n\n| Quận | |||\n|---|---|---|---|\n| Quốc gia | Việt Nam | ||\n| Dân số (2022) | 226.315 người | ||\n\nĐoạn văn.\n"
+    text = (
+        "# Ba Đình\n\n| Quận | |||\n|---|---|---|---|\n| Quốc gia | Việt Nam | ||\n"
+        "| Dân số (2022) | 226.315 người | ||\n\nĐoạn văn.\n"
+    )
     assert norm(text) == "# Ba Đình\n\nQuận\t\nQuốc gia\tViệt Nam\nDân số (2022)\t226.315 người\n\nĐoạn văn."
 
 
@@ -378,7 +382,9 @@ def check_chunks(original: str, chunks: list[Chunk] | tuple[Chunk, ...]) -> None
 
 
 def test_wrap_cut_detector() -> None:
-    assert wrap_cuts("Căn cứ Nghị định số\n200/2023/NĐ-CP ngày 28/12/2023") == [("Căn cứ Nghị định số", "200/2023/NĐ-CP ngày 28/12/2023")]
+    assert wrap_cuts("Căn cứ Nghị định số\n200/2023/NĐ-CP ngày 28/12/2023") == [
+        ("Căn cứ Nghị định số", "200/2023/NĐ-CP ngày 28/12/2023")
+    ]
     assert wrap_cuts("phối hợp với các\nSở, ngành") and wrap_cuts("của Ủy\nban nhân dân")
     assert not wrap_cuts("I. MỤC TIÊU\n1. Duy trì tốc độ\n- Nơi nhận;\na) Mục a\nCỘNG HÒA\nĐộc lập")
 
@@ -438,7 +444,8 @@ def test_every_character_is_in_a_chunk_or_left_out_for_a_reason(name: str) -> No
 TABLE_ROWS = [
     ("01_sonla-qd2954-kh-xuat-khau-2026-2030.md", "TT", ["Sản lượng cà phê nhân", "Tấn", "37.724", "54.468"]),
     ("01_sonla-qd2954-kh-xuat-khau-2026-2030.md", "TT", ["Xoài", "13.500", "10.000"]),
-    ("02_nghean-kh980-phong-thu-dan-su.md", "TT", ["Tổ chức lại Ban Chỉ huy Phòng thủ dân sự", "Bộ CHQS tỉnh; UBND cấp xã", "Trước ngày 30/11/2025"]),
+    ("02_nghean-kh980-phong-thu-dan-su.md", "TT",
+     ["Tổ chức lại Ban Chỉ huy Phòng thủ dân sự", "Bộ CHQS tỉnh; UBND cấp xã", "Trước ngày 30/11/2025"]),
     ("04_hcm-qd2820-kh-he-thong-thong-tin-quy-hoach.md", "TT", ["Công an Thành phố", "Quý IV/2026"]),
     ("08_vinhlong-nq22-hdnd-muc-chi-ky-thi-giao-duc.md", "Số TT", ["- Trưởng ban", "692", "người/ngày"]),
     ("09_hue-nq36-hdnd-hoc-phi-2025-2026.md", "Địa bàn", ["Đô thị", "190"]),

@@ -71,7 +71,10 @@ def test_ministry_header() -> None:
 
 
 def test_a_web_page_has_no_issuer() -> None:
-    text = "# Ba Đình (quận)\n\n**Ba Đình** là một quận cũ nằm ở trung tâm thuộc thành phố Hà Nội.\n\nQuận Ba Đình có 13 phường.\n"
+    text = (
+        "# Ba Đình (quận)\n\n**Ba Đình** là một quận cũ nằm ở trung tâm thuộc thành phố Hà Nội.\n\n"
+        "Quận Ba Đình có 13 phường.\n"
+    )
     meta = extract_metadata(text, "x.md")
     assert (meta.issuer, meta.doc_number, meta.title) == ("", "", "Ba Đình (quận)")
 
