@@ -345,18 +345,20 @@ _ROW_INDEX = re.compile(r"(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVXLC]{1,6}\.?|[a-zđ][.)
 def _column_numbers(cells: list[str]) -> bool:
     """A row numbering the columns: "(1) (2) … (6)", "1 2 3 …" (an OCR'd "(ổ)" included)."""
     filled = [c for c in cells if c]
-    numbered = len(filled) >= 3 and all(_COLUMN_NUMBER.fullmatch(c) for c in filled)
-    return numbered and filled[0].strip("()") in ("1", "A", "a")
+    if len(filled) < 3 or not all(_COLUMN_NUMBER.fullmatch(c) for c in filled) or filled[0].strip("()") not in ("1", "A", "a"):
+        return False
+    digits = [int(c.strip("()")) for c in filled if c.strip("()").isdigit()]
+    return len(digits) >= len(filled) - 1 and digits == list(range(digits[0], digits[0] + len(digits)))
 
 
 def _header_row_count(rows: list[str]) -> int:
+    numbers = next((i for i, row in enumerate(rows[1:4], 1) if _column_numbers(_cells(row))), 0)
+    if numbers:
+        return numbers + 1  # everything above the column-number row is header, and the row itself
     count = 0
     for i, row in enumerate(rows[:4]):
         cells = _cells(row)
         filled = [c for c in cells if c]
-        if i and _column_numbers(cells):
-            count += 1  # the column-number row closes the header
-            break
         if i == 3 or sum(_is_numeric(c) for c in filled) >= 2:
             break
         if i and filled and _ROW_INDEX.fullmatch(filled[0]) and cells[0]:

@@ -477,3 +477,31 @@ def test_tables_are_read_as_row_units_with_their_header(name: str, first_header:
     if row:
         lines = [line for c in opened for line in c.text.split("\n")]
         assert any(all(cell in line for cell in row) and "\t" in line for line in lines), row
+
+
+def test_annex_table_with_title_unit_line_header_rows_and_group_rows() -> None:
+    """"Mẫu biểu số 03" and its capitals title make the section; the unit line goes with the
+    table; two header rows and the column numbers are the header; "I | THU NỘI ĐỊA" is a row."""
+    text = (
+        "Nơi nhận:\n- Lưu: VT.\n\nTM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\n\n"
+        "Mẫu biểu số 03\n\nDỰ TOÁN THU NGÂN SÁCH NHÀ NƯỚC NĂM 2026\n\nĐơn vị: Triệu đồng\n\n"
+        "STT\tNội dung\tDự toán năm 2025\tƯớc thực hiện năm 2025\tSo sánh (%)\n"
+        "\t\t\t\tDự toán\tCùng kỳ\n"
+        "(1)\t(2)\t(3)\t(4)\t(5)\t(6)\n"
+        "I\tTHU NỘI ĐỊA\t10.052.700\t11.080.000\t110,2\t108,4\n"
+        "1\tThu từ doanh nghiệp nhà nước\t1.200.000\t1.310.000\t109,2\t104,0\n"
+    )
+    blocks = parse_blocks(text)
+    heading = next(b for b in blocks if b.kind == "heading")
+    table = next(b for b in blocks if b.kind == "table")
+    assert heading.heading == "Mẫu biểu số 03 DỰ TOÁN THU NGÂN SÁCH NHÀ NƯỚC NĂM 2026"
+    assert table.header_rows == 3 and len(table.rows) == 5
+    chunks = chunk_document(text, DocumentMeta(doc_id="m", source="m"), stub_tokens, max_tokens=60)
+    pieces = [c for c in chunks if c.kind == "table"]
+    assert pieces[0].text.split("\n")[:2] == ["Mẫu biểu số 03", "DỰ TOÁN THU NGÂN SÁCH NHÀ NƯỚC NĂM 2026"]
+    assert "Đơn vị: Triệu đồng" in pieces[0].text.split("\n")
+    assert all(c.section_path == [heading.heading] for c in pieces)
+    rows = [line for c in pieces for line in c.text.split("\n")]
+    assert "I\tTHU NỘI ĐỊA\t10.052.700\t11.080.000\t110,2\t108,4" in rows
+    # every piece opens with the three header rows
+    assert all("STT\tNội dung\tDự toán năm 2025" in c.text and "(1)\t(2)\t(3)" in c.text for c in pieces)
