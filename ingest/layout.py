@@ -20,9 +20,12 @@ What it undoes:
   signatures) become one paragraph per cell instead.
 
 The normalised text is the original with characters left out and whitespace changed or added,
-never anything else: every other character of ``Layout.text`` is the original character at
-``Layout.origin``, so a span of the normalised text maps back to exact spans of the original
-(``Layout.original_spans``). What is left out belongs to no span.
+never anything else: every non-whitespace character of ``Layout.text`` lies in a run copied from
+the original (``Layout.runs``), so a span of the normalised text maps back to exact spans of the
+original (``Layout.original_spans``). What is left out belongs to no span; ``Layout.dropped``
+says what it was (site chrome, table separator, rule line, empty markup, page furniture).
+
+Tidy text (the shipped samples: blank-line paragraphs, TAB tables, no wraps) is returned as it is.
 """
 from __future__ import annotations
 
@@ -115,9 +118,11 @@ def normalize_layout(text: str) -> Layout:
 def _normalize_cached(text: str) -> Layout:
     lines = _split_lines(text)
     bounds = _site_bounds(lines)
-    if bounds is None and not _needs_work(lines):
+    blank_mode = _blank_mode(lines)
+    furniture = set() if blank_mode else _page_furniture(lines)
+    if bounds is None and not furniture and not _needs_work(lines):
         return Layout(text, text)
-    return _Normalizer(text, lines, bounds).run()
+    return _Normalizer(text, lines, bounds, blank_mode, furniture).run()
 
 
 # --------------------------------------------------------------------------- lines
@@ -192,6 +197,13 @@ def _needs_work(lines: list[_Line]) -> bool:
     return wraps >= 5 and wraps >= 0.05 * len(text_lines)
 
 
+def _blank_mode(lines: list[_Line]) -> bool:
+    """Paragraphs are separated by blank lines (else blank lines are rare: page breaks at most)."""
+    text_lines = sum(1 for line in lines if line.kind == "text")
+    blanks = sum(1 for a, b in zip(lines, lines[1:]) if a.kind == "blank" and b.kind != "blank")
+    return blanks >= 0.06 * max(1, text_lines)
+
+
 def _wrap_width(lines: list[_Line]) -> int:
     """Width the text was hard-wrapped at: the usual length of lines that continue on the next."""
     lengths = sorted(len(a.raw) for a, b in zip(lines, lines[1:]) if a.kind == b.kind == "text" and _continues(a, b))
@@ -262,10 +274,10 @@ def _site_meta(lines: list[_Line], start: int) -> tuple[dict[str, str], int]:
                 label = line.plain[:-1].strip()
             elif label:
                 meta[label] = line.plain
-                label = ""
                 end = i + 1
-                if fold_accents(meta.get("Tình trạng", "x")) != "x" and "Tình trạng" in meta:
+                if fold_accents(label) == "tinh trang":  # the block's last field
                     break
+                label = ""
             else:
                 break
         elif line.kind not in ("bar", "junk", "blank"):
@@ -278,7 +290,11 @@ def _site_meta(lines: list[_Line], start: int) -> tuple[dict[str, str], int]:
 
 # --------------------------------------------------------------------------- PDF pages
 
-_PAGE_NUMBER = re.compile(r"(?:trang|page)?\s*[-–(]?\s*\d{1,4}\s*(?:/\s*\d{1,4}|(?:tren|of)\s*\d{1,4})?\s*[-–)]?")
+# "Trang 3", "Trang 3/12", "- 3 -", "(3)", "3/12": a page number even on a page of its own kind
+# (the first page often has none); a bare "3" counts only when most pages have one.
+_PAGE_NUMBER = re.compile(
+    r"(?:trang|page)\s*\d{1,4}(?:\s*(?:/|tren|of)\s*\d{1,4})?|[-–(]\s*\d{1,4}\s*[-–)]|\d{1,4}\s*/\s*\d{1,4}"
+)
 
 
 def _page_furniture(lines: list[_Line]) -> set[int]:
@@ -299,13 +315,19 @@ def _page_furniture(lines: list[_Line]) -> set[int]:
     keys: Counter[str] = Counter()
     for edge in edges:
         keys.update({re.sub(r"\d+", "#", _folded(lines[i])) for i in edge})
-    repeated = {key for key, n in keys.items() if n >= max(2, len(pages) // 2)}
+    repeated = {key for key, n in keys.items() if n >= max(2, len(pages) // 2) and key != "#"}
     furniture: set[int] = set()
     for edge in edges:
         for i in edge:
             folded = _folded(lines[i])
             if re.sub(r"\d+", "#", folded) in repeated or _PAGE_NUMBER.fullmatch(folded):
                 furniture.add(i)
+    # bare numbers: page numbers when they count the pages (2, 3, 4 … on consecutive pages)
+    numbers = {p: i for p, edge in enumerate(edges) for i in edge if lines[i].plain.isdigit()}
+    counting = [p for p in numbers if p + 1 in numbers and int(lines[numbers[p + 1]].plain) == int(lines[numbers[p]].plain) + 1]
+    if len(counting) + 1 >= max(2, len(pages) // 2):
+        for p in counting:
+            furniture.update({numbers[p], numbers[p + 1]})
     return furniture
 
 
@@ -545,7 +567,9 @@ class _Item:
 
 
 class _Normalizer:
-    def __init__(self, text: str, lines: list[_Line], bounds: _Bounds | None) -> None:
+    def __init__(
+        self, text: str, lines: list[_Line], bounds: _Bounds | None, blank_mode: bool, furniture: set[int]
+    ) -> None:
         self.original = text
         self.lines = lines
         self.bounds = bounds
@@ -553,11 +577,9 @@ class _Normalizer:
         self.size = 0
         self.runs: list[tuple[int, int, int]] = []
         self.kept: list[bool] = [False] * len(lines)  # lines whose text went (at least partly) out
-        text_lines = [line for line in lines if line.kind == "text"]
-        blanks = sum(1 for a, b in zip(lines, lines[1:]) if a.kind == "blank" and b.kind != "blank")
-        self.blank_mode = blanks >= 0.06 * max(1, len(text_lines))
+        self.blank_mode = blank_mode
         self.width = _wrap_width(lines)
-        self.furniture = set() if self.blank_mode else _page_furniture(lines)
+        self.furniture = furniture
 
     # ---------------------------------------------------------------- output
 

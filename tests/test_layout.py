@@ -505,3 +505,31 @@ def test_annex_table_with_title_unit_line_header_rows_and_group_rows() -> None:
     assert "I\tTHU NỘI ĐỊA\t10.052.700\t11.080.000\t110,2\t108,4" in rows
     # every piece opens with the three header rows
     assert all("STT\tNội dung\tDự toán năm 2025" in c.text and "(1)\t(2)\t(3)" in c.text for c in pieces)
+
+
+def test_pdf_page_furniture() -> None:
+    """Pages as the PDF reader joins them (blank line between pages, none inside): the running
+    header and the page numbers go, a number that is a table cell at the foot of a page stays."""
+    sectors = ["nông nghiệp", "công nghiệp", "thương mại", "du lịch", "giáo dục", "y tế", "giao thông", "xây dựng"]
+
+
+    def body(k: int) -> str:  # each page its own sentences
+        return "".join(
+            f"Tình hình ngành {sector} của tỉnh trong năm qua tiếp tục phát triển ổn định, các chỉ tiêu chủ yếu\n"
+            f"của ngành {sector} đạt và vượt kế hoạch đề ra.\n"
+            for sector in sectors[k:] + sectors[:k]
+        )
+
+    pages = [
+        "Ủy ban nhân dân tỉnh – Báo cáo số 12/BC-UBND\n"
+        + ("" if k == 1 else f"- {k} -\n")
+        + body(k)
+        + ("Số xã đạt chuẩn\n104" if k == 2 else "")
+        for k in range(1, 5)
+    ]
+    text = "\n\n".join(pages)
+    layout = normalize_layout(text)
+    check_map(layout)
+    assert "Báo cáo số 12/BC-UBND" not in layout.text and not re.search(r"- \d -", layout.text)
+    assert layout.text.count("Tình hình ngành") == 32 and "\n104" in layout.text
+    assert {why for _, _, why in layout.dropped} == {"page furniture"}
