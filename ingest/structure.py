@@ -356,10 +356,10 @@ def _header_row_count(rows: list[str]) -> int:
     if numbers:
         return numbers + 1  # everything above the column-number row is header, and the row itself
     count = 0
-    for i, row in enumerate(rows[:4]):
+    for i, row in enumerate(rows[:3]):
         cells = _cells(row)
         filled = [c for c in cells if c]
-        if i == 3 or sum(_is_numeric(c) for c in filled) >= 2:
+        if sum(_is_numeric(c) for c in filled) >= 2:
             break
         if i and filled and _ROW_INDEX.fullmatch(filled[0]) and cells[0]:
             break  # "I | CÂY CÔNG NGHIỆP": a group row, bold as it may be
