@@ -13,10 +13,18 @@ Chunks follow the document's sections (see ``ingest.structure``):
   chunk that cites it, and is also appended to that chunk's search/embed text;
 * the closing block ("Nơi nhận:", signature) gets chunks of its own.
 
-Invariant (tested): for every chunk,
-``collapse_ws(chunk.text) == collapse_ws(" ".join(clean_text(text[s:e]) for s, e in chunk.spans))``,
-so the spans can be used to highlight the passage in the original document; and together the
-chunks' spans cover every non-whitespace character of the original.
+The text is first layout-normalised (``ingest.layout``: hard wraps joined, site chrome and
+page furniture left out, one-cell-per-line tables turned into TAB rows); chunks are cut from the
+normalised text and their spans mapped back to the original.
+
+Invariant (tested): for every chunk, with ``visible`` = the text without whitespace and "*",
+``visible(chunk.text) == visible("".join(clean_text(text[s:e]) for s, e in chunk.spans))``, so
+the spans can be used to highlight the passage in the original document; and together the
+chunks' spans cover every non-whitespace character of the original except what the layout
+step left out (``Layout.dropped``: chrome, separators, empty markup). When the layout step
+changes nothing (tidy files such as the samples) the stricter form holds:
+``collapse_ws(chunk.text) == collapse_ws(" ".join(clean_text(text[s:e]) for s, e in chunk.spans))``
+and the spans cover every non-whitespace character.
 """
 from __future__ import annotations
 
@@ -27,6 +35,7 @@ from dataclasses import dataclass, field
 from baocao.lang.normalize import collapse_ws, search_form
 from baocao.lang.sentences import sentence_starts
 from baocao.models import Chunk, ChunkKind, DocumentMeta, chunk_id
+from ingest.layout import normalize_layout
 from ingest.structure import Block, clean_text, parse_blocks
 from ingest.units import split_units
 
@@ -170,10 +179,11 @@ def chunk_document(
     count_llm_tokens: TokenCounter | None = None,
 ) -> list[Chunk]:
     """Split one document into chunks following its structure (see the module docstring)."""
-    blocks = parse_blocks(text)
+    layout = normalize_layout(text)
+    blocks = parse_blocks(layout.text)
     if not blocks:
         return []
-    doc = _Doc(text, meta, count_tokens, max_tokens)
+    doc = _Doc(layout.text, meta, count_tokens, max_tokens)
     units = _units(blocks)
     doc.footnotes = {u.block.marker: u for u in units if u.kind == "footnote" and u.block.marker}
     flow = [u for u in units if u.kind != "footnote"]
@@ -182,7 +192,11 @@ def chunk_document(
     plans = _merge_small(doc, plans)
     plans = _split_oversized(doc, plans)
     plans = _place_footnotes(doc, plans, flow)
-    return [_assemble(doc, plan, position, count_llm_tokens) for position, plan in enumerate(plans)]
+    chunks = [_assemble(doc, plan, position, count_llm_tokens) for position, plan in enumerate(plans)]
+    if not layout.identity:
+        for chunk in chunks:
+            chunk.spans = layout.original_spans(chunk.spans)
+    return chunks
 
 
 # --------------------------------------------------------------------------- units and groups
@@ -284,10 +298,11 @@ def _unit_atoms(doc: _Doc, unit: _Unit, lead: Atom, limit: int) -> list[Atom]:
 
 
 def _is_caption(doc: _Doc, atom: Atom, unit: _Unit, limit: int) -> bool:
-    """A short whole paragraph right above a table ("Biểu: …", "… như sau:") goes with the table."""
-    if unit.kind != "paragraph" or len(atom) != 1 or atom[0].spans != unit.parts:
+    """A short whole paragraph right above a table ("Biểu: …", "… như sau:", an annex's "(Kèm theo …)")
+    goes with the table, and so do the section's headings glued to it."""
+    if unit.kind != "paragraph" or atom[-1].spans != unit.parts:
         return False
-    text = atom[0].text
+    text = atom[-1].text
     return len(text.split()) <= 40 or (text.endswith(":") and doc.cost(text) <= limit // 3)
 
 

@@ -35,7 +35,9 @@ from baocao.lang.doctypes import doc_types
 from baocao.lang.normalize import collapse_ws, fold_accents, fold_same_length, nfc, normalize_tone_marks, strip_markup
 from baocao.lang.periods import roman_value
 from baocao.lang.places import levels
+from baocao.lang.tables import word_list
 from baocao.models import DocumentMeta
+from ingest.layout import normalize_layout
 
 LEVELS = tuple(level.name for level in levels())
 
@@ -93,6 +95,7 @@ class _Doc:
     folded_lines: list[str]
     head: list[int]  # indices of the non-blank lines before the body
     accents: bool  # False for text typed without diacritics
+    raw_lines: list[str] = field(default_factory=list)  # before markup was stripped
 
 
 _ROMAN_HEADING = re.compile(r"^\s*[ivx]{1,4}\s*[.:)\-]\s+\S")
@@ -113,7 +116,10 @@ def _make_doc(text: str) -> _Doc:
     letters = sum(ch.isalpha() for ch in prepared)
     changed = sum(a != b.lower() for a, b in zip(folded, prepared, strict=True) if b.isalpha())
     # Vietnamese prose has a diacritic on a good share of its letters; 1% means "typed with accents".
-    return _Doc(prepared, folded, lines, folded_lines, head, accents=changed > 0.01 * letters)
+    raw_lines = nfc(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if len(raw_lines) != len(lines):
+        raw_lines = lines
+    return _Doc(prepared, folded, lines, folded_lines, head, changed > 0.01 * letters, raw_lines)
 
 
 def _cells(line: str) -> list[tuple[int, int]]:
@@ -325,6 +331,10 @@ def _find_title(doc: _Doc) -> _Title:
         if _SUBJECT_PREFIX.match(folded):
             subject, _ = _clean_subject(cell)
             return _Title("", subject, True)
+    # A page that is not an administrative document: its "# " heading.
+    for i in doc.head[:3]:
+        if doc.raw_lines[i].startswith("# "):
+            return _Title("", collapse_ws(doc.lines[i]), False)
     return _Title()
 
 
@@ -332,9 +342,66 @@ def _find_title(doc: _Doc) -> _Title:
 _ACRONYMS = {"UBND", "HĐND", "MTTQ", "KT-XH", "KTXH", "QP-AN", "ANTT", "CCHC", "NTM", "TP", "GPMB", "ATGT"}
 
 
-def _subject_for_title(subject: str) -> str:
+_WORD = re.compile(r"[^\W_][\w/.\-]*[^\W_]|[^\W_]")
+# Onset, vowels, coda of a Vietnamese syllable, accents folded: what is not one is an abbreviation.
+_SYLLABLE_SHAPE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]+(?:ch|ng|nh|[cmnpt])?")
+
+
+@dataclass
+class _CaseHints:
+    """How the body spells words, alone and after the word before them ("tỉnh Sơn La")."""
+
+    pairs: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)
+    words: dict[str, Counter[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, doc: _Doc, subject: str) -> _CaseHints:
+        """Hints for the words of ``subject`` only (the body is read once, the rest skipped)."""
+        hints = cls()
+        vocabulary = {w.lower() for w in _WORD.findall(subject)}
+        for line in doc.lines:
+            if line.isupper():
+                continue
+            for m in _WORD.finditer(line):
+                word = m.group()
+                if word.lower() not in vocabulary:
+                    continue
+                before = line[: m.start()].rstrip()
+                hints.words.setdefault(word.lower(), Counter())[word] += 1
+                if not before or before[-1] in ".:;!?(-–\"“":
+                    continue  # a capital there says nothing about the word
+                previous = before.split()[-1].strip(",\"”'")
+                hints.pairs.setdefault((previous.lower(), word.lower()), Counter())[word] += 1
+        return hints
+
+    def spell(self, previous: str, word: str) -> str:
+        """``word`` (written in capitals) as the body writes it after ``previous``; lower case
+        when the body does not capitalise it there. Abbreviations stay in capitals."""
+        core = word.strip(",.;:()")
+        low = word.lower()
+        if any(ch.isdigit() for ch in word) or "/" in word:
+            seen = self.words.get(low)
+            return seen.most_common(1)[0][0] if seen else word
+        if core in _ACRONYMS or (len(core) >= 2 and not _SYLLABLE_SHAPE.fullmatch(fold_accents(core))):
+            return word  # "TTHC", "UBND", "CSDL": not a Vietnamese syllable
+        if not previous:
+            return low
+        pairs: dict[str, int] = self.pairs.get((previous.lower().strip(",.;:()"), low)) or {}
+        seen = Counter({w: n for w, n in pairs.items() if len(w) == 1 or not w.isupper()})  # capitals say nothing
+        capitalised = [w for w in seen if w[:1].isupper()]
+        if capitalised and sum(seen[w] for w in capitalised) * 2 > sum(seen.values()):
+            return max(capitalised, key=lambda w: seen[w])
+        return low
+
+
+def _subject_for_title(subject: str, doc: _Doc | None = None) -> str:
     letters = [ch for ch in subject if ch.isalpha()]
     if letters and all(ch.isupper() for ch in letters):
+        if doc is not None:
+            hints = _CaseHints.of(doc, subject)
+            words = subject.split()
+            spelt = [hints.spell(words[k - 1] if k else "", w) for k, w in enumerate(words)]
+            return " ".join(spelt)
         return " ".join(w if w.strip(",.;:()") in _ACRONYMS else w.lower() for w in subject.split())
     first = subject.split(" ", 1)[0]
     if len(first) > 1 and first[0].isupper() and first[1:].islower():
@@ -342,14 +409,15 @@ def _subject_for_title(subject: str) -> str:
     return subject
 
 
-def _make_title(doc_type: str, subject: str, has_vv: bool) -> str:
+def _make_title(doc_type: str, subject: str, has_vv: bool, doc: _Doc | None = None) -> str:
+    """The title from the type and the subject; a capitals subject is spelt as ``doc``'s body spells its words."""
     if not subject:
         return doc_type
     if not doc_type:
         return subject[0].upper() + subject[1:]
     if has_vv and doc_type == "Công văn":
-        return f"Công văn về việc {_subject_for_title(subject)}"
-    return f"{doc_type} {_subject_for_title(subject)}"
+        return f"Công văn về việc {_subject_for_title(subject, doc)}"
+    return f"{doc_type} {_subject_for_title(subject, doc)}"
 
 
 # ---------------------------------------------------------------- locality
@@ -544,13 +612,69 @@ def _find_locality(doc: _Doc, title_line: int, place: str, mentions: _Mentions) 
     return issuer, _find_parent(issuer, mentions), organ
 
 
+_CENTRAL_CITIES = frozenset(word_list("central_cities.txt"))
+
+
 def _find_parent(issuer: _Unit, mentions: _Mentions) -> _Unit:
     if not issuer.level or not issuer.name:
         return _Unit()
+    if issuer.level == "thành phố" and _name_key(issuer.name) in _CENTRAL_CITIES:
+        return _Unit()  # Hà Nội, Huế …: no province above them
     own = (issuer.level, _name_key(issuer.name))
     levels = _PARENT_LEVELS.get(issuer.level, ())
     best = _best(mentions, [p for p in mentions.pairs if p[0] in levels and p != own])
     return _unit_from_pair(mentions, best) if best else _Unit()
+
+
+_CENTRAL_BODIES = word_list("central_bodies.txt")
+# "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH …" above the "Căn cứ" lines: the Chairman issues, not the
+# committee; "CHỦ TỊCH NHÂN DÂN THÀNH PHỐ HUẾ" is a misprint of it seen in a header.
+_CHAIRMAN = re.compile(r"^chu tich (?:uy ban nhan dan|ubnd|nhan dan)\b")
+
+
+def _central_issuer(doc: _Doc, before: int) -> str:
+    """"Bộ Nội vụ", "Văn phòng Chính phủ" when the header names a central body, spelt as the body spells it."""
+    for cell, folded in _head_cells(doc, before):
+        if cell == cell.upper() and any(folded == body or folded.startswith(body + " ") for body in _CENTRAL_BODIES) and len(cell) <= 80:
+            return _body_spelling(doc, collapse_ws(cell))
+    return ""
+
+
+def _body_spelling(doc: _Doc, caps: str) -> str:
+    key = fold_same_length(caps)
+    seen: Counter[str] = Counter()
+    start = doc.folded.find(key)
+    while start >= 0:
+        found = collapse_ws(doc.text[start : start + len(key)])
+        if not found.isupper():
+            seen[found] += 1
+        start = doc.folded.find(key, start + 1)
+    if seen:
+        return seen.most_common(1)[0][0]
+    return caps[:1] + caps[1:].lower()
+
+
+def _issued_by_chairman(doc: _Doc, symbol: str) -> bool:
+    if "CTUBND" in fold_accents(symbol).upper():
+        return True
+    return any(cell == cell.upper() and _CHAIRMAN.match(folded) for cell, folded in _head_cells(doc))
+
+
+def _site_type(site_meta: dict[str, str]) -> str:
+    """The type a site page gives in its own field ("Loại văn bản: Công văn")."""
+    folded = collapse_ws(fold_accents(site_meta.get("Loại văn bản", "")))
+    return _TYPE_TITLES.get(folded, "")
+
+
+def _subject_unit(subject: str, mentions: _Mentions) -> _Unit:
+    """The place a central body's document is about, when its subject names one ("… tỉnh Phú Thọ")."""
+    if not subject:
+        return _Unit()
+    found = _scan_mentions(_make_doc(subject))
+    best = _best(found, list(found.pairs))
+    if not best:
+        return _Unit()
+    return _Unit(best[0], mentions.spelling(best[1]) or found.spelling(best[1]).title())
 
 
 def _format_issuer(organ: str, unit: _Unit) -> str:
@@ -693,19 +817,34 @@ def extract_metadata(text: str, source: str) -> DocumentMeta:
 
     Never raises on odd input: what cannot be recognised is left empty (0 for numbers).
     """
-    doc = _make_doc(text or "")
+    layout = normalize_layout(text or "")
+    doc = _make_doc(layout.text)
     number = _find_number(doc)
     date = _find_date(doc)
     title = _find_title(doc)
-    doc_type = title.doc_type or _type_from_symbol(number.symbol, bool(number.number))
+    doc_type = (
+        title.doc_type
+        or _type_from_symbol(number.symbol, bool(number.number))
+        or ("Công văn" if title.has_vv and number.number else "")
+        or _site_type(layout.site_meta)
+    )
     mentions = _scan_mentions(doc)
-    issuer, parent, organ = _find_locality(doc, title.line, date.place, mentions)
-    organ = organ or (_organ_from_symbol(number.symbol) if number.symbol else "UBND")
+    central = _central_issuer(doc, title.line if title.line >= 0 else len(doc.lines))
+    if central:  # a ministry or the Government Office: national, or about the place its subject names
+        issuer, parent, organ = _subject_unit(title.subject, mentions), _Unit(), central
+    else:
+        issuer, parent, organ = _find_locality(doc, title.line, date.place, mentions)
+        organ = organ or (_organ_from_symbol(number.symbol) if number.symbol else "UBND")
+        if organ == "UBND" and _issued_by_chairman(doc, number.symbol):
+            organ = "Chủ tịch UBND"
+    issuer_label = central or _format_issuer(organ, issuer)
+    if not (doc_type or number.number or date.year):
+        issuer_label = ""  # a web page or article: places it names are not its issuer
     period = _find_period(doc, doc_type, title.subject, date.year)
     meta = DocumentMeta(
         doc_id="",
         source=source,
-        issuer=_format_issuer(organ, issuer),
+        issuer=issuer_label,
         locality=issuer.locality,
         locality_level=issuer.level if issuer.name else "",
         parent_locality=parent.label,
@@ -720,7 +859,7 @@ def extract_metadata(text: str, source: str) -> DocumentMeta:
         period_year=period.year,
         period_month=period.month,
         plan_year=period.plan_year,
-        title=_make_title(doc_type, title.subject, title.has_vv),
+        title=_make_title(doc_type, title.subject, title.has_vv, doc),
     )
     meta.short_title = _short_title(meta)
     return meta

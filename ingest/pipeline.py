@@ -25,7 +25,7 @@ from ingest.metadata import apply_overrides, extract_metadata, find_sidecar_over
 from ingest.readers import SUPPORTED_EXTENSIONS, ReadError, read_file
 
 # Bump when reading, metadata or chunking change in a way that should re-index documents.
-PIPELINE_VERSION = "2"  # 2: chunks carry their layout
+PIPELINE_VERSION = "3"  # 2: chunks carry their layout; 3: layout normalisation (ingest.layout), metadata from crawled layouts, tone-mark fix
 
 Status = Literal["new", "updated", "unchanged", "failed", "removed"]
 SIDECAR_SUFFIXES = (".meta.json",)

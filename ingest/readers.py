@@ -236,13 +236,42 @@ _SKIP_TAGS = frozenset("script style noscript template head iframe object svg ca
 _BR = "\ue000"  # a <br> inside inline text, apart from the source's own (insignificant) newlines
 
 
+# Portal chrome around a document: site header, menus, breadcrumbs, sidebars, footers.
+_CHROME_TAGS = frozenset({"nav", "aside", "footer", "header", "form", "button"})
+_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
+_CHROME_CLASS = re.compile(
+    r"(?:^|[-_\s])(?:nav|navbar|menu|breadcrumbs?|sidebar|footer|site-header|banner)(?:$|[-_\s])", re.IGNORECASE
+)
+
+
+def _is_chrome(tag) -> bool:
+    """Site chrome, unless it sits inside the document ("<article><header><h1>…" is its title)."""
+    if tag.find_parent(["article", "main"]) is not None:
+        return tag.name in ("nav", "aside", "form", "button")
+    if tag.name in _CHROME_TAGS or str(tag.get("role", "")).lower() in _CHROME_ROLES:
+        return True
+    names = " ".join([*tag.get("class", []), str(tag.get("id", ""))])
+    return bool(names) and _CHROME_CLASS.search(names) is not None and tag.name in ("div", "section", "ul", "p", "span")
+
+
+def _document_root(soup):
+    """The page's <main>, its only <article>, else the whole body."""
+    main = soup.find("main")
+    if main is not None:
+        return main
+    articles = soup.find_all("article")
+    if len(articles) == 1:
+        return articles[0]
+    return soup.body or soup
+
+
 def _read_html(data: bytes) -> RawText:
     from bs4 import BeautifulSoup
 
     text, encoding = _decode_html(data)
     soup = BeautifulSoup(text, "html.parser")
     blocks: list[str] = []
-    _html_blocks(soup.body or soup, blocks)
+    _html_blocks(_document_root(soup), blocks)
     out = "\n\n".join(b for b in blocks if b.strip())
     return _with_legacy_fixed(out, encoding, "html")
 
@@ -266,7 +295,7 @@ def _html_blocks(node, blocks: list[str]) -> None:
         if isinstance(child, NavigableString):
             inline.append(str(child))
             continue
-        if not isinstance(child, Tag) or child.name in _SKIP_TAGS:
+        if not isinstance(child, Tag) or child.name in _SKIP_TAGS or _is_chrome(child):
             continue
         name = child.name
         if name == "br":

@@ -116,6 +116,13 @@ _CLOSING_START = re.compile(
     r"|(PHÓ )?CHỦ TỊCH$)"
 )
 _APPENDIX = re.compile(r"^(PHỤ LỤC|Phụ lục|BIỂU|Biểu)\b")
+# A title that starts a new part of the document: a document type alone on its line (the
+# "KẾ HOẠCH" a Quyết định issues, bundled after its signature) or an annex label ("PHỤ LỤC 01",
+# "Mẫu biểu số 03"); the capitals lines after it are its title.
+_PART_TITLE = re.compile(
+    r"^(?:(?:KẾ HOẠCH|QUY ĐỊNH|QUY CHẾ|QUYẾT ĐỊNH|CHƯƠNG TRÌNH|ĐỀ ÁN|PHƯƠNG ÁN|HƯỚNG DẪN|DANH MỤC|DANH SÁCH|"
+    r"ĐIỀU LỆ)$|(?:PHỤ LỤC|Phụ lục|MẪU BIỂU|Mẫu biểu)(?P<number>\s+(?:số\s*)?[\dIVXLC]+[a-z]?)?\b)"
+)
 _BULLET = re.compile(r"^(?:[-+•–]|\*(?=\s))\s*")
 _ROMAN = re.compile(r"^([IVX]{1,5})\s*[.\-–)]\s*(?=\S)")
 _DECIMAL = re.compile(r"^(\d{1,2}(?:\.\d{1,2})+)\.?\s+(?=\D)")
@@ -301,7 +308,7 @@ def _closing_lines(lines: list[_Line], first: int) -> set[int]:
         unit_start = i == 0 or lines[i - 1].unit != lines[i].unit
         if unit_start and len(clean) <= 80 and _CLOSING_START.match(clean):
             inside = True
-        elif unit_start and inside and (_APPENDIX.match(clean) or _ROMAN.match(clean)):
+        elif unit_start and inside and (_APPENDIX.match(clean) or _ROMAN.match(clean) or _is_part_title(clean)):
             inside = False
         if inside:
             closing.add(i)
@@ -330,13 +337,31 @@ def _is_numeric(cell: str) -> bool:
 _HEADER_WORD = re.compile(r"^(S?TT|Chỉ tiêu|Đơn vị|ĐVT|Kế hoạch|Nội dung|Ghi chú|Số lượng|Thực hiện|So sánh)\b")
 
 
+_COLUMN_NUMBER = re.compile(r"\(?[\dA-Za-zổ]{1,2}\)?(?:\s*=\s*.*)?")
+_ROW_INDEX = re.compile(r"(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVXLC]{1,6}\.?|[a-zđ][.)]?)")
+
+
+def _column_numbers(cells: list[str]) -> bool:
+    """A row numbering the columns: "(1) (2) … (6)", "1 2 3 …" (an OCR'd "(ổ)" included)."""
+    filled = [c for c in cells if c]
+    if len(filled) < 3 or not all(_COLUMN_NUMBER.fullmatch(c) for c in filled) or filled[0].strip("()") not in ("1", "A", "a"):
+        return False
+    digits = [int(c.strip("()")) for c in filled if c.strip("()").isdigit()]
+    return len(digits) >= len(filled) - 1 and digits == list(range(digits[0], digits[0] + len(digits)))
+
+
 def _header_row_count(rows: list[str]) -> int:
+    numbers = next((i for i, row in enumerate(rows[1:4], 1) if _column_numbers(_cells(row))), 0)
+    if numbers:
+        return numbers + 1  # everything above the column-number row is header, and the row itself
     count = 0
     for i, row in enumerate(rows[:3]):
         cells = _cells(row)
         filled = [c for c in cells if c]
         if sum(_is_numeric(c) for c in filled) >= 2:
             break
+        if i and filled and _ROW_INDEX.fullmatch(filled[0]) and cells[0]:
+            break  # "I | CÂY CÔNG NGHIỆP": a group row, bold as it may be
         raw_cells = [c.strip() for c in row.split("\t") if c.strip()]
         all_bold = len(raw_cells) >= 2 and all(
             c.startswith(("<b>", "**")) and c.endswith(("</b>", "**")) for c in raw_cells
@@ -440,6 +465,49 @@ def _body_line_protos(line: _Line, index: int) -> list[_Proto]:
     return [proto("list_item", line.start, line.end)]
 
 
+def _is_part_title(clean: str, raw: str = "") -> bool:
+    """"KẾ HOẠCH" alone, "PHỤ LỤC 01" alone or with its title in capitals (any title when the label is bold)."""
+    m = _PART_TITLE.match(clean.rstrip(":").strip())
+    if m is None or len(clean) > 500 or _has_sentence_break(clean):
+        return False
+    rest = [c for c in clean[m.end() :] if c.isalpha()]
+    return not rest or not any(c.islower() for c in rest) or raw.startswith(("**", "#", "<b>"))
+
+
+def _titled_label(clean: str) -> bool:
+    """"PHỤ LỤC 01", "PHỤ LỤC II DANH MỤC …": a label with a number or a title of its own."""
+    m = _PART_TITLE.match(clean.rstrip(":").strip())
+    return m is not None and (bool(m.group("number")) or bool(clean[m.end() :].strip(" :.")))
+
+
+def _title_continues(line: _Line) -> bool:
+    """A line of a part title's subject: capitals, short, not numbered, not a table row."""
+    clean = line.clean
+    letters = [c for c in clean if c.isalpha()]
+    return (
+        not line.has_tab
+        and len(clean) <= 500
+        and len(letters) >= 4
+        and not any(c.islower() for c in letters)
+        and _numbering(clean) is None
+        and not _CLOSING_START.match(clean)
+    )
+
+
+def _title_lines(lines: list[_Line], start: int, tables: dict[int, list[int]]) -> list[int]:
+    """The capitals lines after a part title that are its title; an annex form's own header
+    ("TÊN CƠ QUAN, TỔ CHỨC" over "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") is not."""
+    run: list[int] = []
+    j = start
+    while j < len(lines) and j not in tables and _title_continues(lines[j]) and not _MOTTO.match(lines[j].clean):
+        run.append(j)
+        j += 1
+    if run and j < len(lines) and _MOTTO.match(lines[j].clean):
+        last_unit = lines[run[-1]].unit
+        run = [k for k in run if lines[k].unit != last_unit]
+    return run
+
+
 def _starts_continuation(clean: str) -> bool:
     """Text that can only be the rest of an interrupted sentence: starts lower-case or with a number."""
     if not clean:
@@ -494,6 +562,15 @@ def parse_blocks(text: str) -> list[Block]:
                 p = _Proto(Block("closing", line.start, line.end), i, i)
                 p.head_of_unit = new_unit
                 protos.append(p)
+        elif new_unit and _is_part_title(line.clean, line.raw) and (
+            _titled_label(line.clean) or bool(_title_lines(lines, i + 1, table_of_line))
+        ):
+            p = _Proto(Block("heading", line.start, line.end), i, i, numbering=_Numbering("title", 0))
+            p.head_of_unit = True
+            for j in _title_lines(lines, i + 1, table_of_line):
+                _extend(p, lines[j], j)
+                i = j
+            protos.append(p)
         else:
             new = _body_line_protos(line, i)
             previous = protos[-1] if protos else None
@@ -615,7 +692,9 @@ def _assign_paths(text: str, protos: list[_Proto]) -> None:
                 block.path = [h for _, h in stack]
             continue
         numbering = p.numbering or _Numbering("plain", 0)
-        if numbered_doc and numbering.ordinal == 0:
+        if numbering.style == "title":
+            stack.clear()
+        elif numbered_doc and numbering.ordinal == 0:
             numbering = _Numbering("plain", 0)
         same = [k for k, (n, _) in enumerate(stack) if n.style == numbering.style]
         if same:

@@ -34,11 +34,12 @@ FILES = sorted(p for p in DATA.iterdir() if p.is_file())
 def test_every_data_file_is_listed_here() -> None:
     # a new word list needs its contract below
     assert {p.name for p in FILES} == {
-        "abbreviations.tsv", "abbreviations_with_dot.txt", "answer_cues.tsv", "cause_words.txt", "common_phrases.txt",
+        "abbreviations.tsv", "abbreviations_with_dot.txt", "answer_cues.tsv", "cause_words.txt", "central_bodies.txt",
+        "central_cities.txt", "common_phrases.txt",
         "definition_cues.tsv", "doc_frame_words.txt", "doc_types.tsv", "english_markers.txt", "english_short_words.txt",
         "exclusion_words.txt", "followup_starts.txt", "followup_words.txt", "generic_words.txt", "glossary_en_vi.tsv",
-        "government_words.txt", "highlight_stopwords.txt", "levels.tsv", "measure_stopwords.txt", "measures.tsv", "months_en.tsv",
-        "numbered_name_words.txt", "question_phrases.tsv", "question_words.txt", "status_words.tsv",
+        "government_words.txt", "highlight_stopwords.txt", "levels.tsv", "line_connectors.txt", "measure_stopwords.txt", "measures.tsv", "months_en.tsv",
+        "numbered_name_words.txt", "question_phrases.tsv", "question_words.txt", "site_chrome.txt", "status_words.tsv",
         "stopwords_en.txt", "stopwords_vi.txt", "stopwords_vi_folded.txt",
     }
 

@@ -13,7 +13,9 @@ from functools import lru_cache
 
 # "oà" -> "òa", "uỷ" -> "ủy", "oẻ" -> "ỏe" at the end of a syllable (traditional placement,
 # the more common one in these reports). With a final consonant both styles agree ("hoàn").
-_OLD_STYLE_TAIL = re.compile(r"(?<![qQ])([oOuU])([aAeEyY])([\u0300\u0301\u0303\u0309\u0323])(?![\w])")
+# A combining mark after the tone ("hoặc", "luận": a breve or circumflex follows in NFD) means
+# the vowel is not the last letter of the syllable.
+_OLD_STYLE_TAIL = re.compile(r"(?<![qQ])([oOuU])([aAeEyY])([\u0300\u0301\u0303\u0309\u0323])(?![\w\u0300-\u036f])")
 
 
 def nfc(text: str) -> str:
