@@ -21,7 +21,10 @@ from typing import Literal
 
 from baocao.lang.doctypes import doc_types
 from baocao.lang.normalize import collapse_ws, strip_markup
-from baocao.lang.periods import roman_value
+from baocao.lang.numbering import ROMAN_NUMBER as _ROMAN
+from baocao.lang.numbering import Numbering as _Numbering
+from baocao.lang.numbering import numbering as _numbering
+from baocao.lang.numbering import rank
 from baocao.lang.sentences import has_sentence_break
 
 BlockKind = Literal["heading", "paragraph", "list_item", "table", "footnote", "closing", "preamble"]
@@ -124,11 +127,6 @@ _PART_TITLE = re.compile(
     r"ĐIỀU LỆ)$|(?:PHỤ LỤC|Phụ lục|MẪU BIỂU|Mẫu biểu)(?P<number>\s+(?:số\s*)?[\dIVXLC]+[a-z]?)?\b)"
 )
 _BULLET = re.compile(r"^(?:[-+•–]|\*(?=\s))\s*")
-_ROMAN = re.compile(r"^([IVX]{1,5})\s*[.\-–)]\s*(?=\S)")
-_DECIMAL = re.compile(r"^(\d{1,2}(?:\.\d{1,2})+)\.?\s+(?=\D)")
-_ARABIC = re.compile(r"^(\d{1,2})[.)]\s+(?=\D)")
-_VIETNAMESE_LETTERS = "abcdđefghijklmnopqrstuvwxyz"
-_LETTER = re.compile(r"^([a-zđ])\)\s+(?=\S)")
 _NUMBER_PREFIX = re.compile(r"^(?:[IVX]{1,5}\s*[.\-–)]|\d{1,2}(?:\.\d{1,2})*[.)]?|[a-zđ]\))\s*")
 _SUPERSCRIPT_RUN = f"[{SUPERSCRIPT_DIGITS}]+"
 _FOOTNOTE_SUP = re.compile(rf"^(?:({_SUPERSCRIPT_RUN})|<sup>(\d{{1,3}})</sup>)\s*(?=\S)")
@@ -140,53 +138,10 @@ _BOLD_OPEN = re.compile(r"^(?:#{1,6}\s*)?(\*\*\*?|<b>)")
 _TERMINATORS = ".!?…:;"
 
 
-def _is_upper(ch: str) -> bool:
-    return ch.isalpha() and ch == ch.upper() and ch != ch.lower()
-
-
 def _has_sentence_break(title: str) -> bool:
     """A full stop followed by another sentence (numbering excluded): a numbered line with one is prose."""
     body = _NUMBER_PREFIX.sub("", title, count=1)
     return has_sentence_break(body)
-
-
-@dataclass
-class _Numbering:
-    style: str  # roman | arabic | dec2 | dec3 | letter | plain | md1..md6 | bold
-    ordinal: int  # 0 when unnumbered
-
-
-def _numbering(clean: str) -> _Numbering | None:
-    m = _ROMAN.match(clean)
-    if m and roman_value(m.group(1)):
-        return _Numbering("roman", roman_value(m.group(1)))
-    m = _DECIMAL.match(clean)
-    if m and _title_starts(clean[m.end() :]):
-        numbers = m.group(1).split(".")
-        return _Numbering(f"dec{min(len(numbers), 4)}", int(numbers[-1]))
-    m = _ARABIC.match(clean)
-    if m and _title_starts(clean[m.end() :]):
-        return _Numbering("arabic", int(m.group(1)))
-    m = _LETTER.match(clean)
-    if m:
-        return _Numbering("letter", _VIETNAMESE_LETTERS.index(m.group(1)) + 1)
-    return None
-
-
-def _title_starts(rest: str) -> bool:
-    """What follows "1." / "2.3" starts like a title or item (upper case), not "2.5 tỷ đồng…"."""
-    rest = rest.lstrip("*\"“'‘( ")
-    return bool(rest) and (_is_upper(rest[0]) or rest[0].isdigit())
-
-
-_NOMINAL_RANK = {"roman": 1, "arabic": 2, "dec2": 3, "dec3": 4, "dec4": 5, "letter": 5}
-
-
-def _rank(numbering: _Numbering) -> int:
-    """Conventional depth of a heading style: numbering schemes, or the number of "#"; 0 if none."""
-    if numbering.style.startswith("md"):
-        return int(numbering.style[2:])
-    return _NOMINAL_RANK.get(numbering.style, 0)
 
 
 def _family(numbering: _Numbering) -> str:
@@ -197,10 +152,10 @@ def _outranks(open_heading: _Numbering, new: _Numbering) -> bool:
     """An open heading that the new one closes: same family, conventionally as deep or deeper
     (a "1.1." is closed by a "2." even when no "1." was seen)."""
     return (
-        _rank(new) > 0
-        and _rank(open_heading) > 0
+        rank(new) > 0
+        and rank(open_heading) > 0
         and _family(open_heading) == _family(new)
-        and _rank(open_heading) >= _rank(new)
+        and rank(open_heading) >= rank(new)
     )
 
 
