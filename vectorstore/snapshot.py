@@ -28,7 +28,7 @@ from baocao.protocols import ChunkStore, Filters
 from baocao.settings import Settings
 from vectorstore.lexical import BM25Index
 
-SNAPSHOT_FORMAT = 1  # bump when the analysis or the pickled layout changes
+SNAPSHOT_FORMAT = 2  # bump when the analysis or the pickled layout changes
 INT_FIELDS = {"period_year", "period_month", "plan_year", "issued_year", "issued_month", "issued_day", "position"}
 BOOL_FIELDS = {"is_draft"}
 
@@ -88,6 +88,7 @@ class TermStats:
     def __init__(self) -> None:
         self.df: dict[bool, dict[str, int]] = {False: {}, True: {}}
         self.doc_tokens: dict[bool, dict[str, set[str]]] = {False: {}, True: {}}
+        self.doc_pairs: dict[str, set[tuple[str, str]]] = {}  # adjacent syllables as written, per document
         self.n = 0
 
     def add(self, doc_id: str, clauses: list[list[str]]) -> None:
@@ -100,6 +101,10 @@ class TermStats:
             df = self.df[accents]
             for token in tokens:
                 df[token] = df.get(token, 0) + 1
+        pairs = self.doc_pairs.setdefault(doc_id, set())
+        for clause in clauses:
+            sequence = _syllable_sequence(clause)
+            pairs.update(zip(sequence, sequence[1:]))
 
     def idf(self, token: str, accents: bool = False) -> float:
         if self.n == 0:
@@ -117,12 +122,22 @@ class TermStats:
         return all(w in tokens for w in form)
 
     def mentions(self, name: str) -> bool:
-        """Does some document use all the words of ``name`` (a commune inside a town's report)?
-        True when nothing is known (no statistics: do not claim a place is missing)."""
-        words = tuple(normalize_number(t) if is_number(t) else t for t in match_tokens(name, True))
-        if self.n == 0 or not words:
+        """Does some document write ``name``, its words side by side (a commune inside a town's
+        report)? "Hà Nội" is not mentioned by a text with "Hà" and "nội dung" apart. True when
+        nothing is known (no statistics: do not claim a place is missing)."""
+        sequence = _syllable_sequence([normalize_number(t) if is_number(t) else t for t in match_tokens(name, True)])
+        if self.n == 0 or not sequence:
             return True
-        return any(all(w in tokens for w in words) for tokens in self.doc_tokens[True].values())
+        pairs = set(zip(sequence, sequence[1:]))
+        return any(
+            all(w in tokens for w in sequence) and pairs <= self.doc_pairs.get(doc_id, set())
+            for doc_id, tokens in self.doc_tokens[True].items()
+        )
+
+
+def _syllable_sequence(clause: list[str]) -> list[str]:
+    return [token if is_number(token) else canonical_syllable(part)
+            for token in clause for part in ([token] if is_number(token) else syllable_parts(token))]
 
 
 # --------------------------------------------------------------------------- the snapshot
