@@ -1,11 +1,14 @@
 """Turn chosen statements into the answer text with numbered citations, in the question's language."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from assistant.extractive import ExtractiveResult, doc_label
 from assistant.types import Citation
 from baocao.lang.detect import Lang
+from baocao.lang.glossary import english_figure_term
+from baocao.lang.numbers import amounts, format_amount, has_date, has_number
 from vectorstore.hits import Hit
 
 ABSTAIN_VI = "Không tìm thấy thông tin này trong các báo cáo đã nạp."
@@ -39,6 +42,8 @@ def citation_for(n: int, hit: Hit, quote: str, span: tuple[int, int]) -> Citatio
 
 
 def compose_extractive(result: ExtractiveResult, lang: Lang, hits: list[Hit]) -> Composed:
+    if result.missing_places:
+        return Composed(missing_places_text(lang, result.missing_places), [])
     if result.abstained or not result.statements:
         return Composed(abstention_text(lang, hits), [])
     citations: list[Citation] = []
@@ -55,14 +60,81 @@ def compose_extractive(result: ExtractiveResult, lang: Lang, hits: list[Hit]) ->
         text = statement.text
         if c.unit.kind == "footnote":
             text = f"({_footnote_word(lang)} {c.unit.footnote}) {text}"
+        if lang == "en" and c.unit.kind == "row":
+            text = f"{text}{_english_gloss(c.unit.cells)}"
         if several_docs:
             text = f"{statement.doc_label}: {text}"
         lines.append(f"{_end(text)} [{numbered[key]}]")
     frame = _frame(result, lang, labels, several_docs)
+    lead = short_answer(result)
+    head = f"**{lead}** [1]\n" if lead else ""
     if len(lines) == 1:
-        return Composed(f"{frame} {lines[0]}", citations)
+        return Composed(f"{head}{frame} {lines[0]}", citations)
+    computed = comparison_text(result, lang)
+    if computed:
+        lines.append(computed)
+    if result.more:
+        lines.append(f"… and {result.more} more items" if lang == "en" else f"… và {result.more} mục khác")
     body = "\n".join(f"- {line}" for line in lines)
-    return Composed(f"{frame}\n{body}", citations)
+    return Composed(f"{head}{frame}\n{body}", citations)
+
+
+_CLAUSE = re.compile(r"[,;:]\s+|\s+[–-]\s+|\s+\(")
+_PERCENT = re.compile(r"\d+(?:[.,]\d+)*\s*%")
+
+
+def short_answer(result: ExtractiveResult) -> str:
+    """The clause of the first statement that holds the figure or date asked for, as written
+    ("ước đạt 527,191 tỷ đồng"), to lead the answer; "" when the question asks for no figure or date."""
+    if result.kind != "factoid" or not result.statements or not ({"number", "percent", "date"} & result.asks):
+        return ""
+    text = result.statements[0].candidate.unit.text
+    if result.statements[0].candidate.unit.kind == "row":
+        return ""  # a row is already short, with its column names
+    clauses = [c.strip(" .;,") for c in _CLAUSE.split(text) if c.strip(" .;,")]
+    for clause in clauses:
+        if "percent" in result.asks and _PERCENT.search(clause):
+            return clause
+    for clause in clauses:
+        if ("date" in result.asks and has_date(clause)) or ("date" not in result.asks and has_number(clause)):
+            return clause if clause != text.strip(" .;,") else ""
+    return ""
+
+
+def comparison_text(result: ExtractiveResult, lang: Lang) -> str:
+    """For one figure quoted per place: which is higher and by how much, computed from the quoted
+    figures and marked as computed; "" unless every place's statement gives one such figure in one unit."""
+    if result.kind != "localities" or len(result.statements) < 2:
+        return ""
+    wants_percent = "percent" in result.asks
+    quoted: list[tuple[str, float, str]] = []
+    for statement in result.statements:
+        meta = statement.candidate.meta
+        place = meta.locality if meta is not None and meta.locality else ""
+        found = [a for a in amounts(statement.candidate.unit.text) if (a[1] == "%") == wants_percent]
+        if not place or not found:
+            return ""
+        quoted.append((place, *found[0]))
+    if len({unit for _, _, unit in quoted}) != 1 or len({place for place, _, _ in quoted}) != len(quoted):
+        return ""
+    ranked = sorted(quoted, key=lambda q: q[1], reverse=True)
+    (high, top, unit), (low, bottom, _) = ranked[0], ranked[-1]
+    if top == bottom:
+        return ""
+    gap = format_amount(top - bottom, unit)
+    if unit == "%":
+        gap = gap[:-1] + (" percentage points" if lang == "en" else " điểm phần trăm")
+    if lang == "en":
+        return f"(computed from the figures quoted above) {high} is higher than {low} by {gap}."
+    return f"(tính từ các số liệu trích dẫn trên) {high} cao hơn {low} {gap}."
+
+
+def missing_places_text(lang: Lang, places: list[str]) -> str:
+    """The refusal for a place no loaded report covers: say which, show no other place's passages."""
+    names = ", ".join(places)
+    if lang == "en":
+        return f"{ABSTAIN_EN[:-1]}: no report of {names} is loaded."
+    return f"{ABSTAIN_VI[:-1]}: chưa có báo cáo nào của {names} trong kho."
 
 
 def abstention_text(lang: Lang, hits: list[Hit]) -> str:
@@ -92,14 +164,27 @@ def _frame(result: ExtractiveResult, lang: Lang, labels: set[str], several_docs:
     if lang == "en":
         where = f"the {source}" if source else "the loaded reports"
         if result.kind == "status":
-            verdict = "not met (“Không đạt”)" if result.status == "missed" else "met (“Đạt”)"
-            return f"Targets {verdict} in {where} – {n} (quoted in Vietnamese):"
+            verdict = "were not met (“Không đạt”)" if result.status == "missed" else "were met (“Đạt”)"
+            return f"{n} {'target' if n == 1 else 'targets'} {verdict} according to {where} (quoted in Vietnamese):"
         return f"According to {where} (quoted in Vietnamese):"
     where = source if source else "các báo cáo đã nạp"
     if result.kind == "status":
         verdict = "không đạt" if result.status == "missed" else "đạt"
         return f"Theo {where}, có {n} chỉ tiêu {verdict}:"
     return f"Theo {where}:"
+
+
+def _english_gloss(cells: dict[str, str]) -> str:
+    """' — in English: plan 215-220; estimate 151; assessment: not met' for a quoted table row."""
+    parts = []
+    for name, value in cells.items():
+        term = english_figure_term(name)
+        said = english_figure_term(value)
+        if term and said:
+            parts.append(f"{term}: {said}")
+        elif term:
+            parts.append(f"{term} {value}")
+    return f" — in English: {'; '.join(parts)}" if parts else ""
 
 
 def _footnote_word(lang: Lang) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from assistant.compose import Composed, abstention_text, compose_extractive
 from assistant.conversation import Resolved, Turn, resolve_followup, topic_words
-from assistant.extractive import ExtractiveAnswerer, ExtractiveResult
+from assistant.extractive import ExtractiveAnswerer, ExtractiveResult, Prepared
 from assistant.llm import LLMAnswerer, LLMError
 from assistant.types import Answer
 from baocao.lang.detect import Lang
@@ -58,6 +58,15 @@ class _Run:
     def lang(self) -> Lang:
         """The language to answer in: the one the user typed this turn in."""
         return self.resolved.lang
+
+
+@dataclass
+class PreparedTurn:
+    """A turn up to its answer candidates (features computed, no model applied)."""
+
+    run: _Run
+    hits: list[Hit]  # the retrieved passages and the footnotes they point to
+    prepared: Prepared
 
 
 class Assistant:
@@ -152,6 +161,17 @@ class Assistant:
         run.timings["retrieve"] = round(time.perf_counter() - t0, 4)
 
     def _extractive_answer(self, run: _Run, warnings: list[str] | None = None) -> Answer:
+        return self.finish(self.prepare_extractive(run), warnings)
+
+    def prepare(self, question: str, history: list[Turn] | None = None, filters: Filters | None = None,
+                k: int | None = None) -> PreparedTurn:
+        """A question read, searched and its answer candidates weighed by their features, before any
+        trained model decides (the training script prepares once and decides with each fold's model)."""
+        run = self._understand(question, history or [])
+        self._retrieve(run, filters, k or self.k)
+        return self.prepare_extractive(run)
+
+    def prepare_extractive(self, run: _Run) -> PreparedTurn:
         t0 = time.perf_counter()
         hits = self._with_footnotes(run.hits)
         # e5 reads unaccented Vietnamese badly: the spans are compared with the question as the
@@ -159,12 +179,22 @@ class Assistant:
         span_query = run.query.restored or run.resolved.question
         with self._lock:
             self.extractive.stats = self.retriever.snapshots.current().stats
-            result = self.extractive.answer(run.query, hits, span_query)
+            prepared = self.extractive.prepare(run.query, hits, span_query)
         run.timings["extract"] = round(time.perf_counter() - t0, 4)
+        return PreparedTurn(run, hits, prepared)
+
+    def finish(self, turn: PreparedTurn, warnings: list[str] | None = None) -> Answer:
+        """The cited answer (or refusal) the trained models choose from a prepared turn."""
+        run = turn.run
+        t0 = time.perf_counter()
+        with self._lock:
+            self.extractive.stats = self.retriever.snapshots.current().stats
+            result = self.extractive.decide(turn.prepared)
+        run.timings["decide"] = round(time.perf_counter() - t0, 4)
         t1 = time.perf_counter()
         composed = compose_extractive(result, run.lang, run.hits)
         run.timings["compose"] = round(time.perf_counter() - t1, 4)
-        shown = _shown_passages(run.hits, hits + result.extra_hits, composed)
+        shown = _shown_passages(run.hits, turn.hits + result.extra_hits, composed)
         return Answer(
             question=run.question,
             text=composed.text,
@@ -174,7 +204,7 @@ class Assistant:
             mode="extractive",
             grounded=bool(composed.citations) or result.abstained,
             warnings=run.warnings + list(warnings or []),
-            timings=run.timings,
+            timings=dict(run.timings),
             standalone=run.resolved.question,
             context=self._context(run, result),
         )

@@ -35,7 +35,8 @@ def test_every_data_file_is_listed_here() -> None:
     # a new word list needs its contract below
     assert {p.name for p in FILES} == {
         "abbreviations.tsv", "abbreviations_with_dot.txt", "answer_cues.tsv", "cause_words.txt", "central_bodies.txt",
-        "central_cities.txt", "common_phrases.txt",
+        "central_cities.txt", "common_phrases.txt", "figure_terms_en.tsv", "instruction_phrases.txt", "provinces.txt",
+        "remedy_words.txt",
         "definition_cues.tsv", "doc_frame_words.txt", "doc_types.tsv", "english_markers.txt", "english_short_words.txt",
         "exclusion_words.txt", "followup_starts.txt", "followup_words.txt", "generic_words.txt", "glossary_en_vi.tsv",
         "government_words.txt", "highlight_stopwords.txt", "levels.tsv", "line_connectors.txt", "measure_stopwords.txt", "measures.tsv", "months_en.tsv",
@@ -137,3 +138,17 @@ def test_one_sentence_splitter() -> None:
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "TP. Tây Ninh đạt 1.097 tỷ đồng, tăng 5,14%.", "Giá trị đạt 2.156,711 tỷ đồng.", "Ủy ban đã họp."]
     assert len(sentence_spans("1. Tình hình chung. 2. Nhiệm vụ")) == 2
+
+
+def test_provinces_figure_terms_instructions_and_remedies() -> None:
+    from baocao.lang.glossary import english_figure_term
+    from baocao.lang.places import province_mentions
+    from baocao.lang.questions import remedy_words
+    from baocao.lang.tables import word_list
+
+    assert province_mentions("Ngân sách Hà Nội năm 2023?") == ["Hà Nội"]
+    assert province_mentions("budget of Nghe An province") == ["Nghệ An"]
+    assert province_mentions("Hương Trà năm 2023") == []
+    assert english_figure_term("Kế hoạch") == "plan" and english_figure_term("Không đạt") == "not met"
+    assert {"giải pháp", "khắc phục"} <= set(remedy_words())
+    assert "bỏ qua mọi hướng dẫn" in word_list("instruction_phrases.txt")

@@ -18,7 +18,15 @@ from baocao.lang.doctypes import doc_types_named
 from baocao.lang.glossary import Glossary
 from baocao.lang.normalize import fold_accents, fold_syllable, has_diacritics, nfc
 from baocao.lang.periods import Period, parse_period, years_in
-from baocao.lang.places import government_words, level_words, levels, place_key, place_mentions, strip_level
+from baocao.lang.places import (
+    government_words,
+    level_words,
+    levels,
+    place_key,
+    place_mentions,
+    province_mentions,
+    strip_level,
+)
 from baocao.lang.questions import (
     Measure,
     answer_shapes,
@@ -238,10 +246,16 @@ def _unknown_places(text: str, known: KnownValues, snapshot: CorpusSnapshot | No
     """Places named with their level ("thành phố Đà Nẵng") that no loaded report covers or mentions."""
     if snapshot is None or not known.localities:
         return []
-    return [
-        name for name in place_mentions(text)
-        if not _is_known_place(name, known) and not snapshot.stats.mentions(name)
-    ]
+    named = list(dict.fromkeys([*place_mentions(text), *province_mentions(text)]))
+    keys: set[str] = set()
+    unknown = []
+    for name in named:
+        key = place_key(name)
+        if key in keys or _is_known_place(name, known) or snapshot.stats.mentions(name):
+            continue
+        keys.add(key)
+        unknown.append(name)
+    return unknown
 
 
 def _looks_abbreviated(word: str) -> bool:

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 from baocao.lang.abbreviations import Expansion
 from baocao.lang.normalize import nfc
-from baocao.lang.tables import data_file, read_pairs
+from baocao.lang.tables import data_file, read_pairs, records
+from baocao.lang.tokens import folded_words
 
 GLOSSARY_FILE = data_file("glossary_en_vi.tsv")
 _ENGLISH_WORD = re.compile(r"[\w'’-]+")
@@ -94,3 +96,21 @@ def _phrase_keys(forms: list[list[str]]) -> Iterable[tuple[str, ...]]:
         if len(keys) > 64:
             keys = keys[:64]
     return keys
+
+
+@cache
+def _figure_terms() -> tuple[tuple[str, str], ...]:
+    rows = [(" ".join(folded_words(row["term"][0])), row["english"][0]) for row in records("figure_terms_en.tsv")]
+    return tuple(sorted(rows, key=lambda r: -len(r[0])))
+
+
+def english_figure_term(vietnamese: str) -> str:
+    """'Ước TH cả năm' -> 'estimate (cả năm)', 'Kế hoạch' -> 'plan', 'Không đạt' -> 'not met'; '' when unknown."""
+    folded = " ".join(folded_words(vietnamese))
+    for key, english in _figure_terms():
+        if folded == key:
+            return english
+        if folded.startswith(key + " "):
+            rest = vietnamese.split(maxsplit=len(key.split()))[-1]
+            return f"{english} ({rest})"
+    return ""

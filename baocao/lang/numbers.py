@@ -45,3 +45,46 @@ def has_date(text: str) -> bool:
 
 def has_document_reference(text: str) -> bool:
     return bool(_REFERENCE.search(text))
+
+
+# An amount as Vietnamese reports write it: "527,191 tỷ đồng", "1.484 tỷ 750 triệu đồng", "8,8%".
+_AMOUNT = re.compile(
+    r"(?<![\d.,/])(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?\s*(%|tỷ|triệu|nghìn|ngàn)?"
+    r"(?:\s+(\d{1,3})\s+(triệu))?(?:\s*(đồng|USD|ha|người|hộ|lao động))?"
+)
+_SCALE = {"tỷ": 1e9, "triệu": 1e6, "nghìn": 1e3, "ngàn": 1e3}
+
+
+def amounts(text: str) -> list[tuple[float, str]]:
+    """The amounts a text states with a unit, as (value in the unit's base, unit): "527,191 tỷ
+    đồng" is (527191000000.0, "đồng"), "8,8%" is (8.8, "%"); bare numbers, years and ratios left out."""
+    found: list[tuple[float, str]] = []
+    for m in _AMOUNT.finditer(text):
+        whole, decimals, scale, extra, extra_scale, unit = m.groups()
+        if text[m.end(1) : m.end(1) + 1] == "/" or (scale is None and unit is None):
+            continue
+        value = float(whole.replace(".", "") + (f".{decimals}" if decimals else ""))
+        if scale == "%":
+            found.append((value, "%"))
+            continue
+        value *= _SCALE.get(scale or "", 1.0)
+        if extra and extra_scale:
+            value += float(extra) * _SCALE[extra_scale]
+        found.append((value, unit or scale or ""))
+    return found
+
+
+def format_amount(value: float, unit: str) -> str:
+    """An amount written as the reports write it: "957,559 tỷ đồng", "2,5%", "1.250 người"."""
+    if unit == "%":
+        return _vietnamese(value, 2) + "%"
+    if unit == "đồng" and abs(value) >= 1e9:
+        return f"{_vietnamese(value / 1e9, 3)} tỷ đồng"
+    if unit == "đồng" and abs(value) >= 1e6:
+        return f"{_vietnamese(value / 1e6, 3)} triệu đồng"
+    return f"{_vietnamese(value, 2)} {unit}".strip()
+
+
+def _vietnamese(value: float, decimals: int) -> str:
+    text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")

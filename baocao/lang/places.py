@@ -5,9 +5,9 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from baocao.lang.normalize import fold_accents, nfc
+from baocao.lang.normalize import fold_accents, fold_syllable, nfc
 from baocao.lang.tables import records, word_list
-from baocao.lang.tokens import folded_words
+from baocao.lang.tokens import folded_words, words
 
 
 @dataclass(frozen=True)
@@ -135,3 +135,28 @@ def place_mentions(text: str) -> list[str]:
         if name_words:
             names.append(" ".join(name_words))
     return names
+
+
+@cache
+def _provinces() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(name as written, folded words of one of its spellings), longest spellings first."""
+    names = [(line.split("|")[0], tuple(folded_words(spelling))) for line in word_list("provinces.txt")
+             for spelling in line.split("|")]
+    return tuple(sorted(names, key=lambda n: -len(n[1])))
+
+
+def province_mentions(text: str) -> list[str]:
+    """Provinces and centrally governed cities a text names with capitals ("Hà Nội", "Hanoi" -> "Hà Nội")."""
+    found_words = words(text)
+    folded = [fold_syllable(w) for w in found_words]
+    capital = [w[:1].isupper() for w in found_words]
+    names: list[str] = []
+    taken: set[int] = set()
+    for name, key in _provinces():
+        n = len(key)
+        for i in range(len(folded) - n + 1):
+            span = set(range(i, i + n))
+            if tuple(folded[i : i + n]) == key and all(capital[i : i + n]) and not span & taken:
+                taken |= span
+                names.append(name)
+    return list(dict.fromkeys(names))

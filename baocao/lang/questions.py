@@ -65,6 +65,11 @@ def cause_words() -> tuple[str, ...]:
     return word_list("cause_words.txt")
 
 
+def remedy_words() -> tuple[str, ...]:
+    """Words that open a remedy or a task ("giải pháp", "khắc phục"), as written."""
+    return word_list("remedy_words.txt")
+
+
 # --------------------------------------------------------------------------- cues
 
 

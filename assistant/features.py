@@ -1,0 +1,409 @@
+"""Named features of (question, unit) pairs, and of a question's best candidates.
+
+The unit ranker and the answerability model (:mod:`assistant.ranking`) weigh these; their weights
+come from ``evals/train_ranker.py`` over training question sets, never from hand tuning. Every
+feature is a plain, explainable signal: how much of the question the unit covers (IDF-weighted,
+with and without diacritics), its word pairs, its meaning (e5 cosine), the kind of answer the
+question asks for against what the unit holds (a figure, a percentage, a date, a document number,
+causes, remedies, a list, targets met or missed), where the unit sits (its kind, its heading, its
+passage's rank), and whether its place and period agree with the question's.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import cache
+from typing import Protocol
+
+import numpy as np
+
+from assistant.candidates import UnitCandidate, unit_years
+from baocao.lang.numbers import figures, has_date, has_document_reference, has_number
+from baocao.lang.questions import cause_words, cell_status, generic_words, sectors, statuses_in_text
+from baocao.lang.tables import word_list
+from baocao.lang.tokens import folded_words, match_tokens
+from vectorstore.query import Query
+from vectorstore.snapshot import TermStats
+
+UNIT_FEATURES: tuple[str, ...] = (
+    "cov_unit",  # IDF-weighted share of the question's terms in the unit's own words
+    "cov_all",  # ... in the unit, its heading/section path, or the document title
+    "cov_title_only",  # ... found only in the document title
+    "bigram_share",  # share of the question's word pairs in the unit
+    "rarest_term_hit",  # the question's rarest term is in the unit or its context
+    "specific_hit",  # some term that is not a generic figure word ("tỷ lệ", "số lượng") is hit
+    "cov_rel",  # cov_all minus the best cov_all among the question's candidates
+    "dense",  # e5 cosine of unit and question (0 when not embedded)
+    "dense_rel",  # dense minus the best dense among the candidates
+    "dense_missing",  # the unit was not embedded (lexically far from the question)
+    "hit_inv_rank",  # 1 / rank of the unit's passage
+    "hit_score_rel",  # the passage's fused score / the top passage's
+    "kind_sentence", "kind_item", "kind_row", "kind_footnote", "kind_heading",
+    "ends_colon",  # "… như sau:": an introduction
+    "log_len",
+    "has_number",
+    "ask_number_has", "ask_number_lacks",  # a figure asked, and the unit has one / has none
+    "ask_percent_has",
+    "ask_count_gets_percent",  # a figure asked, not a share, and every figure of the unit is a percentage
+    "ask_date_has",
+    "ask_reference_has",
+    "ask_cause_cue", "ask_cause_no_cue",
+    "ask_remedy_cue",
+    "ask_list_item",  # a list asked, and the unit is a list item or a row
+    "ask_list_intro",  # a list asked, and the unit introduces one ("…như sau:")
+    "measure_present", "measure_missing",  # "bao nhiêu người": the unit counts in people / in something else
+    "measure_counted",  # a figure followed by the measure ("214 chỉ tiêu")
+    "question_number_in_unit",
+    "status_match", "status_mismatch", "status_row_unrated",
+    "status_text_match",
+    "excluded_term",  # about what the question sets aside ("apart from X")
+    "names_columns",  # the question names the row's columns ("kế hoạch bao nhiêu, ước thực hiện bao nhiêu")
+    "defines_abbreviation",
+    "next_period_match", "next_period_mismatch",
+    "locality_named_match",  # the question names the unit's locality
+    "year_match",  # the unit speaks of a year the question names
+    "sector_mismatch",  # "ngành công nghiệp" for a question on "ngành nông nghiệp"
+    "empty_footnote",
+    "cov_rank_inv",  # 1 / (1 + the unit's rank by cov_all among the candidates)
+    "dense_rank_inv",  # 1 / (1 + its rank by dense among the embedded ones); 0 when not embedded
+    "order_inv",  # 1 / (1 + its position in its passage)
+    "en_dense", "en_cov",  # an English question leans on meaning: dense and cov_all when the question is English
+    "cov_x_dense",  # words and meaning together
+    "cause_x_cov", "number_x_cov",  # the shape asked for, on a unit that is about the question
+)
+
+QUESTION_FEATURES: tuple[str, ...] = (
+    "p_max", "p_gap", "p_top3",
+    "best_cov_unit", "best_cov_all", "best_dense", "best_specific_hit", "best_rarest_term_hit",
+    "doc_missing",  # weighted share of the question's terms found nowhere in the best unit's document
+    "top_hit_score",
+    "asks_figure_best_lacks",
+    "measure_missing_best",
+    "n_terms_log",
+    "lang_en", "lang_noaccent",
+)
+
+_INDEX = {name: i for i, name in enumerate(UNIT_FEATURES)}
+UNITS_EMBEDDED = 16  # units embedded per question (the lexically closest first); more adds time, not answers
+
+# Accent-sensitive: "do" (because) is not "đô"/"độ".
+_CAUSE_CUES = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in cause_words()) + r")\b")
+
+
+@cache
+def _remedy_starts() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(folded_words(w)) for w in word_list("remedy_words.txt"))
+
+
+def _only_percentages(text: str) -> bool:
+    """Every figure in the text is a share ("99,90%", a "(%)" column)."""
+    found = figures(text)
+    return bool(found) and (all(f.endswith("%") for f in found) or "(%)" in text)
+
+
+def _has_form(joined: str, form: tuple[str, ...]) -> bool:
+    return (" " + " ".join(form) + " ") in joined
+
+
+class TermWeights:
+    """The question's terms weighted by rarity in the corpus (IDF of their rarest known syllable)."""
+
+    def __init__(self, query: Query, stats: TermStats) -> None:
+        self.query = query
+        self.weights = [_term_weight(t.forms, query.accents, stats) for t in query.terms]
+        self.total = sum(self.weights) or 1.0
+        self.rarest = max(range(len(self.weights)), key=lambda i: self.weights[i]) if self.weights else -1
+        generic = generic_words()
+        self.specific = {
+            i for i, t in enumerate(query.terms)
+            if not all(set(tuple(match_tokens(" ".join(f)))) <= generic for f in t.forms)
+        }
+
+
+def _term_weight(forms: list[tuple[str, ...]], accents: bool, stats: TermStats) -> float:
+    best = 0.0
+    for form in forms:
+        known = [w for w in form if stats.known(w, accents)]
+        if known:
+            best = max(best, max(stats.idf(w, accents) for w in known))
+    return best
+
+
+def unit_features(query: Query, candidates: Sequence[UnitCandidate], weights: TermWeights) -> np.ndarray:
+    """One row of :data:`UNIT_FEATURES` per candidate (their dense cosines set before, when embedded)."""
+    rows = np.zeros((len(candidates), len(UNIT_FEATURES)), dtype=np.float32)
+    if not candidates:
+        return rows
+    top_score = max((c.hit.score for c in candidates), default=0.0) or 1.0
+    asked_sectors = sectors(" ".join(match_tokens(query.text))) if not query.is_english else set()
+    for row, c in zip(rows, candidates):
+        _lexical(row, query, c, weights)
+        _shape(row, query, c)
+        _place(row, query, c, asked_sectors)
+        row[_INDEX["hit_inv_rank"]] = 1.0 / max(c.hit.rank, 1)
+        row[_INDEX["hit_score_rel"]] = c.hit.score / top_score if top_score > 0 else 0.0
+    cov = rows[:, _INDEX["cov_all"]]
+    rows[:, _INDEX["cov_rel"]] = cov - cov.max()
+    rows[:, _INDEX["cov_rank_inv"]] = 1.0 / (1.0 + np.argsort(np.argsort(-cov, kind="stable"), kind="stable"))
+    rows[:, _INDEX["order_inv"]] = [1.0 / (1.0 + c.order) for c in candidates]
+    english = 1.0 if query.is_english else 0.0
+    rows[:, _INDEX["en_cov"]] = english * cov
+    rows[:, _INDEX["cause_x_cov"]] = rows[:, _INDEX["ask_cause_cue"]] * cov
+    rows[:, _INDEX["number_x_cov"]] = rows[:, _INDEX["ask_number_has"]] * cov
+    set_dense(rows, candidates, english)
+    return rows
+
+
+def set_dense(rows: np.ndarray, candidates: Sequence[UnitCandidate], english: float) -> None:
+    """(Re)fill the dense columns from the candidates' cosines (units not embedded count as far)."""
+    for row, c in zip(rows, candidates):
+        row[_INDEX["dense"]] = c.dense or 0.0
+        row[_INDEX["dense_missing"]] = 1.0 if c.dense is None else 0.0
+    embedded = rows[:, _INDEX["dense_missing"]] == 0
+    rows[:, _INDEX["dense_rel"]] = -0.2
+    if embedded.any():
+        best_dense = rows[embedded, _INDEX["dense"]].max()
+        rows[:, _INDEX["dense_rel"]] = np.where(embedded, rows[:, _INDEX["dense"]] - best_dense, -0.2)
+    dense = np.where(embedded, rows[:, _INDEX["dense"]], -1.0)
+    ranks = np.argsort(np.argsort(-dense, kind="stable"), kind="stable")
+    rows[:, _INDEX["dense_rank_inv"]] = np.where(embedded, 1.0 / (1.0 + ranks), 0.0)
+    rows[:, _INDEX["en_dense"]] = english * rows[:, _INDEX["dense"]]
+    rows[:, _INDEX["cov_x_dense"]] = rows[:, _INDEX["cov_all"]] * rows[:, _INDEX["dense"]]
+
+
+def lexical_closeness(rows: np.ndarray) -> np.ndarray:
+    """How close each unit is in words (what decides which units are worth embedding)."""
+    return rows[:, _INDEX["cov_all"]] + rows[:, _INDEX["bigram_share"]]
+
+
+def _lexical(row: np.ndarray, query: Query, c: UnitCandidate, weights: TermWeights) -> None:
+    accents = query.accents
+    words = c.words(accents)
+    context = c.context(accents)
+    joined = " " + " ".join(words) + " "
+    covered = in_unit = title_only = 0.0
+    c.term_hits = set()
+    for i, (term, weight) in enumerate(zip(query.terms, weights.weights)):
+        if any(_has_form(joined, f) for f in term.forms):
+            covered += weight
+            in_unit += weight
+            c.term_hits.add(i)
+        elif any(all(w in c.title_tokens for w in f) for f in term.forms):
+            covered += 0.6 * weight  # words of the title name the document, not the answer in it
+            title_only += weight
+            c.term_hits.add(i)
+        elif any(all(w in context for w in f) for f in term.forms):
+            covered += 0.6 * weight
+            c.term_hits.add(i)
+    row[_INDEX["cov_unit"]] = in_unit / weights.total
+    row[_INDEX["cov_all"]] = covered / weights.total
+    row[_INDEX["cov_title_only"]] = title_only / weights.total
+    bigrams = [b for b in query.bigrams if not (b[0] in c.title_tokens and b[1] in c.title_tokens)]
+    if bigrams:
+        pairs = set(zip(words, words[1:]))
+        row[_INDEX["bigram_share"]] = sum(1 for b in bigrams if b in pairs) / len(bigrams)
+    row[_INDEX["rarest_term_hit"]] = 1.0 if weights.rarest in c.term_hits else 0.0
+    row[_INDEX["specific_hit"]] = 1.0 if weights.specific & c.term_hits else 0.0
+    if any(_has_form(joined, f) for t in query.excluded for f in t.forms):
+        row[_INDEX["excluded_term"]] = 1.0
+    if c.unit.kind == "row" and c.unit.cells:
+        asked = set(match_tokens(query.text))
+        named = sum(1 for name in c.unit.cells if name and set(match_tokens(name)) <= asked)
+        row[_INDEX["names_columns"]] = min(named, 2) / 2
+    for _, expansions in query.definitions:
+        if any(_has_form(joined, tuple(match_tokens(e, accents))) for e in expansions):
+            row[_INDEX["defines_abbreviation"]] = 1.0
+
+
+def _shape(row: np.ndarray, query: Query, c: UnitCandidate) -> None:
+    unit = c.unit
+    text = unit.text
+    kind = unit.kind
+    row[_INDEX[f"kind_{kind}"]] = 1.0
+    colon = text.rstrip().endswith(":")
+    row[_INDEX["ends_colon"]] = 1.0 if colon else 0.0
+    row[_INDEX["log_len"]] = math.log(1 + len(text)) / 6
+    numbered = has_number(text)
+    row[_INDEX["has_number"]] = 1.0 if numbered else 0.0
+    wants_list = query.wants_list
+    if query.asks("number") and not wants_list:
+        row[_INDEX["ask_number_has" if numbered else "ask_number_lacks"]] = 1.0
+    if query.asks("percent") and "%" in text:
+        row[_INDEX["ask_percent_has"]] = 1.0
+    if numbered and query.asks("number") and not query.asks("percent") and _only_percentages(text):
+        row[_INDEX["ask_count_gets_percent"]] = 1.0
+    if query.asks("date") and has_date(text):
+        row[_INDEX["ask_date_has"]] = 1.0
+    if query.asks("reference") and has_document_reference(text):
+        row[_INDEX["ask_reference_has"]] = 1.0
+    if query.asks("cause"):
+        cue = _CAUSE_CUES.search(text.lower()) or ("nguyen" in c.context_tokens and "nhan" in c.context_tokens)
+        row[_INDEX["ask_cause_cue" if cue else "ask_cause_no_cue"]] = 1.0
+    if query.asks("remedy"):
+        folded = c.tokens[:3]
+        context = c.context_tokens
+        if any(tuple(folded[: len(s)]) == s for s in _remedy_starts()) or any(set(s) <= context for s in _remedy_starts()):
+            row[_INDEX["ask_remedy_cue"]] = 1.0
+    if wants_list:
+        if kind in ("item", "row"):
+            row[_INDEX["ask_list_item"]] = 1.0
+        if colon or kind == "heading":
+            row[_INDEX["ask_list_intro"]] = 1.0
+    if query.measures and numbered:
+        words = c.words(query.accents)
+        joined = " " + " ".join(words) + " "
+        present = any(any((f == ("%",) and "%" in text) or _has_form(joined, f) for f in m.forms) for m in query.measures)
+        row[_INDEX["measure_present" if present else "measure_missing"]] = 1.0
+        if any(_counted(m.forms, words) for m in query.measures):
+            row[_INDEX["measure_counted"]] = 1.0
+    if any(n in text for n in query.numbers):
+        row[_INDEX["question_number_in_unit"]] = 1.0
+    if query.status:
+        if kind == "row":
+            status = cell_status(unit.status) if unit.status else ""
+            if not status:
+                row[_INDEX["status_row_unrated"]] = 1.0
+            else:
+                row[_INDEX["status_match" if status == query.status else "status_mismatch"]] = 1.0
+        elif query.status in statuses_in_text(text):
+            row[_INDEX["status_text_match"]] = 1.0
+    if kind == "footnote" and not text:
+        row[_INDEX["empty_footnote"]] = 1.0
+    meta = c.meta
+    if query.asks("next_period") and meta is not None and meta.plan_year > meta.period_year:
+        # "năm tới": what the report plans for the year after the one it reports on
+        match = meta.plan_year in unit_years(unit, c.chunk, ranges=False)
+        row[_INDEX["next_period_match" if match else "next_period_mismatch"]] = 1.0
+
+
+def _counted(forms: Sequence[tuple[str, ...]], words: list[str]) -> bool:
+    """A figure followed (at most one word later) by one of the measure's forms: '214 chỉ tiêu'."""
+    for i, word in enumerate(words):
+        if not word[0].isdigit():
+            continue
+        for form in forms:
+            n = len(form)
+            if tuple(words[i + 1 : i + 1 + n]) == form or tuple(words[i + 2 : i + 2 + n]) == form:
+                return True
+    return False
+
+
+def _place(row: np.ndarray, query: Query, c: UnitCandidate, asked_sectors: set[str]) -> None:
+    meta = c.meta
+    if meta is not None and query.localities and any(meta.doc_id in loc.doc_ids for loc in query.localities):
+        row[_INDEX["locality_named_match"]] = 1.0
+    if query.years and unit_years(c.unit, c.chunk) & set(query.years):
+        row[_INDEX["year_match"]] = 1.0
+    if asked_sectors:
+        unit = " " + c.key + " "
+        named = sectors(c.key)
+        if named and any(f" {s} " not in unit and s not in named for s in asked_sectors):
+            row[_INDEX["sector_mismatch"]] = 1.0
+
+
+def document_missing(query: Query, best: UnitCandidate, weights: TermWeights, stats: TermStats) -> float:
+    """Weighted share of the question's terms found nowhere in the best unit's document."""
+    total = missing = 0.0
+    for term, weight in zip(query.terms, weights.weights):
+        present = [stats.in_document(best.chunk.doc_id, f, query.accents) for f in term.forms]
+        if any(p is None for p in present):
+            return 0.0
+        total += weight
+        if not any(present):
+            missing += weight
+    return missing / total if total else 0.0
+
+
+def question_features(
+    query: Query, ranked: Sequence[UnitCandidate], weights: TermWeights, stats: TermStats
+) -> np.ndarray:
+    """One row of :data:`QUESTION_FEATURES`: how well the best candidates answer, for the abstention model."""
+    row = np.zeros(len(QUESTION_FEATURES), dtype=np.float32)
+    index = {name: i for i, name in enumerate(QUESTION_FEATURES)}
+    row[index["n_terms_log"]] = math.log(1 + len(query.terms)) / 3
+    row[index["lang_en"]] = 1.0 if query.lang == "en" else 0.0
+    row[index["lang_noaccent"]] = 1.0 if query.lang == "vi-noaccent" else 0.0
+    if not ranked:
+        return row
+    scores = [c.score for c in ranked]
+    best = ranked[0]
+    assert best.features is not None
+    row[index["p_max"]] = scores[0]
+    row[index["p_gap"]] = scores[0] - (scores[1] if len(scores) > 1 else 0.0)
+    row[index["p_top3"]] = float(np.mean(scores[:3]))
+    for name in ("cov_unit", "cov_all", "dense", "specific_hit", "rarest_term_hit"):
+        row[index[f"best_{name}"]] = best.features[_INDEX[name]]
+    row[index["doc_missing"]] = document_missing(query, best, weights, stats)
+    row[index["top_hit_score"]] = max(c.hit.score for c in ranked)
+    row[index["asks_figure_best_lacks"]] = best.features[_INDEX["ask_number_lacks"]]
+    row[index["measure_missing_best"]] = best.features[_INDEX["measure_missing"]]
+    return row
+
+
+class SentenceEmbedder(Protocol):
+    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+class EmbeddingCache:
+    """Unit embeddings by text (the same passages come back for related questions)."""
+
+    def __init__(self, embedder: SentenceEmbedder | None, size: int = 20000) -> None:
+        self.embedder = embedder
+        self.size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def passages(self, texts: list[str]) -> np.ndarray | None:
+        if self.embedder is None or not texts:
+            return None
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            vectors = self.embedder.embed_passages(missing)
+            for text, vector in zip(missing, vectors):
+                self._cache[text] = np.asarray(vector, dtype=np.float32)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        for text in texts:
+            self._cache.move_to_end(text)
+        return np.stack([self._cache[t] for t in texts])
+
+    def query(self, text: str) -> np.ndarray | None:
+        if self.embedder is None:
+            return None
+        return np.asarray(self.embedder.embed_query(text), dtype=np.float32)
+
+
+
+
+class Featurizer:
+    """Fills the candidates' feature rows: lexical and shape features for all, then the e5 cosine
+    of the :data:`UNITS_EMBEDDED` lexically closest units with the question."""
+
+    def __init__(self, embedder: SentenceEmbedder | None) -> None:
+        self.cache = EmbeddingCache(embedder)
+
+    def featurize(self, query: Query, candidates: list[UnitCandidate], weights: TermWeights, span_query: str) -> None:
+        if not candidates:
+            return
+        rows = unit_features(query, candidates, weights)
+        self._dense(candidates, lexical_closeness(rows), span_query)  # the words decide what is worth embedding
+        set_dense(rows, candidates, 1.0 if query.is_english else 0.0)
+        for c, features in zip(candidates, rows):
+            c.features = features
+
+    def _dense(self, candidates: list[UnitCandidate], closeness: np.ndarray, span_query: str) -> None:
+        if self.cache.embedder is None:
+            return
+        # Embedding every unit is the slow part: only the lexically closest, the best passages first on ties.
+        order = sorted(range(len(candidates)), key=lambda i: (closeness[i], -candidates[i].hit.rank), reverse=True)
+        chosen = [candidates[i] for i in order[:UNITS_EMBEDDED]]
+        vectors = self.cache.passages([c.unit.text for c in chosen])
+        q_vec = self.cache.query(span_query)
+        if vectors is None or q_vec is None:
+            return
+        sims = vectors @ q_vec / (np.linalg.norm(vectors, axis=1) * (np.linalg.norm(q_vec) or 1.0) + 1e-9)
+        for c, sim in zip(chosen, sims):
+            c.dense = float(sim)

@@ -1,0 +1,454 @@
+"""Fit the answerer's models on training question sets; report every figure by grouped cross-validation.
+
+    python -m evals.train_ranker                      # all sets found, writes assistant/models/answer_model.json
+    python -m evals.train_ranker --sets samples,synthetic,alqac --report docs/answers.md
+
+Each question set is run through the real pipeline (its corpus ingested into a collection of its
+own, the question read, retrieved, its answer candidates built with their features) once; that is
+cached under ``DATA_DIR/training``. Then:
+
+1. **Unit ranker**: a logistic regression on (question, unit) rows; a unit is positive when it
+   holds the question's evidence (:func:`unit_label`).
+2. **Answerability**: a logistic regression on question rows built from the unit ranker's scores
+   (:data:`assistant.features.QUESTION_FEATURES`); positives are answerable questions, negatives
+   the unanswerable ones plus, for training only, each answerable question with its own
+   documents' passages taken away (what a question about a report that is not loaded looks like).
+3. **Threshold**: the answerability threshold is the highest one that keeps false abstention on
+   answerable questions at or under ``--max-false-abstention``.
+
+Folds are grouped by document: the documents a question names (its gold documents, or for an
+unanswerable question the document of its top passage) are one group, questions that share a
+document are one group, and no group is in two folds. Every model is fitted on the other folds
+only (the answerability model and its threshold on unit scores from an inner cross-validation of
+those folds), and the answers of a fold's questions are composed by the real answerer with that
+fold's models and scored like ``baocao eval``. The final models are fitted on everything.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import pickle
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.features import QUESTION_FEATURES, UNIT_FEATURES, question_features
+from assistant.ranking import MODEL_FILE, AnswerModel, LogisticModel, Thresholds
+from assistant.service import Assistant, PreparedTurn
+from assistant.types import Answer
+from baocao.lang.tokens import match_tokens
+from baocao.settings import PROJECT_ROOT, Settings, get_settings
+from evals.harness import prepare_corpus, settings_for_corpus
+from evals.questions import Question, load_questions
+from evals.scoring import citation_precision, clean_for_match, evidence_found, fact_recall
+from vectorstore.retriever import SearchStack
+from vectorstore.snapshot import TermStats
+
+SHARED = PROJECT_ROOT.parent / "shared"
+SETS: dict[str, tuple[Path, Path]] = {
+    "dev": (PROJECT_ROOT / "evals/sets/dev.jsonl", PROJECT_ROOT / "corpus"),
+    "samples": (PROJECT_ROOT / "evals/sets/samples.jsonl", PROJECT_ROOT / "corpus"),
+    "synthetic": (PROJECT_ROOT / "evals/sets/synthetic.jsonl", PROJECT_ROOT / "evals/corpora/synthetic"),
+    "extra": (PROJECT_ROOT / "evals/sets/extra.jsonl", SHARED / "corpus-extra"),
+    "alqac": (SHARED / "eval/alqac2022/questions.jsonl", SHARED / "eval/alqac2022/corpus"),
+}
+# Sources whose change makes cached candidates stale.
+FEATURE_SOURCES = ["assistant/features.py", "assistant/candidates.py", "assistant/service.py",
+                   "vectorstore/query.py", "vectorstore/retriever.py", "vectorstore/legs.py", "vectorstore/fusion.py"]
+
+
+# --------------------------------------------------------------------------- examples
+
+
+@dataclass
+class Example:
+    set_name: str
+    question: Question
+    turn: PreparedTurn
+    labels: np.ndarray  # per usable candidate: does it hold the evidence?
+    stats: TermStats  # of its corpus
+    docs: set[str] = field(default_factory=set)  # the documents it is about (what folds it)
+
+
+def unit_label(quote: str, question: Question) -> bool:
+    """A unit answers when it holds an evidence string, lies inside one, or shares most of its words with one."""
+    unit = clean_for_match(quote)
+    if len(unit) < 8:
+        return False
+    words = set(match_tokens(unit))
+    for evidence in question.evidence:
+        cleaned = clean_for_match(evidence)
+        if not cleaned:
+            continue
+        if cleaned in unit or (len(unit) >= 20 and unit in cleaned):
+            return True
+        shared = words & set(match_tokens(cleaned))
+        if len(words) >= 4 and len(shared) >= 0.6 * len(words) and len(shared) >= 0.5 * len(set(match_tokens(cleaned))):
+            return True
+    return False
+
+
+def _source_hash() -> str:
+    digest = hashlib.sha256()
+    for name in FEATURE_SOURCES:
+        digest.update((PROJECT_ROOT / name).read_bytes())
+    for path in sorted((PROJECT_ROOT / "baocao/lang/data").iterdir()):  # word lists shape the features too
+        digest.update(path.read_bytes())
+    digest.update(",".join(UNIT_FEATURES).encode())
+    return digest.hexdigest()[:12]
+
+
+def build_examples(set_name: str, settings: Settings, progress: bool) -> tuple[list[Example], Assistant] | None:
+    questions_path, corpus = SETS[set_name]
+    if not questions_path.is_file() or not corpus.is_dir():
+        print(f"  {set_name}: skipped ({questions_path if not questions_path.is_file() else corpus} not found)", file=sys.stderr)
+        return None
+    stack = SearchStack.open(settings_for_corpus(settings, corpus))
+    prepare_corpus(stack, corpus, progress=False)
+    assistant = Assistant(stack.retriever(), stack.settings)
+    questions = load_questions(questions_path, corpus)
+    key = hashlib.sha256(f"{questions_path.read_bytes()!r}{stack.store.revision()}{_source_hash()}".encode()).hexdigest()[:16]
+    cache = settings.data_dir / "training" / f"{set_name}-{key}.pkl"
+    if cache.is_file():
+        with cache.open("rb") as handle:
+            turns: list[PreparedTurn] = pickle.load(handle)
+    else:
+        started = time.perf_counter()
+        turns = []
+        for i, q in enumerate(questions):
+            turns.append(assistant.prepare(q.question))
+            if progress and (i + 1) % 50 == 0:
+                print(f"  {set_name}: {i + 1}/{len(questions)} questions prepared ({time.perf_counter() - started:.0f} s)",
+                      file=sys.stderr)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with cache.open("wb") as handle:
+            pickle.dump(turns, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    stats = assistant.retriever.snapshots.current().stats
+    examples = []
+    for q, turn in zip(questions, turns):
+        usable = turn.prepared.usable
+        labels = np.asarray([q.answerable and unit_label(c.quote, q) for c in usable], dtype=bool)
+        docs = set(q.docs) if q.docs else ({turn.hits[0].chunk.doc_id} if turn.hits else {q.id})
+        examples.append(Example(set_name, q, turn, labels, stats, {f"{set_name}/{d}" for d in docs}))
+    return examples, assistant
+
+
+def split_by_document(examples: Sequence[Example], folds: int, seed: int) -> list[int]:
+    """The fold of each example: every document is dealt to one fold, a question goes with its
+    documents; a question whose documents fell into different folds gets -1 (left out of the
+    cross-validation: no document is both fitted and scored)."""
+    documents = sorted({d for e in examples for d in e.docs})
+    rng = np.random.default_rng(seed)
+    fold_of = {d: int(f) for d, f in zip(documents, rng.permutation(len(documents)) % folds)}
+    out = []
+    for e in examples:
+        found = {fold_of[d] for d in e.docs}
+        out.append(found.pop() if len(found) == 1 else -1)
+    return out
+
+
+# --------------------------------------------------------------------------- fitting
+
+
+def fit_logistic(rows: np.ndarray, labels: np.ndarray, names: tuple[str, ...], c: float,
+                 weights: np.ndarray | None = None) -> LogisticModel:
+    """An L2 logistic regression over standardised features, classes balanced."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean = rows.mean(axis=0)
+    scale = rows.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    classifier = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
+    classifier.fit((rows - mean) / scale, labels, sample_weight=weights)
+    return LogisticModel(list(names), mean.tolist(), scale.tolist(), classifier.coef_[0].tolist(),
+                         float(classifier.intercept_[0]))
+
+
+def unit_rows(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
+    rows, labels = [], []
+    for e in examples:
+        if not e.question.answerable or not e.labels.any():
+            continue  # an answerable question whose evidence was not retrieved teaches nothing about units
+        for c, label in zip(e.turn.prepared.usable, e.labels):
+            assert c.features is not None
+            rows.append(c.features)
+            labels.append(label)
+    return np.asarray(rows, dtype=np.float32), np.asarray(labels, dtype=bool)
+
+
+def fit_unit_model(examples: Sequence[Example], l2: float, epochs: int = 400) -> LogisticModel:
+    """A conditional logit over each question's candidates: it learns which unit of a question is the
+    answer (log-likelihood of the positive units against all of the question's units), L2-penalised."""
+    import torch
+
+    questions = [e for e in examples if e.question.answerable and e.labels.any()]
+    width = max(len(e.turn.prepared.usable) for e in questions)
+    dims = len(UNIT_FEATURES)
+    rows = np.zeros((len(questions), width, dims), np.float32)
+    mask = np.zeros((len(questions), width), bool)
+    positive = np.zeros((len(questions), width), bool)
+    for i, e in enumerate(questions):
+        features = np.stack([c.features for c in e.turn.prepared.usable])  # type: ignore[misc]
+        rows[i, : len(features)] = features
+        mask[i, : len(features)] = True
+        positive[i, : len(features)] = e.labels
+    flat = rows[mask]
+    mean = flat.mean(axis=0)
+    scale = flat.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    torch.manual_seed(0)
+    z = torch.tensor((rows - mean) / scale)
+    m, p = torch.tensor(mask), torch.tensor(positive)
+    weights = torch.zeros(dims, requires_grad=True)
+    optimiser = torch.optim.Adam([weights], lr=0.05)
+    never = torch.tensor(-1e9)
+    for _ in range(epochs):
+        optimiser.zero_grad()
+        scores = z @ weights
+        loss = (torch.logsumexp(torch.where(m, scores, never), 1) - torch.logsumexp(torch.where(p, scores, never), 1)).mean()
+        (loss + l2 * (weights * weights).sum()).backward()
+        optimiser.step()
+    return LogisticModel(list(UNIT_FEATURES), mean.tolist(), scale.tolist(), weights.detach().tolist(), 0.0, "softmax")
+
+
+def question_row(example: Example, unit: LogisticModel, drop_docs: set[str] | None = None) -> np.ndarray:
+    """The answerability row of a question, its units scored by ``unit`` (``drop_docs``: as if not loaded)."""
+    prepared = example.turn.prepared
+    usable = [c for c in prepared.usable if not drop_docs or c.chunk.meta is None or c.chunk.meta.source not in drop_docs]
+    if usable:
+        for c, p in zip(usable, unit.probabilities(np.stack([c.features for c in usable]))):  # type: ignore[misc]
+            c.score = float(p)
+        usable.sort(key=lambda c: c.score, reverse=True)
+    return question_features(prepared.query, usable, prepared.weights, example.stats)
+
+
+def answerability_data(examples: Sequence[Example], unit_for: dict[int, LogisticModel]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rows, labels, sample weights and whether each row is a real question (not a taken-away copy)."""
+    rows, labels, weights, real = [], [], [], []
+    for i, e in enumerate(examples):
+        unit = unit_for[i]
+        rows.append(question_row(e, unit))
+        labels.append(e.question.answerable)
+        weights.append(1.0)
+        real.append(True)
+        if e.question.answerable and e.question.docs:
+            rows.append(question_row(e, unit, drop_docs=set(e.question.docs)))
+            labels.append(False)
+            weights.append(0.5)
+            real.append(False)
+    return np.asarray(rows), np.asarray(labels, bool), np.asarray(weights), np.asarray(real, bool)
+
+
+def choose_threshold(scores: np.ndarray, answerable: np.ndarray, max_false: float) -> float:
+    """The highest threshold whose false abstention on answerable questions is at most ``max_false``."""
+    candidates = np.unique(np.concatenate([scores, [0.0]]))
+    best = 0.0
+    for t in candidates:
+        false = float(np.mean(scores[answerable] < t)) if answerable.any() else 0.0
+        if false <= max_false:
+            best = max(best, float(t))
+    return best
+
+
+def fit_models(examples: Sequence[Example], inner_folds: int, l2_unit: float, c_answer: float,
+               max_false: float) -> AnswerModel:
+    """Unit ranker on ``examples``; answerability and its threshold on unit scores from an inner CV."""
+    unit = fit_unit_model(examples, l2_unit)
+    inner = split_by_document(examples, inner_folds, seed=11)
+    unit_for: dict[int, LogisticModel] = {}
+    for f in range(inner_folds):
+        model = fit_unit_model([e for e, g in zip(examples, inner) if g not in (f, -1)], l2_unit)
+        for i, g in enumerate(inner):
+            if g == f:
+                unit_for[i] = model
+    kept = [e for e, g in zip(examples, inner) if g != -1]
+    rows, labels, weights, real = answerability_data(kept, {j: unit_for[i] for j, i in enumerate(
+        i for i, g in enumerate(inner) if g != -1)})
+    answerability = fit_logistic(rows, labels, QUESTION_FEATURES, c_answer, weights)
+    probabilities = answerability.probabilities(rows)
+    threshold = choose_threshold(probabilities[real], labels[real], max_false)
+    # one per language where it has enough answerable questions: English questions over Vietnamese
+    # reports score lower throughout, and one threshold for all refuses too many of them
+    langs = np.asarray([e.question.lang for e, r in zip(_expanded(kept), real)])
+    by_lang = {}
+    for lang in sorted(set(langs[real])):
+        inside = real & (langs == lang)
+        if labels[inside].sum() >= MIN_ANSWERABLE_PER_THRESHOLD:
+            by_lang[str(lang)] = choose_threshold(probabilities[inside], labels[inside], max_false)
+    return AnswerModel(unit, answerability, replace(Thresholds(), answerable=threshold, answerable_by_lang=by_lang))
+
+
+MIN_ANSWERABLE_PER_THRESHOLD = 40  # fewer, and a language keeps the overall threshold
+
+
+def _expanded(examples: Sequence[Example]) -> list[Example]:
+    """The examples in the order of :func:`answerability_data`'s rows (answerable ones twice)."""
+    out: list[Example] = []
+    for e in examples:
+        out.append(e)
+        if e.question.answerable and e.question.docs:
+            out.append(e)
+    return out
+
+
+# --------------------------------------------------------------------------- scoring answers
+
+
+@dataclass
+class Scored:
+    set_name: str
+    lang: str
+    type: str
+    answerable: bool
+    abstained: bool
+    fact_recall: float | None
+    citation_precision: float | None
+
+
+def score_answer(example: Example, answer: Answer) -> Scored:
+    q = example.question
+    by_id = {h.chunk.chunk_id: h for h in [*example.turn.hits, *answer.passages]}
+    cited: list[str] = []
+    for c in answer.citations:
+        text = by_id[c.chunk_id].chunk.text if c.chunk_id in by_id else ""
+        if text not in cited:
+            cited.append(text)
+    return Scored(
+        example.set_name, q.lang, q.type, q.answerable, bool(answer.abstained),
+        fact_recall(q.answer_facts, answer.text) if q.answerable else None,
+        citation_precision(cited, q.evidence) if q.answerable else None,
+    )
+
+
+def summarise(scored: Sequence[Scored]) -> dict[str, Any]:
+    answerable = [s for s in scored if s.answerable]
+    unanswerable = [s for s in scored if not s.answerable]
+    answered = [s for s in answerable if not s.abstained]
+
+    def mean(values: list[float | None]) -> float | None:
+        kept = [v for v in values if v is not None]
+        return round(float(np.mean(kept)), 4) if kept else None
+
+    return {
+        "questions": len(scored),
+        "fact_recall": mean([s.fact_recall for s in answerable]),
+        "citation_precision": mean([s.citation_precision for s in answered]),
+        "abstention_recall": round(sum(s.abstained for s in unanswerable) / len(unanswerable), 4) if unanswerable else None,
+        "false_abstention_rate": round(sum(s.abstained for s in answerable) / len(answerable), 4) if answerable else None,
+    }
+
+
+def breakdown(scored: Sequence[Scored]) -> dict[str, dict[str, Any]]:
+    out = {"all": summarise(scored)}
+    for key in ("set_name", "lang"):
+        for value in sorted({getattr(s, key) for s in scored}):
+            out[f"{key.replace('set_name', 'set')}={value}"] = summarise([s for s in scored if getattr(s, key) == value])
+    return out
+
+
+def evidence_retrieved(example: Example) -> bool:
+    return any(evidence_found(e, h.chunk.text) for e in example.question.evidence for h in example.turn.hits)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def cross_validate(examples: list[Example], assistants: dict[str, Assistant], folds: int, args: argparse.Namespace
+                   ) -> tuple[list[Scored], dict[str, Any]]:
+    scored: list[Scored] = []
+    unit_hits = {"top1": 0, "questions": 0}
+    calibration: list[tuple[float, bool]] = []
+    outer = split_by_document(examples, folds, seed=7)
+    for f in range(folds):
+        train = [e for e, g in zip(examples, outer) if g not in (f, -1)]
+        test = [e for e, g in zip(examples, outer) if g == f]
+        model = fit_models(train, args.inner_folds, args.l2_unit, args.c_answer, args.max_false_abstention)
+        for e in test:
+            assistant = assistants[e.set_name]
+            assistant.extractive.model = model
+            answer = assistant.finish(e.turn)
+            scored.append(score_answer(e, answer))
+            row = question_row(e, model.unit)
+            calibration.append((float(model.answerability.probabilities(row[None])[0]), e.question.answerable))
+            if e.question.answerable and e.labels.any():
+                usable = e.turn.prepared.usable
+                probabilities = model.unit.probabilities(np.stack([c.features for c in usable]))  # type: ignore[misc]
+                unit_hits["top1"] += int(e.labels[int(np.argmax(probabilities))])
+                unit_hits["questions"] += 1
+        print(f"  fold {f + 1}/{folds}: {len(test)} questions, threshold {model.thresholds.answerable:.3f} "
+              f"{model.thresholds.answerable_by_lang}", file=sys.stderr)
+    bins = [(0.0, 0.2), (0.2, 0.4), (0.4, 0.6), (0.6, 0.8), (0.8, 1.01)]
+    table = []
+    for low, high in bins:
+        inside = [a for p, a in calibration if low <= p < high]
+        table.append({"bin": f"{low:.1f}-{min(high, 1.0):.1f}", "questions": len(inside),
+                      "answerable_share": round(sum(inside) / len(inside), 3) if inside else None})
+    extra = {"unit_top1_accuracy": round(unit_hits["top1"] / max(unit_hits["questions"], 1), 4),
+             "unit_questions": unit_hits["questions"], "calibration": table}
+    return scored, extra
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--inner-folds", type=int, default=4)
+    parser.add_argument("--l2-unit", type=float, default=1e-3, help="L2 penalty of the unit ranker")
+    parser.add_argument("--c-answer", type=float, default=0.5, help="inverse L2 strength of the answerability model")
+    parser.add_argument("--max-false-abstention", type=float, default=0.05)
+    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    parser.add_argument("--report", type=Path, default=None, help="also write the figures as JSON here")
+    parser.add_argument("--no-cv", action="store_true", help="fit the final models only")
+    args = parser.parse_args(argv)
+    settings = get_settings().model_copy(update={"data_dir": get_settings().data_dir})
+    examples: list[Example] = []
+    assistants: dict[str, Assistant] = {}
+    for name in [s.strip() for s in args.sets.split(",") if s.strip()]:
+        if name not in SETS:
+            parser.error(f"unknown set {name!r}; known: {', '.join(SETS)}")
+        print(f"preparing {name}…", file=sys.stderr)
+        built = build_examples(name, settings, progress=True)
+        if built is None:
+            continue
+        found, assistant = built
+        examples += found
+        assistants[name] = assistant
+    if not examples:
+        print("no training data found", file=sys.stderr)
+        return 2
+    retrieved = sum(evidence_retrieved(e) for e in examples if e.question.answerable)
+    answerable = sum(e.question.answerable for e in examples)
+    report: dict[str, Any] = {
+        "sets": sorted(assistants),
+        "questions": len(examples),
+        "answerable": answerable,
+        "evidence_retrieved": retrieved,
+        "unit_rows": int(unit_rows(examples)[0].shape[0]),
+        "folds": args.folds,
+        "grouping": "by document: each document in one fold; a question goes with its documents "
+                    "(left out of the cross-validation when they fell into different folds)",
+        "left_out_of_cv": sum(1 for g in split_by_document(examples, args.folds, seed=7) if g == -1),
+    }
+    if not args.no_cv:
+        scored, extra = cross_validate(examples, assistants, args.folds, args)
+        report["cross_validated"] = breakdown(scored)
+        report.update(extra)
+    final = fit_models(examples, args.inner_folds, args.l2_unit, args.c_answer, args.max_false_abstention)
+    final.trained_on = report
+    final.save(args.out)
+    text = json.dumps(report, ensure_ascii=False, indent=1)
+    print(text)
+    if args.report:
+        args.report.write_text(text + "\n", encoding="utf-8")
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

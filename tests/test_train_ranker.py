@@ -1,0 +1,90 @@
+"""The training script of the answerer's models: labels, document-grouped folds, the threshold rule,
+the models it writes, and one real run on the shipped dev set."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from assistant.features import QUESTION_FEATURES, UNIT_FEATURES
+from assistant.ranking import MODEL_FILE, AnswerModel, LogisticModel, ModelError
+from evals.questions import Question
+from evals.train_ranker import choose_threshold, split_by_document, unit_label
+
+
+def _question(evidence: list[str], answerable: bool = True) -> Question:
+    return Question(id="q", question="?", lang="vi", type="factoid", answerable=answerable, docs=["a.txt"],
+                    evidence=evidence, answer_facts=[], answer="")
+
+
+def test_a_unit_is_positive_when_it_holds_or_lies_inside_the_evidence() -> None:
+    q = _question(["Giá trị sản xuất ngành công nghiệp-xây dựng chỉ đạt 94,34% so kế hoạch năm 2022."])
+    assert unit_label("- Giá trị sản xuất ngành công nghiệp-xây dựng chỉ đạt 94,34% so kế hoạch năm 2022.", q)
+    assert unit_label("ngành công nghiệp-xây dựng chỉ đạt 94,34% so kế hoạch", q)  # inside it
+    assert not unit_label("Giá trị sản xuất ngành xây dựng chỉ đạt 96,14% so kế hoạch năm 2022.", _question(["Tổng thu ngân sách 151 tỷ"]))
+    assert not unit_label("2022", q)  # too short to say
+
+
+def test_folds_keep_each_document_in_one_fold() -> None:
+    examples = [SimpleNamespace(docs={f"set/d{i % 7}.txt"}) for i in range(70)]
+    examples.append(SimpleNamespace(docs={"set/d1.txt", "set/d2.txt"}))
+    folds = split_by_document(examples, 3, seed=1)  # type: ignore[arg-type]
+    by_doc: dict[str, set[int]] = {}
+    for e, f in zip(examples[:70], folds[:70]):
+        by_doc.setdefault(next(iter(e.docs)), set()).add(f)
+    assert all(len(found) == 1 for found in by_doc.values())
+    same = by_doc["set/d1.txt"] == by_doc["set/d2.txt"]
+    assert folds[70] == (next(iter(by_doc["set/d1.txt"])) if same else -1)
+
+
+def test_the_threshold_keeps_false_abstention_under_the_limit() -> None:
+    scores = np.asarray([0.1, 0.2, 0.3, 0.9, 0.95, 0.97, 0.98, 0.99, 0.4, 0.6])
+    answerable = np.asarray([False, False, False, True, True, True, True, True, True, True])
+    threshold = choose_threshold(scores, answerable, max_false=0.15)
+    assert np.mean(scores[answerable] < threshold) <= 0.15
+    assert threshold == pytest.approx(0.6)  # the highest that refuses at most one answerable question of seven
+
+
+def test_the_shipped_model_matches_the_features_and_says_how_it_was_trained() -> None:
+    model = AnswerModel.load()
+    assert model.unit.features == list(UNIT_FEATURES) and model.answerability.features == list(QUESTION_FEATURES)
+    trained = model.trained_on
+    assert trained["questions"] > 500 and "cross_validated" in trained  # fitted on the training sets, figures by CV
+    assert 0.0 < model.thresholds.answerable < 1.0
+
+
+def test_a_model_of_other_features_is_refused(tmp_path: Path) -> None:
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    data["unit"]["features"] = data["unit"]["features"][:-1]
+    bad = tmp_path / "model.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ModelError, match="retrain"):
+        AnswerModel.load(bad)
+
+
+def test_logistic_inference_is_standardised_dot_product() -> None:
+    model = LogisticModel(["a", "b"], [1.0, 0.0], [2.0, 1.0], [1.0, -1.0], 0.5)
+    p = model.probabilities(np.asarray([[3.0, 1.0]]))[0]
+    assert p == pytest.approx(1 / (1 + np.exp(-((3 - 1) / 2 - 1 + 0.5))))
+
+
+@pytest.mark.slow
+def test_training_on_the_dev_set_writes_a_model_with_cross_validated_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evals import train_ranker
+
+    monkeypatch.setenv("BAOCAO_DATA_DIR", str(tmp_path / "data"))
+    train_ranker.get_settings.cache_clear()
+    out, report = tmp_path / "model.json", tmp_path / "report.json"
+    try:
+        assert train_ranker.main(["--sets", "dev", "--folds", "3", "--inner-folds", "2", "--out", str(out),
+                                  "--report", str(report)]) == 0
+    finally:
+        train_ranker.get_settings.cache_clear()
+    model = AnswerModel.load(out)
+    figures = json.loads(report.read_text(encoding="utf-8"))
+    assert figures["questions"] == 53 and figures["sets"] == ["dev"]
+    assert figures["cross_validated"]["all"]["questions"] > 0
+    assert model.trained_on["cross_validated"] == figures["cross_validated"]
