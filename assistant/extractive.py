@@ -15,7 +15,6 @@ Not thread-safe: the service serialises calls.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +26,7 @@ from assistant.features import Featurizer, SentenceEmbedder, TermWeights, questi
 from assistant.ranking import AnswerModel
 from baocao.lang.numbering import heading_rank
 from baocao.lang.numbers import figures
-from baocao.lang.questions import cause_words, remedy_words
+from baocao.lang.questions import cause_cues, remedy_starts
 from baocao.lang.tokens import folded_words, match_tokens
 from baocao.models import Chunk, DocumentMeta
 from vectorstore.hits import Hit
@@ -38,8 +37,6 @@ MAX_STATEMENTS = 3
 MAX_LIST_STATEMENTS = 8
 MAX_SECTION_ITEMS = 12  # a heading's whole list (its sub-headings included), past which "và N mục khác"
 
-# Accent-sensitive: "do" (because) is not "đô"/"độ".
-_CAUSE_CUES = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in cause_words()) + r")\b")
 
 
 @dataclass
@@ -189,7 +186,7 @@ class ExtractiveAnswerer:
         if query.asks("docs"):
             chosen = _best_per(usable, lambda c: c.chunk.doc_id, best.score * t.list_keep)
             return "docs", chosen[:MAX_LIST_STATEMENTS]
-        if query.asks("cause") and not _CAUSE_CUES.search(best.unit.text.lower()):
+        if query.asks("cause") and not cause_cues().search(best.unit.text.lower()):
             # "Tình trạng lấn chiếm ... tái diễn." then "Nguyên nhân:" — the causes follow the problem.
             causes = self._section_after(query, best, usable, ("nguyen nhan",))
             if causes:
@@ -391,13 +388,9 @@ def _enclosing_heading(c: UnitCandidate, usable: list[UnitCandidate]) -> UnitCan
 
 def _opens_remedy(c: UnitCandidate) -> bool:
     """The unit is a remedy: it starts with a remedy word ("Tập trung …") or sits under a remedy heading."""
-    words = folded_words(c.unit.text)
+    words = tuple(folded_words(c.unit.text))
     context = " " + " ".join(folded_words(c.unit.context)) + " "
-    for phrase in remedy_words():
-        form = folded_words(phrase)
-        if words[: len(form)] == form or f" {' '.join(form)} " in context:
-            return True
-    return False
+    return any(words[: len(form)] == form or f" {' '.join(form)} " in context for form in remedy_starts())
 
 
 

@@ -11,19 +11,16 @@ passage's rank), and whether its place and period agree with the question's.
 from __future__ import annotations
 
 import math
-import re
 from collections import OrderedDict
 from collections.abc import Sequence
-from functools import cache
 from typing import Protocol
 
 import numpy as np
 
 from assistant.candidates import UnitCandidate, unit_years
 from baocao.lang.numbers import figures, has_date, has_document_reference, has_number
-from baocao.lang.questions import cause_words, cell_status, generic_words, sectors, statuses_in_text
-from baocao.lang.tables import word_list
-from baocao.lang.tokens import folded_words, match_tokens
+from baocao.lang.questions import cause_cues, cell_status, generic_words, remedy_starts, sectors, statuses_in_text
+from baocao.lang.tokens import match_tokens
 from vectorstore.query import Query
 from vectorstore.snapshot import TermStats
 
@@ -88,13 +85,6 @@ QUESTION_FEATURES: tuple[str, ...] = (
 _INDEX = {name: i for i, name in enumerate(UNIT_FEATURES)}
 UNITS_EMBEDDED = 6  # units embedded per question (the lexically closest first): 16 gave the same cross-validated figures at 2.5 times the time
 
-# Accent-sensitive: "do" (because) is not "đô"/"độ".
-_CAUSE_CUES = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in cause_words()) + r")\b")
-
-
-@cache
-def _remedy_starts() -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(folded_words(w)) for w in word_list("remedy_words.txt"))
 
 
 def _only_percentages(text: str) -> bool:
@@ -239,12 +229,12 @@ def _shape(row: np.ndarray, query: Query, c: UnitCandidate) -> None:
     if query.asks("reference") and has_document_reference(text):
         row[_INDEX["ask_reference_has"]] = 1.0
     if query.asks("cause"):
-        cue = _CAUSE_CUES.search(text.lower()) or ("nguyen" in c.context_tokens and "nhan" in c.context_tokens)
+        cue = cause_cues().search(text.lower()) or ("nguyen" in c.context_tokens and "nhan" in c.context_tokens)
         row[_INDEX["ask_cause_cue" if cue else "ask_cause_no_cue"]] = 1.0
     if query.asks("remedy"):
         folded = c.tokens[:3]
         context = c.context_tokens
-        if any(tuple(folded[: len(s)]) == s for s in _remedy_starts()) or any(set(s) <= context for s in _remedy_starts()):
+        if any(tuple(folded[: len(s)]) == s for s in remedy_starts()) or any(set(s) <= context for s in remedy_starts()):
             row[_INDEX["ask_remedy_cue"]] = 1.0
     if wants_list:
         if kind in ("item", "row"):

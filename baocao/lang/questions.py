@@ -70,6 +70,18 @@ def remedy_words() -> tuple[str, ...]:
     return word_list("remedy_words.txt")
 
 
+@cache
+def cause_cues() -> re.Pattern[str]:
+    """A cause word in lower-cased text, accent-sensitive: "do" (because) is not "đô"/"độ"."""
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in cause_words()) + r")\b")
+
+
+@cache
+def remedy_starts() -> tuple[tuple[str, ...], ...]:
+    """The remedy words, folded: what a remedy unit starts with or its heading holds."""
+    return tuple(tuple(folded_words(w)) for w in remedy_words())
+
+
 # --------------------------------------------------------------------------- cues
 
 
