@@ -26,7 +26,7 @@ from assistant.features import Featurizer, SentenceEmbedder, TermWeights, questi
 from assistant.ranking import AnswerModel
 from baocao.lang.numbering import heading_rank
 from baocao.lang.numbers import figures
-from baocao.lang.questions import cause_cues, remedy_starts
+from baocao.lang.questions import cause_cues, cell_status, remedy_starts
 from baocao.lang.tokens import folded_words, match_tokens
 from baocao.models import Chunk, DocumentMeta
 from vectorstore.hits import Hit
@@ -399,8 +399,6 @@ def _fold(text: str) -> str:
 
 
 def _row_status(c: UnitCandidate) -> str:
-    from baocao.lang.questions import cell_status
-
     return cell_status(c.unit.status) if c.unit.status else ""
 
 
