@@ -69,6 +69,10 @@ class PreparedTurn:
     prepared: Prepared
 
 
+class QuestionRefusedError(ValueError):
+    """A question over the work limits (``Settings.max_question_chars``, ``max_k``); str(e) says which."""
+
+
 class Assistant:
     def __init__(self, retriever: Retriever, settings: Settings, llm: LLMAnswerer | None = None) -> None:
         self.retriever = retriever
@@ -100,6 +104,9 @@ class Assistant:
         The final answer's text is authoritative: in LLM mode citation checking can change what
         was streamed (a citation to a passage that does not exist is removed).
         """
+        problem = self.settings.question_problem(question) or (self.settings.k_problem(k) if k is not None else "")
+        if problem:
+            raise QuestionRefusedError(problem)
         started = time.perf_counter()
         run = self._understand(question, history or [])
         self._retrieve(run, filters, k or self.k)

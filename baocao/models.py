@@ -13,7 +13,7 @@ UnitKind = Literal["sentence", "item", "row", "footnote", "heading"]
 class DocumentMeta:
     """Per-document metadata, copied onto every chunk (flat, so Chroma can filter on it)."""
 
-    doc_id: str  # stable id derived from the file's path relative to the ingested folder
+    doc_id: str  # stable id: the file's source key (path relative to the folder given); see ingest.pipeline.Identities
     source: str  # file name as shipped, e.g. "001_4f6835b70005be68.txt"
     path: str = ""  # absolute path when ingested
     content_hash: str = ""
@@ -205,3 +205,4 @@ class ParsedDocument:
     chunks: list[Chunk]
     encoding: str = "utf-8"
     source_format: str = "txt"
+    warnings: list[str] = field(default_factory=list)  # what reading did to the text that the user should know

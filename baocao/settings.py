@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     chunk_max_tokens: int = 350  # in the embedder's own tokens (e5 accepts 512)
     max_file_mb: float = 50.0
 
+    # Work limits on bad or huge input (README "Bad input")
+    max_line_chars: int = 20_000  # a longer line is split at spaces before chunking
+    max_chunks_per_doc: int = 1_000  # a document is cut to its first N chunks, with a warning
+    max_question_chars: int = 2_000  # a longer question (ask, search, chat) is refused with a message
+    max_k: int = 100  # -k (passages to search or read) must be 1..max_k
+    follow_symlinks_outside: bool = False  # follow symbolic links out of a folder being ingested
+    ingest_lock_wait_s: float = 600.0  # a second ingest into the same data folder waits this long, then gives up
+    eval_set_dirs: list[Path] = []  # folders the UI may read question sets from, beside evals/sets and data_dir/eval_sets
+
     # Retrieval
     reranker_model: str = ""  # sentence-transformers CrossEncoder name or folder; empty = off
     # Users' own term tables, read beside the shipped ones (data_dir/<same name> is read as well)
@@ -62,8 +71,25 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
 
     @property
+    def runs_dir(self) -> Path:
+        return self.data_dir / "runs"
+
+    @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    def question_problem(self, question: str) -> str:
+        """Why ``question`` is refused ('' when it is not): longer than ``max_question_chars``."""
+        if len(question) > self.max_question_chars:
+            return (f"the question is {len(question)} characters long; the limit is {self.max_question_chars} "
+                    "(BAOCAO_MAX_QUESTION_CHARS): ask a shorter question")
+        return ""
+
+    def k_problem(self, k: int) -> str:
+        """Why ``k`` (passages to search or read) is refused ('' when it is not): outside 1..max_k."""
+        if not 1 <= k <= self.max_k:
+            return f"-k must be between 1 and {self.max_k} (BAOCAO_MAX_K); got {k}"
+        return ""
 
     def user_tables(self, file_name: str, named: Path | None) -> list[Path]:
         """A user's extra term tables: ``data_dir/<file_name>`` and the file a setting names, when they exist."""

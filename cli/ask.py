@@ -7,7 +7,7 @@ import typer
 
 from assistant.types import Answer
 from baocao.settings import get_settings
-from cli.common import build_filters, open_stack
+from cli.common import build_filters, fail, open_stack
 
 
 def render(answer: Answer) -> str:
@@ -41,6 +41,9 @@ def ask(
     from assistant.service import Assistant
 
     settings = get_settings()
+    problem = settings.question_problem(question) or settings.k_problem(k)
+    if problem:
+        fail(problem)
     assistant = Assistant(open_stack(settings).retriever(), settings)
     answer = assistant.answer(question, filters=build_filters(locality, year, doc_type, None) or None, k=k)
     if as_json:

@@ -27,8 +27,16 @@ class DefaultToRun(TyperGroup):
 app = typer.Typer(cls=DefaultToRun, help="Evaluate a question set; compare runs; ablate retrieval.", no_args_is_help=True)
 
 
-def _out_dir(out: Path | None) -> Path:
-    return out or get_settings().data_dir / "runs"
+def _out_dir(out: Path | None, run_name: str | None = None) -> Path:
+    """``--out`` inside the data folder and a plain ``--run-name``, or one clear line saying why not."""
+    from evals.paths import EvalPathError, check_run_name, runs_out_dir
+
+    try:
+        if run_name is not None:
+            check_run_name(run_name)
+        return runs_out_dir(get_settings(), out)
+    except EvalPathError as exc:
+        fail(str(exc))
 
 
 def _stack_for(corpus: Path | None, progress: bool):  # -> SearchStack
@@ -59,14 +67,18 @@ def run(
 ) -> None:
     """Retrieval and answer metrics of a question set: results.json, report.md and plots in a run folder."""
     from evals import check_floors, load_floors
-    from evals.harness import evaluate
+    from evals.harness import coverage_warning, evaluate, store_coverage
     from evals.questions import QuestionSetError
 
     if not questions.is_file():
         fail(f"question set not found: {questions}")
+    out_dir = _out_dir(out, run_name)
     stack = _stack_for(corpus, progress)
     try:
-        result = evaluate(stack, questions, corpus=corpus, run_name=run_name, out=_out_dir(out),
+        warning = coverage_warning(*store_coverage(stack, questions))
+        if warning:
+            typer.secho(warning, fg=typer.colors.YELLOW, err=True)
+        result = evaluate(stack, questions, corpus=corpus, run_name=run_name, out=out_dir,
                           retrieval_only=retrieval_only, progress=progress)
     except QuestionSetError as exc:
         typer.secho(f"error: {questions} is not a valid question set:", fg=typer.colors.RED, err=True)
@@ -111,8 +123,8 @@ def ablate(
 
     if not questions.is_file():
         fail(f"question set not found: {questions}")
+    out_dir = _out_dir(out, run_name) / (run_name or "ablation")
     stack = _stack_for(corpus, progress)
-    out_dir = _out_dir(out) / (run_name or "ablation")
     typer.echo(run_variants(stack, questions, corpus=corpus, out=out_dir, progress=progress))
     typer.echo(json.dumps({"written": str(out_dir)}))
 

@@ -21,23 +21,12 @@ app.add_typer(evaluate.app, name="eval")
 
 
 def _parse_meta_options(values: list[str]) -> dict[str, object]:
-    from baocao.models import DocumentMeta
+    from ingest.metadata import parse_meta_options
 
-    managed = {"doc_id", "source", "path", "content_hash"}  # set by the pipeline, never by users
-    fields = {k: v for k, v in DocumentMeta.__dataclass_fields__.items() if k not in managed}
-    overrides: dict[str, object] = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or key not in fields:
-            fail(f"--meta expects FIELD=VALUE with FIELD one of {', '.join(sorted(fields))}; got {item!r}")
-        kind = fields[key].type
-        if kind in ("int", int):
-            overrides[key] = int(value)
-        elif kind in ("bool", bool):
-            overrides[key] = value.lower() in ("1", "true", "yes", "có")
-        else:
-            overrides[key] = value
-    return overrides
+    try:
+        return parse_meta_options(values)
+    except ValueError as exc:
+        fail(str(exc))
 
 
 @app.command()
@@ -48,8 +37,12 @@ def ingest(
     meta: list[str] = typer.Option([], "--meta", help="Override metadata for these files: FIELD=VALUE (repeatable)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
+    key_prefix: str = typer.Option(
+        "", "--key-prefix", help="Know these files as PREFIX/<path in the folder> (their document ids)."
+    ),
 ) -> None:
     """Read, chunk, embed and store report files (incremental: unchanged files are skipped)."""
+    from ingest.lock import IngestLockedError
     from ingest.pipeline import ingest_paths
     from vectorstore.store import drop_collection
 
@@ -58,10 +51,14 @@ def ingest(
     if reindex:
         drop_collection(settings)
     stack = open_stack(settings)
-    summary = ingest_paths(
-        list(paths or [SAMPLE_CORPUS]), stack.store, stack.embedder, settings, prune=prune,
-        cli_overrides=overrides, progress=progress and not as_json,
-    )
+    try:
+        summary = ingest_paths(
+            list(paths or [SAMPLE_CORPUS]), stack.store, stack.embedder, settings, prune=prune,
+            cli_overrides=overrides, progress=progress and not as_json, key_prefix=key_prefix,
+            on_note=lambda line: typer.echo(line, err=True),
+        )
+    except IngestLockedError as exc:
+        fail(str(exc), code=3)
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     else:

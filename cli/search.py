@@ -6,7 +6,7 @@ import json
 import typer
 
 from baocao.settings import get_settings
-from cli.common import build_filters, open_stack
+from cli.common import build_filters, fail, open_stack
 
 
 def search(
@@ -20,7 +20,11 @@ def search(
     explain: bool = typer.Option(False, "--why", help="Show which search leg found each hit and why."),
 ) -> None:
     """Search the ingested reports."""
-    retriever = open_stack(get_settings()).retriever()
+    settings = get_settings()
+    problem = settings.question_problem(query) or settings.k_problem(k)
+    if problem:
+        fail(problem)
+    retriever = open_stack(settings).retriever()
     hits = retriever.search(query, k=k, filters=build_filters(locality, year, doc_type, kind))
     if as_json:
         typer.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))

@@ -53,6 +53,27 @@ def config_summary(settings: Settings) -> dict[str, Any]:
     }
 
 
+def store_coverage(stack: SearchStack, questions: Path) -> tuple[list[str], list[str]]:
+    """(documents the question set names, those of them the store does not hold), by file name."""
+    from evals.questions import load_questions
+
+    named = sorted({name for q in load_questions(questions) for name in q.docs})
+    held = {r.meta.source for r in stack.store.documents()} | {Path(r.meta.doc_id).name for r in stack.store.documents()}
+    return named, [name for name in named if Path(name).name not in held]
+
+
+def coverage_warning(named: list[str], missing: list[str]) -> str:
+    """One line when the store lacks documents the set names ('' when it holds them all)."""
+    if not missing:
+        return ""
+    how = "ingest them first (`baocao ingest FOLDER`) or pass `--corpus FOLDER` to evaluate over that folder"
+    example = ", ".join(missing[:3]) + (" …" if len(missing) > 3 else "")
+    if len(missing) == len(named):
+        return (f"warning: the store holds none of the {len(named)} documents this question set names ({example}); "
+                f"every retrieval score will be 0: {how}")
+    return f"warning: {len(missing)} of the {len(named)} documents this question set names are not in the store ({example}); {how}"
+
+
 def evaluate(
     stack: SearchStack, questions: Path, *, corpus: Path | None, run_name: str | None, out: Path,
     retrieval_only: bool = False, progress: bool = True,

@@ -15,6 +15,7 @@ import codecs
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import charset_normalizer
 
@@ -370,7 +371,20 @@ def _non_ascii_lines(data: bytes) -> bytes:
     return bytes(out)
 
 
+@dataclass
+class Decoded:
+    text: str
+    encoding: str
+    warnings: list[str] = field(default_factory=list)
+
+
 def decode_bytes(data: bytes) -> tuple[str, str]:
+    """(text, encoding) of ``decode_text``."""
+    decoded = decode_text(data)
+    return decoded.text, decoded.encoding
+
+
+def decode_text(data: bytes) -> Decoded:
     """Decode file bytes to (NFC text, encoding name). Raises DecodeError for binary data.
 
     Encoding names: "utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32",
@@ -379,11 +393,52 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     lines of TCVN3/VNI font text in it (copied out of a .VnTime document) has those
     lines converted and is named e.g. "utf-8+tcvn3".
     """
+    mixed = _decode_mixed(data)
+    if mixed is not None:
+        return mixed
     text, encoding = _decode(data)
     if encoding in _LEGACY_DECODERS:
-        return text, encoding
+        return Decoded(text, encoding)
     fixed, legacy = fix_legacy_text(text)
-    return (fixed, f"{encoding}+{legacy}") if legacy else (text, encoding)
+    return Decoded(fixed, f"{encoding}+{legacy}") if legacy else Decoded(text, encoding)
+
+
+_MIN_UTF8_CHARS = 3  # non-ASCII characters in valid UTF-8 lines that show the file is UTF-8
+
+
+def _decode_mixed(data: bytes) -> Decoded | None:
+    """A UTF-8 file with some lines in a legacy encoding (pasted from an older file), decoded line by line.
+
+    None unless the file has valid non-ASCII UTF-8 lines and the invalid ones read as Vietnamese
+    in cp1258, TCVN3 or VNI; the lines decoded otherwise are named in a warning.
+    """
+    if data.startswith(tuple(bom for bom, _ in _BOMS)) or b"\x00" in data[:_SAMPLE]:
+        return None
+    lines = data.split(b"\n")
+    bad: list[int] = []
+    utf8_chars = 0
+    for number, line in enumerate(lines):
+        try:
+            decoded = line.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append(number)
+        else:
+            utf8_chars += len(decoded) - len(decoded.encode("ascii", errors="ignore"))
+    if not bad or utf8_chars < _MIN_UTF8_CHARS:
+        return None
+    sample = b"\n".join(lines[n] for n in bad)[:_SAMPLE]
+    scores = {name: vietnamese_score(decode(sample)) for name, decode in _LEGACY_DECODERS.items()}
+    best = max(scores, key=lambda name: scores[name])
+    if scores[best] < _MIN_SCORE:
+        return None
+    decode = _LEGACY_DECODERS[best]
+    bad_set = set(bad)
+    parts = [decode(line) if n in bad_set else line.decode("utf-8") for n, line in enumerate(lines)]
+    text = _nfc("\n".join(parts))
+    _check_text(text[:_SAMPLE])
+    shown = ", ".join(str(n + 1) for n in bad[:10]) + (" …" if len(bad) > 10 else "")
+    warning = f"mixed encodings: {len(bad)} line(s) not UTF-8 decoded as {best} (line {shown}); check them"
+    return Decoded(text, f"utf-8+{best}", [warning])
 
 
 def _decode(data: bytes) -> tuple[str, str]:

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+
 from baocao.lang.doctypes import doc_types
 from baocao.lang.normalize import collapse_ws, fold_accents, fold_same_length, nfc, normalize_tone_marks, strip_markup
 from baocao.lang.periods import roman_value
@@ -904,6 +906,60 @@ def _check_overrides(data: Any, where: str) -> dict[str, Any]:
     return dict(data)
 
 
+_PY_TYPES: dict[str, type] = {"str": str, "int": int, "bool": bool}
+# Words a user may type for a yes/no field, beside pydantic's own (true/false, yes/no, on/off, 1/0)
+_BOOL_WORDS = {"có": True, "co": True, "không": False, "khong": False}
+_TYPE_HELP = {
+    "int": "a whole number (e.g. 2023; 0 = unknown)",
+    "bool": "one of true/false, yes/no, 1/0, có/không",
+    "str": "text",
+}
+
+
+def _overrides_model() -> type[BaseModel]:
+    """A pydantic model of the metadata a user may set (every DocumentMeta field the pipeline does not manage)."""
+    user_fields: dict[str, Any] = {
+        name: (_PY_TYPES[kind] | None, None) for name, kind in _FIELD_TYPES.items() if name not in _MANAGED_FIELDS
+    }
+    return create_model("MetaOverrides", __config__=ConfigDict(extra="forbid", str_strip_whitespace=True), **user_fields)
+
+
+_OVERRIDES_MODEL = _overrides_model()
+
+
+def parse_meta_options(values: list[str]) -> dict[str, Any]:
+    """``FIELD=VALUE`` strings (``baocao ingest --meta``) as typed overrides; ValueError names what is wrong.
+
+    Each value is validated for its field's type (pydantic), then like a sidecar (date shape,
+    level names, month ranges); the error lists the allowed fields or values.
+    """
+    allowed = ", ".join(sorted(set(_FIELD_TYPES) - _MANAGED_FIELDS))
+    raw: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ValueError(f"--meta expects FIELD=VALUE with FIELD one of {allowed}; got {item!r}")
+        if key in _MANAGED_FIELDS:
+            raise ValueError(f"--meta {key}: set by the pipeline, cannot be overridden (allowed: {allowed})")
+        if key not in _FIELD_TYPES:
+            raise ValueError(f"--meta {key}: unknown field; FIELD is one of {allowed}")
+        if _FIELD_TYPES[key] == "bool":
+            value = str(_BOOL_WORDS.get(value.strip().lower(), value))
+        raw[key] = value
+    try:
+        model = _OVERRIDES_MODEL.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "?"
+            kind = _FIELD_TYPES.get(name, "str")
+            problems.append(f"--meta {name}={raw.get(name, '')!r}: {name} must be {_TYPE_HELP.get(kind, kind)}")
+        raise ValueError("; ".join(problems)) from None
+    typed = {k: v for k, v in model.model_dump().items() if k in raw}
+    return _check_overrides(typed, "--meta")
+
+
 def load_sidecar(path: Path) -> dict[str, Any]:
     """Read a sidecar: "X.meta.json" (field -> value) or a folder "metadata.json" (file name -> object)."""
     path = Path(path)
@@ -927,10 +983,20 @@ def find_sidecar_overrides(file: Path) -> dict[str, Any]:
     folder = file.parent / FOLDER_SIDECAR
     if folder.is_file():
         merged.update(load_sidecar(folder).get(file.name, {}))
-    for candidate in (file.with_name(file.stem + SIDECAR_SUFFIX), file.with_name(file.name + SIDECAR_SUFFIX)):
+    for name in (file.stem + SIDECAR_SUFFIX, file.name + SIDECAR_SUFFIX):
+        if not _fits_file_system(name):
+            continue  # a long file name has no sidecar of that name: the file system could not hold one
+        candidate = file.with_name(name)
         if candidate.is_file() and candidate != file:
             merged.update(load_sidecar(candidate))
     return merged
+
+
+_NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
+
+
+def _fits_file_system(name: str) -> bool:
+    return len(name.encode("utf-8", "surrogateescape")) <= _NAME_MAX
 
 
 def apply_overrides(meta: DocumentMeta, overrides: dict[str, Any]) -> DocumentMeta:

@@ -17,19 +17,25 @@ from typing import Any, Literal
 from tqdm import tqdm
 
 from baocao.llm_tokens import count_llm_tokens
-from baocao.models import DocumentMeta, ParsedDocument
+from baocao.models import DocumentMeta, DocumentRecord, ParsedDocument
 from baocao.protocols import ChunkStore, Embedder
 from baocao.settings import Settings
 from ingest.chunker import chunk_document
+from ingest.lock import ingest_lock
 from ingest.metadata import apply_overrides, extract_metadata, find_sidecar_overrides
-from ingest.readers import SUPPORTED_EXTENSIONS, ReadError, read_file
+from ingest.readers import SUPPORTED_EXTENSIONS, ReadError, TextLimits, read_data
+from ingest.walker import Found, UnsafeFileError, read_bounded, walk
 
 # Bump when reading, metadata or chunking change in a way that should re-index documents.
 PIPELINE_VERSION = "3"  # 2: chunks carry their layout; 3: layout normalisation (ingest.layout), metadata from crawled layouts, tone-mark fix
 
-Status = Literal["new", "updated", "unchanged", "failed", "removed"]
-SIDECAR_SUFFIXES = (".meta.json",)
-SIDECAR_NAMES = {"metadata.json"}
+Status = Literal["new", "updated", "unchanged", "failed", "removed", "skipped"]
+STATUSES: tuple[Status, ...] = ("new", "updated", "unchanged", "removed", "skipped", "failed")
+
+
+def printable(text: str) -> str:
+    """``text`` on one line: control characters (a newline in a file name) written as escapes."""
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
 
 
 @dataclass
@@ -41,11 +47,12 @@ class FileResult:
     reason: str = ""
 
     def line(self) -> str:
+        path, reason = printable(self.path), printable(self.reason)
         if self.status == "failed":
-            return f"FAILED     {self.path}: {self.reason}"
+            return f"FAILED     {path}: {reason}"
         extra = f" ({self.chunks} chunks)" if self.chunks else ""
-        note = f" — {self.reason}" if self.reason else ""
-        return f"{self.status:<10} {self.path}{extra}{note}"
+        note = f" — {reason}" if reason else ""
+        return f"{self.status:<10} {path}{extra}{note}"
 
 
 @dataclass
@@ -53,6 +60,8 @@ class IngestSummary:
     results: list[FileResult] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=lambda: {"read": 0.0, "chunk": 0.0, "embed": 0.0, "store": 0.0})
     elapsed: float = 0.0
+    repaired: int = 0  # chunks an interrupted run left behind, removed before this one
+    notes: list[str] = field(default_factory=list)  # lines about the run itself (waiting for a lock, a repair)
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -66,7 +75,7 @@ class IngestSummary:
         return self.count("failed") > 0
 
     def text(self) -> str:
-        parts = [f"{self.count(s)} {s}" for s in ("new", "updated", "unchanged", "removed", "failed")]
+        parts = [f"{self.count(s)} {s}" for s in STATUSES if s != "skipped" or self.count(s)]
         timing = ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items())
         return (
             f"Documents: {', '.join(parts)}. Chunks written: {self.chunks_written}. "
@@ -76,38 +85,79 @@ class IngestSummary:
     def to_dict(self) -> dict[str, Any]:
         return {
             "results": [r.__dict__ for r in self.results],
-            "counts": {s: self.count(s) for s in ("new", "updated", "unchanged", "removed", "failed")},
+            "counts": {s: self.count(s) for s in STATUSES},
             "chunks_written": self.chunks_written,
+            "repaired_chunks": self.repaired,
+            "notes": self.notes,
             "timings": self.timings,
             "elapsed": self.elapsed,
         }
 
 
-def discover_files(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[FileResult]]:
-    """(file, doc_id) for every file under ``paths``; missing paths become failures.
+def discover_files(
+    paths: list[Path], follow_symlinks_outside: bool = False
+) -> tuple[list[Found], list[FileResult]]:
+    """The files under ``paths`` (``ingest.walker``) and one result for every entry not read.
 
-    The doc_id is the file's path relative to the folder given (its name for a file given
-    directly), so re-ingesting the same folder finds the same documents.
+    A path given directly that cannot be read (missing, a FIFO, a device, an empty folder) is a
+    failure; an entry skipped inside a folder (a link out of it, a loop, a FIFO) is "skipped".
     """
-    found: list[tuple[Path, str]] = []
-    missing: list[FileResult] = []
-    for root in paths:
-        if not root.exists():
-            missing.append(FileResult(str(root), "failed", reason="path not found"))
-        elif root.is_dir():
-            for file in sorted(root.rglob("*")):
-                rel = file.relative_to(root)
-                if file.is_file() and not _is_ignored(rel):
-                    found.append((file, rel.as_posix()))
-        else:
-            found.append((root, root.name))
-    return found, missing
+    walked = walk(paths, follow_symlinks_outside=follow_symlinks_outside)
+    given = {str(Path(p)) for p in paths}
+    problems = [
+        FileResult(s.path, "failed" if s.path in given else "skipped", reason=s.reason) for s in walked.skipped
+    ]
+    return walked.files, problems
 
 
-def _is_ignored(rel: Path) -> bool:
-    if any(part.startswith(".") for part in rel.parts):
-        return True
-    return rel.name in SIDECAR_NAMES or rel.name.endswith(SIDECAR_SUFFIXES)
+def document_key(found: Found, key_prefix: str = "") -> str:
+    """The source key a file is known by: its path relative to the folder given (its name for a
+    file given directly), under ``key_prefix`` when one is set (``baocao ingest --key-prefix``)."""
+    prefix = key_prefix.strip().strip("/")
+    return f"{prefix}/{found.rel}" if prefix else found.rel
+
+
+class Identities:
+    """Which stored document a file is, so that a name clash across folders never replaces a document.
+
+    A file already stored (same resolved path) keeps its id. Otherwise its source key is the id,
+    unless that id belongs to another file that still exists: then the id is the folder's name +
+    the key, else the key + a hash of the resolved path, and the result says so. A stored
+    document whose file is gone is taken to have moved: a file with its key replaces it.
+    """
+
+    def __init__(self, known: dict[str, DocumentRecord]) -> None:
+        self.owner = {doc_id: r.meta.path for doc_id, r in known.items()}
+        self.by_path = {r.meta.path: doc_id for doc_id, r in known.items() if r.meta.path}
+
+    def assign(self, found: Found, key_prefix: str = "") -> tuple[str, str]:
+        """(doc_id, note): the note is '' unless the id is not the plain source key."""
+        resolved = str(found.path.resolve())
+        if resolved in self.by_path:
+            return self.by_path[resolved], ""
+        key = document_key(found, key_prefix)
+        digest = hashlib.sha256(resolved.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+        folder = found.root.resolve().name
+        candidates = [key, *([f"{folder}/{key}"] if folder else []), f"{key}#{digest}"]
+        for candidate in dict.fromkeys(candidates):
+            owner = self.owner.get(candidate)
+            if owner is None or owner == resolved or not _exists(owner):
+                self.owner[candidate] = resolved
+                self.by_path[resolved] = candidate
+                if candidate == key:
+                    return candidate, ""
+                return candidate, f"stored as '{candidate}': '{key}' is already {self.owner_of(key)}"
+        raise ValueError(f"no free document id for {key}")  # unreachable: the hashed id is unique per path
+
+    def owner_of(self, doc_id: str) -> str:
+        return self.owner.get(doc_id, "")
+
+
+def _exists(path: str) -> bool:
+    try:
+        return Path(path).exists()
+    except OSError:
+        return False
 
 
 def content_hash(data: bytes, overrides: dict[str, Any]) -> str:
@@ -123,7 +173,7 @@ def parse_file(
 ) -> ParsedDocument:
     """Read, extract metadata, chunk. Raises ReadError / ValueError with a user-facing reason."""
     started = time.perf_counter()
-    raw = read_file(file, max_bytes=int(settings.max_file_mb * 1024 * 1024))
+    raw = read_data(data, file.suffix, TextLimits(settings.max_line_chars))
     meta = extract_metadata(raw.text, file.name)
     meta.doc_id, meta.source, meta.path = doc_id, file.name, str(file.resolve())
     meta.content_hash = content_hash(data, overrides)
@@ -137,8 +187,14 @@ def parse_file(
     )
     if not chunks:
         raise ReadError("no text content after parsing")
+    warnings = list(raw.warnings)
+    top = settings.max_chunks_per_doc
+    if top > 0 and len(chunks) > top:
+        warnings.append(f"cut to its first {top} of {len(chunks)} chunks (BAOCAO_MAX_CHUNKS_PER_DOC)")
+        chunks = chunks[:top]
     timings["chunk"] += time.perf_counter() - started
-    return ParsedDocument(meta=meta, original_text=raw.text, chunks=chunks, encoding=raw.encoding, source_format=raw.source_format)
+    return ParsedDocument(meta=meta, original_text=raw.text, chunks=chunks, encoding=raw.encoding,
+                          source_format=raw.source_format, warnings=warnings)
 
 
 def ingest_paths(
@@ -151,38 +207,68 @@ def ingest_paths(
     cli_overrides: dict[str, Any] | None = None,
     progress: bool = True,
     on_file: Callable[[FileResult], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
+    key_prefix: str = "",
 ) -> IngestSummary:
+    """Ingest ``paths`` into ``store``, one ingest per data folder at a time (``ingest.lock``).
+
+    Raises ingest.lock.IngestLockedError when another ingest holds the folder past
+    ``settings.ingest_lock_wait_s``.
+    """
     summary = IngestSummary()
     started_all = time.perf_counter()
-    repaired = store.repair()  # finish any interrupted replacement before looking at hashes
-    files, missing = discover_files(paths)
-    summary.results.extend(missing)
+
+    def note(line: str) -> None:
+        summary.notes.append(line)
+        if on_note is not None:
+            on_note(line)
+
+    with ingest_lock(settings.data_dir, settings.ingest_lock_wait_s, note):
+        _ingest_locked(paths, store, embedder, settings, summary, prune, cli_overrides or {}, progress, on_file,
+                       key_prefix)
+    if summary.repaired:
+        note(f"store repaired: removed {summary.repaired} chunks left by an interrupted run")
+    summary.elapsed = time.perf_counter() - started_all
+    return summary
+
+
+def _ingest_locked(
+    paths: list[Path], store: ChunkStore, embedder: Embedder, settings: Settings, summary: IngestSummary,
+    prune: bool, cli_overrides: dict[str, Any], progress: bool, on_file: Callable[[FileResult], None] | None,
+    key_prefix: str,
+) -> None:
+    summary.repaired = store.repair()  # finish any interrupted replacement before looking at hashes
+    files, problems = discover_files(paths, settings.follow_symlinks_outside)
+    summary.results.extend(problems)
+    if on_file:
+        for problem in problems:
+            on_file(problem)
     known = {r.meta.doc_id: r for r in store.documents()}
     hashes_seen: dict[str, str] = {r.meta.content_hash: r.meta.doc_id for r in known.values()}
+    identities = Identities(known)
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
+    seen: set[str] = set()
 
     bar = tqdm(files, desc="Ingesting", unit="file", disable=not progress)
-    for file, doc_id in bar:
-        bar.set_postfix_str(file.name[:40])
+    for found in bar:
+        bar.set_postfix_str(printable(found.path.name[:40]))
+        doc_id, id_note = identities.assign(found, key_prefix)
+        seen.add(doc_id)
         result = _ingest_one(
-            file, doc_id, store, embedder, settings, known, hashes_seen, max_bytes, cli_overrides or {}, summary.timings
+            found.path, doc_id, store, embedder, settings, known, hashes_seen, max_bytes, cli_overrides,
+            summary.timings,
         )
+        if id_note and result.status != "failed":
+            result.reason = f"{id_note}; {result.reason}" if result.reason else id_note
         summary.results.append(result)
         if on_file:
             on_file(result)
 
     if prune:
-        seen = {doc_id for _, doc_id in files}
         for doc_id, record in known.items():
-            if doc_id not in seen and not Path(record.meta.path).exists():
+            if doc_id not in seen and not _exists(record.meta.path):
                 store.delete_document(doc_id)
                 summary.results.append(FileResult(record.meta.path or doc_id, "removed", doc_id, reason="file is gone"))
-    if repaired:
-        summary.results.append(
-            FileResult("(store)", "updated", reason=f"removed {repaired} chunks left by an interrupted run")
-        )
-    summary.elapsed = time.perf_counter() - started_all
-    return summary
 
 
 def _ingest_one(
@@ -193,14 +279,10 @@ def _ingest_one(
     if file.suffix.lower() not in SUPPORTED_EXTENSIONS:
         return FileResult(label, "failed", doc_id, reason=f"unsupported file type '{file.suffix or '(none)'}'")
     try:
-        size = file.stat().st_size
-        if size > max_bytes:
-            return FileResult(
-                label, "failed", doc_id,
-                reason=f"file is {size / 1024 / 1024:.1f} MB, over the {settings.max_file_mb:g} MB limit",
-            )
-        data = file.read_bytes()
+        data = read_bounded(file, max_bytes)
         overrides = {**find_sidecar_overrides(file), **cli_overrides}
+    except UnsafeFileError as exc:
+        return FileResult(label, "failed", doc_id, reason=str(exc))
     except (OSError, ValueError) as exc:
         return FileResult(label, "failed", doc_id, reason=str(exc))
 
@@ -227,7 +309,7 @@ def _ingest_one(
         return FileResult(label, "failed", doc_id, reason=f"{type(exc).__name__}: {exc}")
 
     hashes_seen[digest] = doc_id
-    return FileResult(label, "updated" if previous else "new", doc_id, len(parsed.chunks))
+    return FileResult(label, "updated" if previous else "new", doc_id, len(parsed.chunks), "; ".join(parsed.warnings))
 
 
 def describe(meta: DocumentMeta) -> str:

@@ -8,13 +8,16 @@ bs4 alone take about a second to import).
 """
 from __future__ import annotations
 
+import io
+import logging
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.encodings import DecodeError, decode_bytes, fix_legacy_text
+from ingest.encodings import DecodeError, decode_bytes, decode_text, fix_legacy_text
+from ingest.walker import UnsafeFileError, read_bounded
 
 SUPPORTED_EXTENSIONS: frozenset[str] = frozenset({".txt", ".md", ".docx", ".pdf", ".html", ".htm"})
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -31,10 +34,45 @@ class RawText:
     text: str
     encoding: str  # "utf-8", "utf-8-sig", "utf-16", "cp1258", "tcvn3", "vni", "utf-8+tcvn3", ...
     source_format: str  # "txt" | "md" | "docx" | "pdf" | "html"
+    warnings: list[str] = field(default_factory=list)  # what was done to the text that the user should know
 
 
-def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawText:
-    """Read ``path`` into text. Raises ReadError with the reason when it cannot."""
+@dataclass(frozen=True)
+class TextLimits:
+    """Work limits on the text of one file (``Settings.max_line_chars``)."""
+
+    max_line_chars: int = 20_000
+
+
+def split_long_lines(raw: RawText, limits: TextLimits) -> RawText:
+    """Lines longer than ``limits.max_line_chars`` split at a space (else hard) into lines of at most that."""
+    top = limits.max_line_chars
+    if top <= 0 or all(len(line) <= top for line in raw.text.split("\n")):
+        return raw
+    out: list[str] = []
+    long_lines: list[int] = []
+    for number, line in enumerate(raw.text.split("\n"), start=1):
+        if len(line) <= top:
+            out.append(line)
+            continue
+        long_lines.append(number)
+        while len(line) > top:
+            cut = line.rfind(" ", top // 2, top + 1)
+            cut = cut if cut > 0 else top
+            out.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        out.append(line)
+    shown = ", ".join(map(str, long_lines[:5])) + (" …" if len(long_lines) > 5 else "")
+    warning = (f"{len(long_lines)} line(s) longer than {top} characters split into shorter lines "
+               f"(line {shown}; BAOCAO_MAX_LINE_CHARS)")
+    return RawText("\n".join(out), raw.encoding, raw.source_format, [*raw.warnings, warning])
+
+
+def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, limits: TextLimits | None = None) -> RawText:
+    """Read ``path`` into text. Raises ReadError with the reason when it cannot.
+
+    Only regular files are read, and never more than ``max_bytes`` bytes (``ingest.walker``).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.exists():
@@ -43,27 +81,31 @@ def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawText:
         raise ReadError("is a directory, not a file")
     if suffix not in SUPPORTED_EXTENSIONS:
         raise ReadError(f"unsupported file type '{suffix or path.name}'")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise ReadError(f"file is {_mb(size)} MB, over the {max_bytes / (1024 * 1024):g} MB limit")
-    if size == 0:
-        raise ReadError("empty file")
     try:
-        if suffix in (".txt", ".md"):
-            raw = _read_text(path.read_bytes(), suffix[1:])
-        elif suffix == ".docx":
-            raw = _read_docx(path)
-        elif suffix == ".pdf":
-            raw = _read_pdf(path)
-        else:
-            raw = _read_html(path.read_bytes())
-    except PermissionError:
-        raise ReadError("permission denied") from None
-    except OSError as e:
-        raise ReadError(f"cannot read file: {e.strerror or e}") from None
+        data = read_bounded(path, max_bytes)
+    except UnsafeFileError as e:
+        raise ReadError(str(e)) from None
+    return read_data(data, suffix, limits)
+
+
+def read_data(data: bytes, suffix: str, limits: TextLimits | None = None) -> RawText:
+    """The text of a file's bytes, read as a file of type ``suffix`` (".txt", ".pdf", ...)."""
+    suffix = suffix.lower()
+    if suffix not in SUPPORTED_EXTENSIONS:
+        raise ReadError(f"unsupported file type '{suffix or '(none)'}'")
+    if not data:
+        raise ReadError("empty file")
+    if suffix in (".txt", ".md"):
+        raw = _read_text(data, suffix[1:])
+    elif suffix == ".docx":
+        raw = _read_docx(data)
+    elif suffix == ".pdf":
+        raw = _read_pdf(data)
+    else:
+        raw = _read_html(data)
     if not raw.text.strip():
         raise ReadError("empty file" if raw.source_format in ("txt", "md") else "no text found in the document")
-    return raw
+    return split_long_lines(raw, limits) if limits is not None else raw
 
 
 def _mb(n: int) -> str:
@@ -79,10 +121,10 @@ def _nfc(text: str) -> str:
 
 def _read_text(data: bytes, fmt: str) -> RawText:
     try:
-        text, encoding = decode_bytes(data)
+        decoded = decode_text(data)
     except DecodeError as e:
         raise ReadError(str(e)) from None
-    return RawText(text=text, encoding=encoding, source_format=fmt)
+    return RawText(text=decoded.text, encoding=decoded.encoding, source_format=fmt, warnings=decoded.warnings)
 
 
 def _with_legacy_fixed(text: str, encoding: str, fmt: str) -> RawText:
@@ -94,12 +136,12 @@ def _with_legacy_fixed(text: str, encoding: str, fmt: str) -> RawText:
 # --- docx -------------------------------------------------------------------------------
 
 
-def _read_docx(path: Path) -> RawText:
+def _read_docx(data: bytes) -> RawText:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(data))
     except PackageNotFoundError:
         raise ReadError("unreadable .docx (not a Word document)") from None
     except Exception as e:  # zip/xml errors from a damaged file
@@ -179,12 +221,41 @@ def _docx_table(table) -> str:
 # --- pdf --------------------------------------------------------------------------------
 
 
-def _read_pdf(path: Path) -> RawText:
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = " ".join(record.getMessage().split())
+        if message not in self.messages:
+            self.messages.append(message)
+
+
+def _read_pdf(data: bytes) -> RawText:
+    """pypdf's own warnings (damaged cross-references, ...) become the file's warnings, not stray stderr lines."""
+    pypdf_log = logging.getLogger("pypdf")
+    collect = _Collect()
+    pypdf_log.addHandler(collect)
+    propagate, pypdf_log.propagate = pypdf_log.propagate, False
+    try:
+        raw = _read_pdf_quiet(data)
+    finally:
+        pypdf_log.removeHandler(collect)
+        pypdf_log.propagate = propagate
+    shown = collect.messages[:3]
+    if shown:
+        more = f" (+{len(collect.messages) - 3} more)" if len(collect.messages) > 3 else ""
+        raw.warnings.append("pypdf: " + "; ".join(shown) + more)
+    return raw
+
+
+def _read_pdf_quiet(data: bytes) -> RawText:
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError
 
     try:
-        reader = PdfReader(str(path))
+        reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             try:
                 decrypted = reader.decrypt("")

@@ -322,7 +322,8 @@ def test_evaluation_page_runs_a_small_question_set(dev_set_path: Path, tmp_path:
     from ui.feedback import make_record, save_feedback
 
     lines = dev_set_path.read_text(encoding="utf-8").splitlines()
-    small = tmp_path / "small.jsonl"
+    (ui_data_dir / "eval_sets").mkdir(exist_ok=True)
+    small = ui_data_dir / "eval_sets" / "small.jsonl"  # the page reads question sets only from its folders
     small.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
     save_feedback(ui_data_dir, make_record("e1", Answer(question="Câu hỏi thử?", text="Không rõ.", abstained=True), "down"))
 
@@ -345,11 +346,24 @@ def test_evaluation_page_runs_a_small_question_set(dev_set_path: Path, tmp_path:
     assert any(baseline in m.value for m in at.markdown), "no comparison"
 
 
-def test_evaluation_page_reports_an_invalid_question_set(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.jsonl"
+def test_evaluation_page_reports_an_invalid_question_set(ui_data_dir: Path) -> None:
+    (ui_data_dir / "eval_sets").mkdir(exist_ok=True)
+    bad = ui_data_dir / "eval_sets" / "bad.jsonl"
     bad.write_text('{"id": "x", "question": "?"}\nnot json\n', encoding="utf-8")
     at = go_to(open_app(), "eval")
     at.text_input(key="eval_path").input(str(bad))
     at.button(key="eval_go").click().run()
     assert any("không hợp lệ" in e.value for e in at.error)
     assert any("line 2" in c.value for c in at.code)
+
+
+def test_evaluation_page_reads_no_path_outside_the_question_set_folders(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.jsonl"
+    outside.write_text("not json\n", encoding="utf-8")
+    for typed in (str(outside), "/etc/passwd", "../../../../etc/passwd"):
+        at = go_to(open_app(), "eval")
+        at.text_input(key="eval_path").input(typed)
+        at.button(key="eval_go").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert any("read only from" in e.value for e in at.error), [e.value for e in at.error]
+        assert not at.code  # nothing of the file was read or shown

@@ -54,25 +54,30 @@ def render_run_form(ctx: Context) -> None:
     )
     if not st.button(t("eval_run", lang), type="primary", key="eval_go"):
         return
-    questions_path = question_set_path(ctx, path_text, uploaded)
+    questions_path, problem = question_set_path(ctx, path_text, uploaded)
     if questions_path is None:
-        st.error(f"{t('eval_missing', lang)}: {path_text or '—'}")
+        st.error(f"{t('eval_missing', lang)}: {problem or path_text or '—'}")
         return
     run_dir = run_question_set(ctx, questions_path, with_answers)
     if run_dir is not None:
         st.session_state[LAST_RUN_KEY] = str(run_dir)
 
 
-def question_set_path(ctx: Context, path_text: str, uploaded: Any) -> Path | None:
-    """An uploaded set is saved under data_dir/eval_sets; otherwise the typed path if it exists."""
+def question_set_path(ctx: Context, path_text: str, uploaded: Any) -> tuple[Path | None, str]:
+    """An uploaded set is saved under data_dir/eval_sets; otherwise the typed path, when it is a file
+    inside the question-set folders (evals.paths.question_set_dirs): no other server path is read."""
     if uploaded is not None:
         folder = Path(ctx.settings.data_dir) / "eval_sets"
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / safe_filename(uploaded.name)
         target.write_bytes(uploaded.getvalue())
-        return target
-    path = Path(path_text.strip()).expanduser() if path_text.strip() else None
-    return path if path is not None and path.is_file() else None
+        return target, ""
+    from evals.paths import EvalPathError, confined_question_set
+
+    try:
+        return confined_question_set(ctx.settings, path_text), ""
+    except EvalPathError as exc:
+        return None, str(exc)
 
 
 def run_question_set(ctx: Context, questions_path: Path, with_answers: bool) -> Path | None:
