@@ -128,7 +128,7 @@ def _walk_folder(root: Path, out: Walk, follow_outside: bool) -> None:
                 out.skipped.append(Skipped(str(root), f"more than {MAX_ENTRIES} entries; the rest not walked"))
                 return
             path = Path(entry.path)
-            if entry.name.startswith(".") or (is_sidecar(entry.name) and not entry.is_dir()):
+            if entry.name.startswith(".") or (is_sidecar(entry.name) and not entry.is_dir(follow_symlinks=False)):
                 continue
             if entry.is_symlink():
                 problem = _link_problem(path, real_root, follow_outside)
