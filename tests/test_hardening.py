@@ -171,17 +171,20 @@ def test_an_empty_folder_given_directly_fails_with_a_line(tmp_path: Path, monkey
 # 5 ------------------------------------------------------------------------- long names
 
 
-def test_a_244_byte_file_name_is_ingested(tmp_path: Path) -> None:
+def test_file_names_up_to_255_bytes_are_ingested(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
-    long_ascii = "a" * 240 + ".txt"
-    long_vi = "báo-cáo-" * 20 + ".txt"  # 'á' is two bytes: 204 bytes
-    assert len(long_ascii.encode()) == 244 and len(long_vi.encode()) > 200
-    shutil.copy(HUONG_TRA, folder / long_ascii)
-    shutil.copy(PHUONG_2, folder / long_vi)
+    names = ["a" * 244 + ".txt", "b" * 251 + ".txt", "báo-cáo-" * 24 + "x.txt"]  # the sidecar names would not fit
+    assert [len(n.encode()) for n in names] == [248, 255, 245]
+    for name, source in zip(names, sorted(SAMPLE_CORPUS.glob("*.txt")), strict=False):
+        shutil.copy(source, folder / name)
     store = _store(tmp_path)
     summary = _ingest(store, [folder])
-    assert summary.count("new") == 2, [r.line() for r in summary.results]
+    assert summary.count("new") == 3, [r.line() for r in summary.results]
+    (folder / ("c" * 200 + ".txt")).write_text(REPORT, encoding="utf-8")  # a short enough name keeps its sidecar
+    (folder / ("c" * 200 + ".txt.meta.json")).write_text('{"locality": "Huế"}', encoding="utf-8")
+    _ingest(store, [folder])
+    assert {r.meta.locality for r in store.documents() if r.meta.source.startswith("c")} == {"Huế"}
 
 
 # 6, 8 ------------------------------------------------------------------ CLI input checks

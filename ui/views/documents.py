@@ -188,10 +188,15 @@ def render_reindex(ctx: Context, record: Any) -> None:
     if path is None or not path.is_file():
         st.error(f"{t('file_missing', lang)}: {path or '—'}")
         return
+    from ingest.lock import IngestLockedError
     from ingest.pipeline import ingest_paths
 
-    with st.spinner(f"{t('uploading', lang)} {path.name}…"):
-        summary = ingest_paths([path], ctx.store, ctx.stack.embedder, ctx.settings, progress=False)
+    try:
+        with st.spinner(f"{t('uploading', lang)} {path.name}…"):
+            summary = ingest_paths([path], ctx.store, ctx.stack.embedder, ctx.settings, progress=False)
+    except IngestLockedError as exc:
+        st.error(str(exc))
+        return
     for result in summary.results:
         if result.status == "failed":
             st.error(result.line())
