@@ -21,7 +21,9 @@ from baocao.lang.tokens import clause_tokens
 from baocao.models import Chunk
 from vectorstore.term_stats import TermStats
 
-FormCounts = dict[str, Counter[str]]  # folded syllable (or "a_b" pair) -> accented form -> count
+# folded syllable (or "a_b" pair) -> accented form -> count; plain dicts, which unpickle several
+# times faster than Counters (a reader opening the index reads every document's tables)
+FormCounts = dict[str, dict[str, int]]
 
 
 @dataclass
@@ -30,7 +32,7 @@ class DocumentTables:
     chunks: int = 0
     unigrams: FormCounts = field(default_factory=dict)
     bigrams: FormCounts = field(default_factory=dict)
-    df: dict[bool, Counter[str]] = field(default_factory=lambda: {False: Counter(), True: Counter()})
+    df: dict[bool, dict[str, int]] = field(default_factory=lambda: {False: {}, True: {}})
     tokens: dict[bool, set[str]] = field(default_factory=lambda: {False: set(), True: set()})
     pairs: set[tuple[str, str]] = field(default_factory=set)
     abbreviations: dict[str, str] = field(default_factory=dict)
@@ -46,9 +48,9 @@ class DocumentTables:
         return cls(
             doc_id=doc_id,
             chunks=len(bodies),
-            unigrams={k: Counter(v) for k, v in forms.unigrams.items()},
-            bigrams={k: Counter(v) for k, v in forms.bigrams.items()},
-            df={accents: Counter(stats.df[accents]) for accents in (False, True)},
+            unigrams={k: dict(v) for k, v in forms.unigrams.items()},
+            bigrams={k: dict(v) for k, v in forms.bigrams.items()},
+            df={accents: dict(stats.df[accents]) for accents in (False, True)},
             tokens={accents: stats.doc_tokens[accents].get(doc_id, set()) for accents in (False, True)},
             pairs=stats.doc_pairs.get(doc_id, set()),
             abbreviations=learn_abbreviations(texts),
@@ -142,16 +144,18 @@ def _merge(into: FormCounts, part: FormCounts, sign: int, copied: set[tuple[int,
         current = into.get(key)
         if current is None:
             if sign > 0:
-                into[key] = Counter(forms)
+                into[key] = dict(forms)
                 copied.add(mark)
             continue
         if mark not in copied:
-            current = into[key] = Counter(current)
+            current = into[key] = dict(current)
             copied.add(mark)
         for form, count in forms.items():
-            current[form] += sign * count
-            if current[form] <= 0:
-                del current[form]
+            left = current.get(form, 0) + sign * count
+            if left > 0:
+                current[form] = left
+            else:
+                current.pop(form, None)
         if not current:
             del into[key]
 
@@ -159,10 +163,14 @@ def _merge(into: FormCounts, part: FormCounts, sign: int, copied: set[tuple[int,
 def _best_forms(counts: FormCounts, extra: dict[str, Counter[str]]) -> dict[str, tuple[str, int]]:
     best: dict[str, tuple[str, int]] = {}
     for key in counts.keys() | extra.keys():
-        forms = counts.get(key, Counter()) + extra.get(key, Counter())
+        forms = counts.get(key, {})
+        if key in extra:
+            forms = dict(forms)
+            for form, count in extra[key].items():
+                forms[form] = forms.get(form, 0) + count
         if forms:
-            form = min(forms, key=lambda f: (-forms[f], f))
-            best[key] = (form, forms[form])
+            form, count = min(forms.items(), key=lambda item: (-item[1], item[0]))
+            best[key] = (form, count)
     return best
 
 

@@ -29,7 +29,7 @@ from baocao.protocols import Filters, LexicalField, LexicalMatch, QueryTerm
 from vectorstore.corpus_tables import DocumentTables
 from vectorstore.lexical import FIELDS, analyze_clauses, chunk_heading, describe_matches
 
-INDEX_FORMAT = 1  # bump when the schema or the analysis changes: the index is rebuilt
+INDEX_FORMAT = 2  # bump when the schema or the analysis changes: the index is rebuilt
 WRITER_HEAP = 50_000_000
 FORMAT_FILE = "baocao-format"
 LOCK_WAIT_S = 120.0  # how long a writer waits for another process's writer to finish
