@@ -1,7 +1,7 @@
 """Store size against the lexical index: open time, search latency, and how soon a new document is found.
 
-    python -m vectorstore.bench_search --chunks 10000 --update --json
-    python -m vectorstore.bench_search --chunks 10000 --update --json --lexical-index bm25
+    python -m benchmarks.bench_search --chunks 10000 --update --json
+    python -m benchmarks.bench_search --chunks 10000 --update --json --lexical-index bm25
 
 A synthetic store of ``--chunks`` chunks is written through the configured store (so the
 lexical index is built as an ingest builds it, a document at a time): chunk texts recombined
