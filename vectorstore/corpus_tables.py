@@ -87,7 +87,7 @@ class CorpusTables:
         stats.df = {accents: dict(self.stats.df[accents]) for accents in (False, True)}
         stats.doc_tokens = {accents: dict(self.stats.doc_tokens[accents]) for accents in (False, True)}
         stats.doc_pairs = dict(self.stats.doc_pairs)
-        copied: set[tuple[int, str]] = set()
+        copied: set[tuple[int, str]] | None = set() if self.docs else None  # None: every counter is new, ours
         for doc_id in list(removed) + [t.doc_id for t in added]:
             old = docs.pop(doc_id, None)
             if old is None:
@@ -138,7 +138,17 @@ class CorpusTables:
         )
 
 
-def _merge(into: FormCounts, part: FormCounts, sign: int, copied: set[tuple[int, str]], which: int) -> None:
+def _merge(into: FormCounts, part: FormCounts, sign: int, copied: set[tuple[int, str]] | None, which: int) -> None:
+    if copied is None and sign > 0:  # summing from nothing: no earlier sum shares these counters
+        for key, forms in part.items():
+            current = into.get(key)
+            if current is None:
+                into[key] = dict(forms)
+            else:
+                for form, count in forms.items():
+                    current[form] = current.get(form, 0) + count
+        return
+    copied = set() if copied is None else copied
     for key, forms in part.items():
         mark = (which, key)
         current = into.get(key)
