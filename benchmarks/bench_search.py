@@ -110,6 +110,8 @@ def percentile_ms(seconds: list[float], q: float) -> float:
 
 
 def disk_mb(path: Path) -> float:
+    if path.is_file():
+        return round(path.stat().st_size / 1e6, 1)
     return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6, 1) if path.exists() else 0.0
 
 
