@@ -31,7 +31,7 @@ from baocao.lang.tokens import folded_words, match_tokens
 from baocao.models import Chunk, DocumentMeta
 from vectorstore.hits import Hit
 from vectorstore.query import Query
-from vectorstore.snapshot import TermStats
+from vectorstore.term_stats import TermStats
 
 MAX_STATEMENTS = 3
 MAX_LIST_STATEMENTS = 8

@@ -22,7 +22,7 @@ from baocao.lang.numbers import figures, has_date, has_document_reference, has_n
 from baocao.lang.questions import cause_cues, cell_status, generic_words, remedy_starts, sectors, statuses_in_text
 from baocao.lang.tokens import match_tokens
 from vectorstore.query import Query
-from vectorstore.snapshot import TermStats
+from vectorstore.term_stats import TermStats
 
 UNIT_FEATURES: tuple[str, ...] = (
     "cov_unit",  # IDF-weighted share of the question's terms in the unit's own words

@@ -191,7 +191,7 @@ def main() -> None:
     started = time.perf_counter()
     retriever = stack.retriever()
     index = stack.snapshots.current().lexical
-    print(f"lexical index ready in {time.perf_counter() - started:.1f} s ({index.size} chunks, {len(index.vocab)} terms)")
+    print(f"lexical index ready in {time.perf_counter() - started:.1f} s ({index.size} chunks, {stack.settings.lexical_index})")
 
     queries = bench_queries()
     embedder = stack.embedder

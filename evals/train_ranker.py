@@ -48,7 +48,7 @@ from evals.harness import prepare_corpus, settings_for_corpus
 from evals.questions import Question, load_questions
 from evals.scoring import citation_precision, clean_for_match, evidence_found, fact_recall
 from vectorstore.retriever import SearchStack
-from vectorstore.snapshot import TermStats
+from vectorstore.term_stats import TermStats
 
 SHARED = PROJECT_ROOT.parent / "shared"
 SETS: dict[str, tuple[Path, Path]] = {

@@ -10,6 +10,7 @@ from baocao.protocols import ChunkStore
 from baocao.settings import SAMPLE_CORPUS, Settings
 from ingest.pipeline import ingest_paths
 from vectorstore.embedders import get_embedder
+from vectorstore.snapshot import check_agreement
 from vectorstore.store import open_store
 
 SAMPLES = sorted(p.name for p in SAMPLE_CORPUS.glob("*.txt"))
@@ -24,8 +25,12 @@ def corpus_copy(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> ChunkStore:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("data"))
+def settings(tmp_path_factory) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="module")
+def store(settings: Settings) -> ChunkStore:
     return open_store(settings, get_embedder(settings))
 
 
@@ -39,8 +44,7 @@ def test_sample_corpus_is_shipped_unchanged() -> None:
 
 
 @pytest.mark.slow
-def test_ingest_is_incremental_and_replaces_changed_documents(store: ChunkStore, corpus_copy: Path) -> None:
-    settings = store.settings
+def test_ingest_is_incremental_and_replaces_changed_documents(store: ChunkStore, settings: Settings, corpus_copy: Path) -> None:
     first = ingest_paths([corpus_copy], store, get_embedder(settings), settings, progress=False)
     assert first.count("new") == 5 and not first.failed, [r.line() for r in first.results]
     total = store.count_chunks()
@@ -65,11 +69,13 @@ def test_ingest_is_incremental_and_replaces_changed_documents(store: ChunkStore,
     generations = {c.chunk_id.split(":")[1] for c in live}
     assert len(generations) == 1  # exactly the new chunks, never a mix
     assert store.count_chunks() == sum(r.chunk_count for r in store.documents())
+    assert check_agreement(store, settings).ok  # the ingest updated the on-disk lexical index itself
 
     changed.unlink()
     pruned = ingest_paths([corpus_copy], store, get_embedder(settings), settings, prune=True, progress=False)
     assert pruned.count("removed") == 1
     assert doc_id not in {r.meta.doc_id for r in store.documents()}
+    assert check_agreement(store, settings).ok
     changed.write_text(original, encoding="utf-8")
 
 

@@ -112,6 +112,15 @@ def store(stack: SearchStack) -> ChunkStore:
     return stack.store
 
 
+@pytest.fixture()
+def bm25_stack(tmp_path: Path) -> SearchStack:
+    """The earlier in-memory BM25 index (``lexical_index="bm25"``): one pickle per revision."""
+    stack = open_stack(Settings(data_dir=tmp_path / "data", lexical_index="bm25"))
+    for doc_id, (fields, texts) in DOCS.items():
+        add(stack.store, parsed(doc_id, texts, fields))
+    return stack
+
+
 def make_retriever(stack: SearchStack, **kwargs) -> Retriever:
     return Retriever(stack.store, stack.embedder, stack.snapshots, **kwargs)
 
@@ -181,7 +190,8 @@ def test_chunk_ids_and_where_clauses() -> None:
     }
 
 
-def test_lexical_index_follows_the_store_and_check_agreement_finds_mismatches(stack: SearchStack, store: ChunkStore) -> None:
+def test_lexical_index_follows_the_store_and_check_agreement_finds_mismatches(bm25_stack: SearchStack) -> None:
+    stack, store = bm25_stack, bm25_stack.store
     retriever = make_retriever(stack)
     assert retriever.search("hộ nghèo", k=1)[0].chunk.doc_id == "hd.txt"
     path = snapshot_path(stack.settings)
@@ -208,7 +218,8 @@ def test_lexical_index_follows_the_store_and_check_agreement_finds_mismatches(st
     assert snapshot is not None and not any(cid.startswith("tv.txt") for cid in snapshot.lexical.chunk_ids)
 
 
-def test_persisted_index_is_reused_when_the_store_has_not_changed(stack: SearchStack, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_persisted_index_is_reused_when_the_store_has_not_changed(bm25_stack: SearchStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    stack = bm25_stack
     make_retriever(stack).search("hộ nghèo", k=1)
     from vectorstore import lexical
 
@@ -220,9 +231,14 @@ def test_persisted_index_is_reused_when_the_store_has_not_changed(stack: SearchS
     assert make_retriever(fresh).search("hộ nghèo", k=1)[0].chunk.doc_id == "hd.txt"
 
 
+@pytest.mark.parametrize("lexical_index", ["tantivy", "bm25"])
 def test_snapshot_cache_reads_the_records_only_when_the_revision_changes(
-    stack: SearchStack, store: ChunkStore, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, lexical_index: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    stack = open_stack(Settings(data_dir=tmp_path / "data", lexical_index=lexical_index))
+    store = stack.store
+    for doc_id, (doc_fields, texts) in DOCS.items():
+        add(store, parsed(doc_id, texts, doc_fields))
     cache = SnapshotCache(store, stack.settings)
     first = cache.current()
     reads: list[int] = []
@@ -241,8 +257,12 @@ def test_snapshot_cache_reads_the_records_only_when_the_revision_changes(
     assert len(new_ids) == 1 and {cid for cid in updated.lexical.chunk_ids if cid.startswith("hd.txt")} == new_ids
 
 
-def test_agreement_without_an_index_on_disk(stack: SearchStack, store: ChunkStore) -> None:
-    agreement = check_agreement(store, stack.settings)
+@pytest.mark.parametrize("lexical_index", ["tantivy", "bm25"])
+def test_agreement_without_an_index_on_disk(tmp_path: Path, lexical_index: str) -> None:
+    stack = open_stack(Settings(data_dir=tmp_path / "data", lexical_index=lexical_index))
+    for doc_id, (fields, texts) in DOCS.items():
+        add(stack.store, parsed(doc_id, texts, fields))
+    agreement = check_agreement(stack.store, stack.settings)
     assert not agreement.index_found and len(agreement.missing) == 7 and "no lexical index" in agreement.text()
 
 

@@ -9,7 +9,6 @@ millisecond to read), so an ingest in another process shows at the next question
 """
 from __future__ import annotations
 
-import math
 import os
 import pickle
 import threading
@@ -20,13 +19,15 @@ from typing import Any
 
 from baocao.lang.abbreviations import Abbreviations, learn_abbreviations
 from baocao.lang.glossary import Glossary
-from baocao.lang.normalize import canonical_syllable, fold_accents, fold_syllable, nfc
+from baocao.lang.normalize import fold_accents, nfc
 from baocao.lang.restore import FormCounter, Vocabulary
-from baocao.lang.tokens import is_number, match_tokens, normalize_number, syllable_parts
 from baocao.models import Chunk, DocumentMeta, DocumentRecord
-from baocao.protocols import ChunkStore, Filters
+from baocao.protocols import ChunkStore, Filters, LexicalIndex
 from baocao.settings import Settings
+from vectorstore.corpus_tables import CorpusTables
 from vectorstore.lexical import BM25Index
+from vectorstore.lexical_sync import IncrementalCorpus, lexical_dir, open_disk
+from vectorstore.term_stats import TermStats
 
 SNAPSHOT_FORMAT = 2  # bump when the analysis or the pickled layout changes
 INT_FIELDS = {"period_year", "period_month", "plan_year", "issued_year", "issued_month", "issued_day", "position"}
@@ -77,69 +78,6 @@ class KnownValues:
         return cls(list(by_name.values()), years, doc_types)
 
 
-# --------------------------------------------------------------------------- term statistics
-
-
-class TermStats:
-    """Document frequencies of syllables over the chunks (term weights), and each document's
-    vocabulary (is a question term anywhere in the document?), for folded syllables and for
-    syllables with their marks (questions typed with diacritics)."""
-
-    def __init__(self) -> None:
-        self.df: dict[bool, dict[str, int]] = {False: {}, True: {}}
-        self.doc_tokens: dict[bool, dict[str, set[str]]] = {False: {}, True: {}}
-        self.doc_pairs: dict[str, set[tuple[str, str]]] = {}  # adjacent syllables as written, per document
-        self.n = 0
-
-    def add(self, doc_id: str, clauses: list[list[str]]) -> None:
-        self.n += 1
-        numbers = {token for clause in clauses for token in clause if is_number(token)}
-        syllables = [part for clause in clauses for token in clause if not is_number(token) for part in syllable_parts(token)]
-        for accents, fold in ((False, fold_syllable), (True, canonical_syllable)):
-            tokens = {fold(s) for s in syllables} | numbers
-            self.doc_tokens[accents].setdefault(doc_id, set()).update(tokens)
-            df = self.df[accents]
-            for token in tokens:
-                df[token] = df.get(token, 0) + 1
-        pairs = self.doc_pairs.setdefault(doc_id, set())
-        for clause in clauses:
-            sequence = _syllable_sequence(clause)
-            pairs.update(zip(sequence, sequence[1:]))
-
-    def idf(self, token: str, accents: bool = False) -> float:
-        if self.n == 0:
-            return 1.0
-        return math.log((self.n + 1) / (self.df[accents].get(token, 0) + 0.5))
-
-    def known(self, token: str, accents: bool = False) -> bool:
-        return self.n == 0 or token in self.df[accents]
-
-    def in_document(self, doc_id: str, form: tuple[str, ...], accents: bool = False) -> bool | None:
-        """None when the document's vocabulary is unknown."""
-        tokens = self.doc_tokens[accents].get(doc_id)
-        if tokens is None:
-            return None
-        return all(w in tokens for w in form)
-
-    def mentions(self, name: str) -> bool:
-        """Does some document write ``name``, its words side by side (a commune inside a town's
-        report)? "Hà Nội" is not mentioned by a text with "Hà" and "nội dung" apart. True when
-        nothing is known (no statistics: do not claim a place is missing)."""
-        sequence = _syllable_sequence([normalize_number(t) if is_number(t) else t for t in match_tokens(name, True)])
-        if self.n == 0 or not sequence:
-            return True
-        pairs = set(zip(sequence, sequence[1:]))
-        return any(
-            all(w in tokens for w in sequence) and pairs <= self.doc_pairs.get(doc_id, set())
-            for doc_id, tokens in self.doc_tokens[True].items()
-        )
-
-
-def _syllable_sequence(clause: list[str]) -> list[str]:
-    return [token if is_number(token) else canonical_syllable(part)
-            for token in clause for part in ([token] if is_number(token) else syllable_parts(token))]
-
-
 # --------------------------------------------------------------------------- the snapshot
 
 
@@ -147,7 +85,7 @@ def _syllable_sequence(clause: list[str]) -> list[str]:
 class CorpusSnapshot:
     revision: str
     records: list[DocumentRecord]
-    lexical: BM25Index
+    lexical: LexicalIndex  # BM25Index (rebuilt per revision) or TantivyLexicalIndex (on disk, per document)
     vocabulary: Vocabulary
     learned_abbreviations: dict[str, str]
     stats: TermStats
@@ -171,6 +109,11 @@ class CorpusSnapshot:
         lexical = BM25Index.build(chunks, revision, observe=observe)
         learned = learn_abbreviations(c.search_text or c.text for c in chunks)
         return cls(revision, records, lexical, forms.vocabulary(), learned, stats)
+
+    @classmethod
+    def from_tables(cls, records: list[DocumentRecord], lexical: LexicalIndex, tables: CorpusTables, revision: str) -> CorpusSnapshot:
+        """Over an index kept on disk and the corpus tables summed per document (nothing re-read)."""
+        return cls(revision, records, lexical, tables.vocabulary(), tables.abbreviations(), tables.stats)
 
     # ----- derived views (cheap, not persisted) -----------------------------------------
     @property
@@ -259,6 +202,7 @@ class SnapshotCache:
         self.glossary = Glossary.load(settings.user_tables("glossary_en_vi.tsv", settings.glossary))
         self._snapshot: CorpusSnapshot | None = None
         self._abbreviations: Abbreviations | None = None
+        self._corpus: IncrementalCorpus | None = None  # the on-disk index's view, opened at the first use
         self._lock = threading.Lock()
 
     @property
@@ -269,14 +213,29 @@ class SnapshotCache:
         revision = self.store.revision()
         with self._lock:
             if self._snapshot is None or self._snapshot.revision != revision:
-                persisted = load_snapshot(self.path)
-                if persisted is not None and persisted.revision == revision:
-                    self._snapshot = persisted
+                if self.settings.lexical_index == "bm25":
+                    self._snapshot = self._whole(revision)
                 else:
-                    self._snapshot = CorpusSnapshot.build(self.store, revision)
-                    save_snapshot(self._snapshot, self.path)
+                    self._snapshot = self._incremental(revision)
                 self._abbreviations = None
             return self._snapshot
+
+    def _whole(self, revision: str) -> CorpusSnapshot:
+        """The in-memory BM25 snapshot: loaded when persisted at this revision, else rebuilt whole."""
+        persisted = load_snapshot(self.path)
+        if persisted is not None and persisted.revision == revision:
+            return persisted
+        snapshot = CorpusSnapshot.build(self.store, revision)
+        save_snapshot(snapshot, self.path)
+        return snapshot
+
+    def _incremental(self, revision: str) -> CorpusSnapshot:
+        """Over the on-disk index: only the documents changed since the last view are read."""
+        if self._corpus is None:
+            self._corpus = IncrementalCorpus(open_disk(self.settings))
+        records = self.store.documents()
+        lexical, tables = self._corpus.view(self.store, records, revision)
+        return CorpusSnapshot.from_tables(records, lexical, tables, revision)
 
     def abbreviations(self) -> Abbreviations:
         snapshot = self.current()
@@ -310,13 +269,19 @@ class Agreement:
 
 def check_agreement(store: ChunkStore, settings: Settings) -> Agreement:
     """Compare the persisted lexical index with the store's live chunk ids."""
-    snapshot = load_snapshot(snapshot_path(settings))
     live_ids = {c.chunk_id for c in store.all_chunks()}
-    if snapshot is None:
-        return Agreement(missing=sorted(live_ids), extra=[], index_found=False, revision_matches=False)
-    indexed = set(snapshot.lexical.chunk_ids)
-    return Agreement(
-        missing=sorted(live_ids - indexed),
-        extra=sorted(indexed - live_ids),
-        revision_matches=snapshot.revision == store.revision(),
-    )
+    if settings.lexical_index == "bm25":
+        snapshot = load_snapshot(snapshot_path(settings))
+        if snapshot is None:
+            return Agreement(missing=sorted(live_ids), extra=[], index_found=False, revision_matches=False)
+        indexed = set(snapshot.lexical.chunk_ids) if isinstance(snapshot.lexical, BM25Index) else set()
+        revision_matches = snapshot.revision == store.revision()
+    else:
+        if not (lexical_dir(settings) / "chunks" / "meta.json").exists():
+            return Agreement(missing=sorted(live_ids), extra=[], index_found=False, revision_matches=False)
+        disk = open_disk(settings)
+        searcher = disk.searcher()
+        indexed = set(disk.chunk_ids(searcher))
+        live = {r.meta.doc_id: r.generation for r in store.documents()}
+        revision_matches = disk.markers(searcher) == live
+    return Agreement(missing=sorted(live_ids - indexed), extra=sorted(indexed - live_ids), revision_matches=revision_matches)

@@ -294,8 +294,15 @@ def _chroma(settings: Settings, space: EmbeddingSpace) -> ChunkStore:
 
 
 def open_store(settings: Settings, embedder: Embedder) -> ChunkStore:
-    """The configured store (Chroma, local or server) for vectors of ``embedder``'s space."""
-    return stores.create(settings.store, settings, EmbeddingSpace.of(embedder))
+    """The configured store (Chroma, local or server) for vectors of ``embedder``'s space; with the
+    tantivy lexical index, its writes update the index too."""
+    store = stores.create(settings.store, settings, EmbeddingSpace.of(embedder))
+    if settings.lexical_index == "tantivy":
+        from vectorstore.indexed_store import IndexedStore
+        from vectorstore.lexical_sync import open_disk
+
+        return IndexedStore(store, open_disk(settings))
+    return store
 
 
 def drop_collection(settings: Settings, client: Any | None = None) -> None:

@@ -30,7 +30,7 @@ def render(ctx: Context) -> None:
         render_viewer(ctx, doc_id, st.query_params.get("chunk", ""))
         return
     lang = ctx.lang
-    records = ctx.store.documents()
+    records = ctx.stack.snapshots.current().records  # read again only when the store's revision moved
     st.subheader(t("documents", lang))
     if records:
         st.dataframe(document_rows(records, lang), hide_index=True, width="stretch")

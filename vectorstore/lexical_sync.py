@@ -1,0 +1,83 @@
+"""Keeping the on-disk lexical index (:mod:`vectorstore.tantivy_lexical`) in step with the store.
+
+The store's registry is the truth: a document is live at one generation. The index records,
+per document, the generation it holds. Writers through :class:`vectorstore.indexed_store.IndexedStore`
+index each document right after its store commit; whatever a crash, another writer or an older
+version of the project left out of step is found by comparing the two (``repair``) when a
+reader opens a new revision or an ingest starts, and only the documents that differ are
+(re)indexed, from their chunks in the store.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from baocao.models import DocumentRecord, chunk_id
+from baocao.protocols import ChunkStore
+from baocao.settings import Settings
+from vectorstore.corpus_tables import CorpusTables
+from vectorstore.tantivy_lexical import AnalysedDocument, LexicalDisk, TantivyLexicalIndex
+
+REPAIR_BATCH = 20  # documents per commit when many are (re)indexed at once
+
+
+def lexical_dir(settings: Settings) -> Path:
+    return settings.data_dir / "lexical" / f"{settings.collection}.tantivy"
+
+
+_DISKS: dict[Path, LexicalDisk] = {}
+
+
+def open_disk(settings: Settings) -> LexicalDisk:
+    """The index of the configured collection, opened once per process and shared."""
+    path = lexical_dir(settings).resolve()
+    if path not in _DISKS:
+        _DISKS[path] = LexicalDisk(path)
+    return _DISKS[path]
+
+
+def analyse_live(store: ChunkStore, record: DocumentRecord) -> AnalysedDocument:
+    doc_id, generation = record.meta.doc_id, record.generation
+    chunks = store.get_chunks([chunk_id(doc_id, generation, p) for p in range(record.chunk_count)])
+    return AnalysedDocument.of(doc_id, generation, chunks)
+
+
+def repair(disk: LexicalDisk, store: ChunkStore, records: list[DocumentRecord] | None = None) -> int:
+    """Make the index hold exactly the store's live generations; return how many documents changed."""
+    records = store.documents() if records is None else records
+    markers = disk.markers(disk.searcher())
+    stale = [r for r in records if markers.get(r.meta.doc_id) != r.generation]
+    live = {r.meta.doc_id for r in records}
+    extra = [doc_id for doc_id in markers if doc_id not in live]
+    if extra:
+        disk.write([], extra)
+    for start in range(0, len(stale), REPAIR_BATCH):
+        disk.write([analyse_live(store, r) for r in stale[start : start + REPAIR_BATCH]])
+    return len(stale) + len(extra)
+
+
+class IncrementalCorpus:
+    """One process's view of the index and of the corpus tables, moved forward by the documents
+    that changed since the last view (the tables of a document come from its index entry)."""
+
+    def __init__(self, disk: LexicalDisk) -> None:
+        self.disk = disk
+        self.tables: CorpusTables | None = None
+        self.markers: dict[str, str] = {}
+
+    def view(self, store: ChunkStore, records: list[DocumentRecord], revision: str) -> tuple[TantivyLexicalIndex, CorpusTables]:
+        live = {r.meta.doc_id: r.generation for r in records}
+        searcher = self.disk.searcher()
+        markers = self.disk.markers(searcher)
+        if markers != live:
+            repair(self.disk, store, records)
+            searcher = self.disk.searcher()
+            markers = self.disk.markers(searcher)
+        if self.tables is None:
+            tables = CorpusTables.of(self.disk.tables(searcher))
+        else:
+            changed = {d for d in self.markers.keys() | markers.keys() if self.markers.get(d) != markers.get(d)}
+            removed = [d for d in changed if d not in markers]
+            tables = self.tables.with_changes(removed, self.disk.tables(searcher, [d for d in changed if d in markers]))
+        self.tables, self.markers = tables, markers
+        doc_meta = {r.meta.doc_id: r.meta.to_dict() for r in records}
+        return TantivyLexicalIndex(self.disk, searcher, revision, doc_meta), tables
