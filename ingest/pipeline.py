@@ -23,9 +23,10 @@ from baocao.settings import Settings
 from ingest.chunker import chunk_document
 from ingest.metadata import apply_overrides, extract_metadata, find_sidecar_overrides
 from ingest.readers import SUPPORTED_EXTENSIONS, ReadError, read_file
+from ingest.targets import extract_targets
 
 # Bump when reading, metadata or chunking change in a way that should re-index documents.
-PIPELINE_VERSION = "3"  # 2: chunks carry their layout; 3: layout normalisation (ingest.layout), metadata from crawled layouts, tone-mark fix
+PIPELINE_VERSION = "4"  # 2: chunks carry their layout; 3: layout normalisation (ingest.layout), metadata from crawled layouts, tone-mark fix; 4: target records (ingest.targets)
 
 Status = Literal["new", "updated", "unchanged", "failed", "removed"]
 SIDECAR_SUFFIXES = (".meta.json",)
@@ -137,8 +138,12 @@ def parse_file(
     )
     if not chunks:
         raise ReadError("no text content after parsing")
+    targets = extract_targets(chunks, meta)
     timings["chunk"] += time.perf_counter() - started
-    return ParsedDocument(meta=meta, original_text=raw.text, chunks=chunks, encoding=raw.encoding, source_format=raw.source_format)
+    return ParsedDocument(
+        meta=meta, original_text=raw.text, chunks=chunks, encoding=raw.encoding, source_format=raw.source_format,
+        targets=targets,
+    )
 
 
 def ingest_paths(
