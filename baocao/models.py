@@ -229,6 +229,7 @@ class TargetRecord:
     status_stated: bool = False
     direction: str = ""  # up | down | ""
     parent: str = ""
+    origin: str = "prose"  # "table": a row of a targets table; "prose": a sentence or list item
     evidence: str = ""
     evidence_span: tuple[int, int] = (0, 0)
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)

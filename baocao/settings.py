@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
 
+    @property
+    def targets_path(self) -> Path:
+        """The SQLite file of target records (chỉ tiêu), beside the Chroma store."""
+        return self.data_dir / "targets.sqlite"
+
     def user_tables(self, file_name: str, named: Path | None) -> list[Path]:
         """A user's extra term tables: ``data_dir/<file_name>`` and the file a setting names, when they exist."""
         paths = [self.data_dir / file_name, *([named] if named else [])]

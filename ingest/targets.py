@@ -178,7 +178,7 @@ def _from_row(chunk: Chunk, unit: LayoutUnit, raw: str, doc: _Doc) -> TargetReco
     return _record(
         chunk, doc, indicator=indicator, parent=parent, unit=unit_text, kind=kind, plan=plan, result=result,
         percent_of_plan=pct_plan, percent_prev=pct_prev, status=status, status_stated=bool(stated),
-        direction=direction, evidence=raw, evidence_span=(unit.start, unit.end), spans=spans,
+        direction=direction, evidence=raw, evidence_span=(unit.start, unit.end), spans=spans, origin="table",
         year=doc.meta.plan_year if kind == "target" and doc.meta.plan_year else doc.meta.period_year,
     )
 
@@ -351,7 +351,7 @@ def _from_prose(chunk: Chunk, unit: LayoutUnit, raw: str, doc: _Doc, prose_paren
             )]
 
     # 5. a plan's targets for its year
-    if doc.is_plan and (unit.kind == "item" and _under_targets_heading(chunk) or _has_target_value(folded)):
+    if doc.is_plan and ((unit.kind == "item" and _under_targets_heading(chunk)) or _has_target_value(folded)):
         return _plan_targets(chunk, unit, raw, folded, doc, prose_parent)
     return []
 
@@ -408,7 +408,7 @@ def _split_parts(folded: str, start: int, strict: bool) -> list[tuple[int, int]]
         if _target_value(left, strict) is not None and _target_value(right, strict) is not None:
             cuts.append(start + m.end())
     bounds = cuts + [len(folded.rstrip(" .;"))]
-    return [(bounds[i], bounds[i + 1] - (0 if i == len(bounds) - 2 else 0)) for i in range(len(bounds) - 1)]
+    return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
 
 
 def _target_value(piece: str, strict: bool = False) -> tuple[int, int] | None:

@@ -218,3 +218,47 @@ def direction_of(indicator: str, plan: str = "") -> str:
     if has_term("down", indicator) and not has_term("reduction", indicator):
         return "down"
     return "up"
+
+
+# ----------------------------------------------------------------------------- questions
+
+QUESTION_SHAPES = ("topic", "missed", "met", "all_met", "pending", "count", "compare", "trend")
+
+
+@cache
+def _question_patterns() -> dict[str, re.Pattern[str]]:
+    by_shape: dict[str, list[str]] = {}
+    for row in records("target_questions.tsv"):
+        shape = row["shape"][0]
+        if shape not in QUESTION_SHAPES:
+            raise ValueError(f"target_questions.tsv: unknown shape {shape!r}")
+        by_shape.setdefault(shape, []).extend(_phrase_regex(_words_form(p)) for p in row["phrases"])
+    return {shape: re.compile("|".join(sorted(ps, key=len, reverse=True))) for shape, ps in by_shape.items()}
+
+
+def _words_form(text: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", fold(text)))
+
+
+def question_shapes(question: str) -> set[str]:
+    """The target-question shapes a question's words ask for (``data/target_questions.tsv``)."""
+    words = _words_form(question)
+    return {shape for shape, pat in _question_patterns().items() if pat.search(words)}
+
+
+def indicators_named(question: str, table: tuple[tuple[str, tuple[str, ...]], ...] | None = None) -> list[str]:
+    """Canonical indicators whose wording the question holds (longest wordings first, no overlaps)."""
+    words = " " + _words_form(question) + " "
+    found: list[str] = []
+    taken: list[tuple[int, int]] = []
+    pairs = sorted(
+        ((w, c) for c, ws in (table if table is not None else glossary()) for w in ws),
+        key=lambda p: len(p[0]), reverse=True,
+    )
+    for wording, canonical in pairs:
+        m = re.search(_phrase_regex(_words_form(wording)), words)
+        if m and all(m.end() <= s or m.start() >= e for s, e in taken):
+            taken.append((m.start(), m.end()))
+            if canonical not in found:
+                found.append(canonical)
+    return found
