@@ -175,8 +175,9 @@ def answer_from_records(
                 head = w["all_no"].format(place=place, missed=len(missed)) if missed else \
                     w["all_yes"].format(place=place, met=sum(r.status == 'met' for r in mine), total=len(mine))
                 lines.append(f"- {head}")
-            for r in missed:
-                lines.append("  " + _line(r, w) + " " + cite(r))
+            if not (aggregate and aggregate[0].status == "met"):
+                for r in missed:
+                    lines.append("  " + _line(r, w) + " " + cite(r))
     else:
         if not chosen:
             lines.append(w["none"] + ".")

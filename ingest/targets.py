@@ -126,6 +126,11 @@ def extract_targets(chunks: list[Chunk], meta: DocumentMeta) -> list[TargetRecor
 # ----------------------------------------------------------------------------- tables
 
 
+def _is_label_header(name: str) -> bool:
+    folded = re.sub(r"\s+", " ", fold(name)).strip()
+    return folded in terms("col_label") or folded.startswith(("ten ", "noi dung"))
+
+
 def _column_role(name: str) -> str:
     folded = fold(name)
     for role in ("col_pct_prev", "col_pct_plan", "col_status", "col_result", "col_plan", "col_unit"):
@@ -136,11 +141,16 @@ def _column_role(name: str) -> str:
 
 def _from_row(chunk: Chunk, unit: LayoutUnit, raw: str, doc: _Doc) -> TargetRecord | None:
     roles: dict[str, str] = {}
-    for name in unit.cells:
+    label = unit.label
+    for name, value in unit.cells.items():
+        if _is_label_header(name):  # "TT | Tên chỉ tiêu | …": the name is in the second column
+            if re.fullmatch(r"[\dIVXivx.]*", label.strip()):
+                label = value
+            continue
         role = _column_role(name)
         if role and role not in roles:
             roles[role] = name
-    if "col_plan" not in roles or not unit.label:
+    if "col_plan" not in roles or not label:
         return None
     cells = unit.cells
     plan = cells.get(roles["col_plan"], "")
@@ -159,7 +169,7 @@ def _from_row(chunk: Chunk, unit: LayoutUnit, raw: str, doc: _Doc) -> TargetReco
          and strip_markup(c).strip() not in ("-", "–")),
         "",
     )
-    indicator = _strip_lead(unit.label)
+    indicator = _strip_lead(label)
     parent = _strip_lead(unit.parent)
     direction = direction_of(indicator, plan)
     stated = cell_status(unit.status) if unit.status else ""
@@ -201,6 +211,8 @@ def _computed(plan_value: object, result_value: object, percent: str, direction:
 def _from_prose(chunk: Chunk, unit: LayoutUnit, raw: str, doc: _Doc, prose_parent: str) -> list[TargetRecord]:
     folded = fold(raw)
     low = lower(raw)
+    if doc.is_plan and unit.kind == "item" and _under_targets_heading(chunk):
+        return _plan_targets(chunk, unit, raw, folded, doc, prose_parent)  # a plan's list of its targets
     out: list[TargetRecord] = []
     used: list[tuple[int, int]] = []
 

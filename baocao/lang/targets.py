@@ -116,7 +116,7 @@ def canonical_indicator(indicator: str, table: tuple[tuple[str, tuple[str, ...]]
 
 _NUM = r"\d+(?:[.,]\d+)*"
 _NUM_RE = re.compile(_NUM)
-_RANGE = re.compile(rf"(?:từ\s+)?({_NUM})\s*%?\s*(?:-|–|đến|tới)\s*({_NUM})")
+_RANGE = re.compile(rf"(?:tu\s+)?({_NUM})\s*%?\s*(?:-|–|den|toi)\s*({_NUM})")
 _RATIO = re.compile(rf"({_NUM})\s*/\s*({_NUM})")
 
 
