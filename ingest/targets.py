@@ -233,7 +233,7 @@ def _from_prose(chunk: Chunk, unit: LayoutUnit, raw: str, doc: _Doc, prose_paren
             out.append(dataclasses.replace(
                 twin, percent_of_plan=raw[pct[0] : pct[1]], basis=_basis(raw, m),
                 spans={**twin.spans, "percent_of_plan": (unit.start + pct[0], unit.start + pct[1])},
-                status=twin.status if twin.status_stated else _partial(
+                status=twin.status if twin.status_stated else _partial(  # type: ignore[arg-type]
                     percent_status(raw[pct[0] : pct[1]], twin.direction), doc),
             ))
             used.append((m.start(), m.end()))
@@ -310,10 +310,10 @@ def _from_prose(chunk: Chunk, unit: LayoutUnit, raw: str, doc: _Doc, prose_paren
         if sentence_verdict == "met" and computed == "missed":
             sentence_verdict = ""  # "8/11 chỉ tiêu đạt kế hoạch": the verdict is about the 8
         status = sentence_verdict or _partial(computed, doc)
-        pct = re.search(rf"(?:dat|bang)\s+({_NUM}\s?%)", folded[m.end() : m.end() + 40])
+        pct_m = re.search(rf"(?:dat|bang)\s+({_NUM}\s?%)", folded[m.end() : m.end() + 40])
         percent = ""
-        if pct:
-            fields["percent_of_plan"] = (m.end() + pct.start(1), m.end() + pct.end(1))
+        if pct_m:
+            fields["percent_of_plan"] = (m.end() + pct_m.start(1), m.end() + pct_m.end(1))
             percent = raw[fields["percent_of_plan"][0] : fields["percent_of_plan"][1]]
         out.append(_prose_record(
             chunk, unit, raw, doc, indicator, fields, kind=_kind(folded[: m.end()], doc), plan=plan_text, result=x,
@@ -371,7 +371,7 @@ def _from_prose(chunk: Chunk, unit: LayoutUnit, raw: str, doc: _Doc, prose_paren
 def _plan_targets(chunk: Chunk, unit: LayoutUnit, raw: str, folded: str, doc: _Doc, parent: str) -> list[TargetRecord]:
     """The targets of one plan item or sentence: one per part that states a value ("… đạt 100% và
     bình xét đạt 95% trở lên" gives two)."""
-    body_start = len(_BULLET.match(raw).group(0)) if _BULLET.match(raw) else 0
+    body_start = _bullet_len(raw)
     if folded.rstrip().endswith(":"):
         return []
     strict = unit.kind != "item"  # a sentence's target needs a figure or an "đạt …" goal
@@ -453,7 +453,7 @@ def _under_targets_heading(chunk: Chunk) -> bool:
 def _lead_item(chunk: Chunk, unit: LayoutUnit, raw: str, doc: _Doc, status: str) -> TargetRecord:
     """An item of a list whose lead-in gives the verdict ("một số nhiệm vụ chưa hoàn thành như:")."""
     folded = fold(raw)
-    body = len(_BULLET.match(raw).group(0)) if _BULLET.match(raw) else 0
+    body = _bullet_len(raw)
     end = len(raw.rstrip(" ."))
     cut = re.search(r"\s(?:con cham|cham|chua)\b|[(:;]", folded[body:end])
     if cut:
@@ -466,6 +466,11 @@ def _lead_item(chunk: Chunk, unit: LayoutUnit, raw: str, doc: _Doc, status: str)
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _bullet_len(raw: str) -> int:
+    bullet = _BULLET.match(raw)
+    return len(bullet.group(0)) if bullet else 0
 
 
 def _verdict(low: str) -> str:
