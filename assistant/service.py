@@ -22,6 +22,7 @@ from assistant.compose import Composed, abstention_text, compose_extractive
 from assistant.conversation import Resolved, Turn, resolve_followup, topic_words
 from assistant.extractive import ExtractiveAnswerer, ExtractiveResult, Prepared
 from assistant.llm import LLMAnswerer, LLMError
+from assistant.targets import answer_from_records, route
 from assistant.types import Answer
 from baocao.lang.detect import Lang
 from baocao.lang.periods import years_in
@@ -108,6 +109,12 @@ class Assistant:
         if problem:
             raise QuestionRefusedError(problem)
         started = time.perf_counter()
+        routed = self._target_answer(question)
+        if routed is not None:  # a question about targets: answered from the records
+            routed.timings["total"] = round(time.perf_counter() - started, 4)
+            yield routed.text
+            yield routed
+            return
         run = self._understand(question, history or [])
         self._retrieve(run, filters, k or self.k)
         answer: Answer | None = None
@@ -120,6 +127,14 @@ class Assistant:
             yield answer.text
         answer.timings["total"] = round(time.perf_counter() - started, 4)
         yield answer
+
+    def _target_answer(self, question: str) -> Answer | None:
+        """The answer from the target records when the question asks about targets (see assistant.targets)."""
+        records = self.store.target_records()
+        ask = route(question, records)
+        if ask is None:
+            return None
+        return answer_from_records(question, ask, records, self.store.documents())
 
     def turn(self, question: str, answer: Answer) -> Turn:
         """The history entry for an answered question."""

@@ -196,9 +196,67 @@ class Chunk:
         )
 
 
+TargetKind = Literal["target", "estimate", "actual", "settlement"]
+TargetStatus = Literal["met", "missed", "pending", ""]
+
+
+@dataclass
+class TargetRecord:
+    """One target or figure (chỉ tiêu) a document states, found by ``ingest.targets``.
+
+    Values keep the report's spelling (``plan`` "14,5-15,5", ">1.650", "31/38 (81,6%)"); ``spans``
+    gives, per field name ("indicator", "plan", "result", "percent_of_plan", "percent_prev"), the
+    ``(start, end)`` of its text inside the source chunk's ``text``; ``evidence_span`` is the row or
+    sentence the record was read from. ``status_stated`` is True when the report's own words give
+    the status, False when it was computed from plan and result."""
+
+    doc_id: str
+    chunk_position: int
+    indicator: str
+    canonical: str = ""
+    locality: str = ""
+    level: str = ""
+    year: int = 0
+    period: str = ""
+    unit: str = ""
+    kind: TargetKind = "actual"
+    plan: str = ""
+    result: str = ""
+    percent_of_plan: str = ""
+    percent_prev: str = ""
+    basis: str = ""
+    status: TargetStatus = ""
+    status_stated: bool = False
+    direction: str = ""  # up | down | ""
+    parent: str = ""
+    origin: str = "prose"  # "table": a row of a targets table; "prose": a sentence or list item
+    evidence: str = ""
+    evidence_span: tuple[int, int] = (0, 0)
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    source: str = ""  # the document's file name
+    doc_label: str = ""  # how answers name the document
+    chunk_id: str = ""  # set when the store writes the record
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["evidence_span"] = list(self.evidence_span)
+        data["spans"] = {k: list(v) for k, v in self.spans.items()}
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TargetRecord:
+        known = set(cls.__dataclass_fields__)
+        values = {k: v for k, v in data.items() if k in known}
+        values["evidence_span"] = tuple(values.get("evidence_span") or (0, 0))
+        values["spans"] = {k: (int(v[0]), int(v[1])) for k, v in (values.get("spans") or {}).items()}
+        values["status_stated"] = bool(values.get("status_stated", False))
+        return cls(**values)
+
+
 @dataclass
 class ParsedDocument:
-    """What ``ingest`` hands to the store: the original text, its metadata and chunks."""
+    """What ``ingest`` hands to the store: the original text, its metadata and chunks, and the
+    target records read from the chunks (stored with the document, as one unit)."""
 
     meta: DocumentMeta
     original_text: str
@@ -206,3 +264,4 @@ class ParsedDocument:
     encoding: str = "utf-8"
     source_format: str = "txt"
     warnings: list[str] = field(default_factory=list)  # what reading did to the text that the user should know
+    targets: list[TargetRecord] = field(default_factory=list)

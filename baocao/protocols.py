@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
-from baocao.models import Chunk, DocumentMeta, DocumentRecord, ParsedDocument
+from baocao.models import Chunk, DocumentMeta, DocumentRecord, ParsedDocument, TargetRecord
 
 # Hard search filters: metadata key -> value (or list of values), e.g. {"locality": "Hương Trà", "period_year": 2023}
 Filters = dict[str, Any]
@@ -77,6 +77,8 @@ class ChunkStore(Protocol):
     def dense_search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]: ...
 
     def chunk_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]: ...
+
+    def target_records(self) -> list[TargetRecord]: ...
 
 
 LexicalField = Literal["exact", "folded", "bigram"]

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
             return f"-k must be between 1 and {self.max_k} (BAOCAO_MAX_K); got {k}"
         return ""
 
+    @property
+    def targets_path(self) -> Path:
+        """The SQLite file of target records (chỉ tiêu), beside the Chroma store."""
+        return self.data_dir / "targets.sqlite"
+
     def user_tables(self, file_name: str, named: Path | None) -> list[Path]:
         """A user's extra term tables: ``data_dir/<file_name>`` and the file a setting names, when they exist."""
         paths = [self.data_dir / file_name, *([named] if named else [])]

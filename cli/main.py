@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from baocao.settings import PROJECT_ROOT, SAMPLE_CORPUS, get_settings
-from cli import ask, evaluate, search
+from cli import ask, evaluate, search, targets
 from cli.common import fail, open_stack
 from ingest.pipeline import IngestSummary
 from vectorstore.retriever import SearchStack
@@ -17,6 +17,7 @@ from vectorstore.retriever import SearchStack
 app = typer.Typer(help="The reports assistant: cited answers over Vietnamese local-government reports.", no_args_is_help=True)
 app.command()(search.search)
 app.command()(ask.ask)
+app.command()(targets.targets)
 app.add_typer(evaluate.app, name="eval")
 
 

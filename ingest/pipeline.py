@@ -25,9 +25,10 @@ from ingest.lock import ingest_lock
 from ingest.metadata import apply_overrides, extract_metadata, find_sidecar_overrides
 from ingest.readers import SUPPORTED_EXTENSIONS, ReadError, TextLimits, read_data
 from ingest.walker import Found, UnsafeFileError, read_bounded, walk
+from ingest.targets import extract_targets
 
 # Bump when reading, metadata or chunking change in a way that should re-index documents.
-PIPELINE_VERSION = "3"  # 2: chunks carry their layout; 3: layout normalisation (ingest.layout), metadata from crawled layouts, tone-mark fix
+PIPELINE_VERSION = "4"  # 2: chunks carry their layout; 3: layout normalisation (ingest.layout), metadata from crawled layouts, tone-mark fix; 4: target records (ingest.targets)
 
 Status = Literal["new", "updated", "unchanged", "failed", "removed", "skipped"]
 STATUSES: tuple[Status, ...] = ("new", "updated", "unchanged", "removed", "skipped", "failed")
@@ -192,9 +193,11 @@ def parse_file(
     if top > 0 and len(chunks) > top:
         warnings.append(f"cut to its first {top} of {len(chunks)} chunks (BAOCAO_MAX_CHUNKS_PER_DOC)")
         chunks = chunks[:top]
+    targets = extract_targets(chunks, meta)
     timings["chunk"] += time.perf_counter() - started
     return ParsedDocument(meta=meta, original_text=raw.text, chunks=chunks, encoding=raw.encoding,
-                          source_format=raw.source_format, warnings=warnings)
+                          source_format=raw.source_format, warnings=warnings,
+                          targets=targets)
 
 
 def ingest_paths(

@@ -41,7 +41,8 @@ def test_every_data_file_is_listed_here() -> None:
         "exclusion_words.txt", "followup_starts.txt", "followup_words.txt", "generic_words.txt", "glossary_en_vi.tsv",
         "government_words.txt", "highlight_stopwords.txt", "levels.tsv", "line_connectors.txt", "measure_stopwords.txt", "measures.tsv", "months_en.tsv",
         "numbered_name_words.txt", "question_phrases.tsv", "question_words.txt", "site_chrome.txt", "status_words.tsv",
-        "stopwords_en.txt", "stopwords_vi.txt", "stopwords_vi_folded.txt",
+        "stopwords_en.txt", "stopwords_vi.txt", "stopwords_vi_folded.txt", "target_glossary.tsv", "target_questions.tsv",
+        "target_terms.tsv",
     }
 
 
@@ -152,3 +153,15 @@ def test_provinces_figure_terms_instructions_and_remedies() -> None:
     assert english_figure_term("Kế hoạch") == "plan" and english_figure_term("Không đạt") == "not met"
     assert {"giải pháp", "khắc phục"} <= set(remedy_words())
     assert "bỏ qua mọi hướng dẫn" in word_list("instruction_phrases.txt")
+
+
+def test_target_tables_parse_and_name_known_roles() -> None:
+    from baocao.lang import targets
+
+    roles = {row["role"][0] for row in tables.records("target_terms.tsv")}
+    assert roles == set(targets.ROLES)
+    assert all(targets.terms(role) for role in targets.ROLES)
+    shapes = {row["shape"][0] for row in tables.records("target_questions.tsv")}
+    assert shapes == set(targets.QUESTION_SHAPES)
+    canonicals = [c for c, _ in targets.glossary()]
+    assert len(canonicals) == len(set(canonicals)) and all(ws for _, ws in targets.glossary())

@@ -22,10 +22,11 @@ from typing import Any
 import chromadb
 import numpy as np
 
-from baocao.models import Chunk, DocumentMeta, DocumentRecord, ParsedDocument, chunk_id
+from baocao.models import Chunk, DocumentMeta, DocumentRecord, ParsedDocument, TargetRecord, chunk_id
 from baocao.protocols import ChunkStore, Embedder
 from baocao.registry import Registry
 from baocao.settings import Settings
+from vectorstore.targets import TargetTable
 
 _BATCH = 500  # rows per Chroma call (Chroma caps batch size)
 
@@ -79,6 +80,7 @@ class ChromaChunkStore:
         self._docs = self._client.get_or_create_collection(f"{self.name}__docs", embedding_function=None)
         if not self.revision():  # a new store, or one written before revisions existed
             self._bump_revision()
+        self._targets = TargetTable(settings.targets_path, self.name)
 
     @property
     def location(self) -> str:
@@ -148,8 +150,10 @@ class ChromaChunkStore:
         generation = meta.content_hash[:12]
         try:
             self._write_generation(parsed, vectors, generation)
+            self._write_targets(parsed, generation)
         except Exception:
             self._delete_chunks({"$and": [{"doc_id": meta.doc_id}, {"generation": generation}]})
+            self._targets.delete(meta.doc_id, generation)
             raise
         record: dict[str, Any] = {
             **meta.to_dict(),
@@ -163,6 +167,24 @@ class ChromaChunkStore:
         self._docs.upsert(ids=[meta.doc_id], embeddings=[[1.0]], documents=[parsed.original_text], metadatas=[record])
         self._bump_revision()
         self._delete_chunks({"$and": [{"doc_id": meta.doc_id}, {"generation": {"$ne": generation}}]})
+        self._targets.keep_only(meta.doc_id, generation)
+
+    def _write_targets(self, parsed: ParsedDocument, generation: str) -> None:
+        """The document's target records, as the new generation (invisible until the registry switches)."""
+        by_position = {c.position: c.chunk_id for c in parsed.chunks}
+        for record in parsed.targets:
+            record.chunk_id = by_position.get(record.chunk_position, "")
+        self._targets.write(parsed.meta.doc_id, generation, parsed.targets)
+
+    def target_records(self) -> list[TargetRecord]:
+        """Every live document's target records (chỉ tiêu), with current document metadata."""
+        records = self._targets.records(self.live_generations())
+        metas = {r.meta.doc_id: r.meta for r in self.documents()}
+        for record in records:
+            meta = metas.get(record.doc_id)
+            if meta is not None:  # a metadata edit (locality, period) applies to the records too
+                record.locality, record.level, record.doc_label = meta.locality, meta.locality_level, meta.label
+        return records
 
     def _write_generation(self, parsed: ParsedDocument, vectors: np.ndarray, generation: str) -> None:
         """Write the chunks of a new version; invisible to readers until the registry switches."""
@@ -203,6 +225,7 @@ class ChromaChunkStore:
         self._delete_chunks({"doc_id": doc_id})
         self._docs.delete(ids=[doc_id])
         self._bump_revision()
+        self._targets.delete(doc_id)
 
     def _delete_chunks(self, where: dict[str, Any]) -> None:
         ids = self._chunks.get(where=where, include=[])["ids"]
@@ -218,6 +241,7 @@ class ChromaChunkStore:
                 stale.append(cid)
         for start in range(0, len(stale), _BATCH):
             self._chunks.delete(ids=stale[start : start + _BATCH])
+        self._targets.repair(live)
         return len(stale)
 
     # ----- reading ---------------------------------------------------------------------
@@ -308,6 +332,7 @@ def open_store(settings: Settings, embedder: Embedder) -> ChunkStore:
 def drop_collection(settings: Settings, client: Any | None = None) -> None:
     """Delete a collection and its registry, whatever embedder built it (``--reindex``)."""
     client = client if client is not None else make_client(settings)
+    TargetTable(settings.targets_path, settings.collection).drop()
     for name in (settings.collection, f"{settings.collection}__docs"):
         try:
             client.delete_collection(name)

@@ -1,0 +1,1 @@
+"""Extraction of target records (chỉ tiêu) measured against a hand-checked file (``gold.jsonl``)."""
