@@ -133,7 +133,7 @@ def test_chat_lists_the_missed_targets_with_citations() -> None:
     cards = markdown_with(at, 'class="bc-source"')
     assert cards, "no sources panel"
     sources_panel = [e for e in at.expander if e.label.startswith("📚")]
-    assert sources_panel and not sources_panel[0].proto.expandable.expanded  # collapsed: the answer stays short
+    assert sources_panel and not sources_panel[0].proto.expanded  # collapsed: the answer stays short
     card_text = "".join(cards)
     for _, anchor, _ in links:
         assert f'id="{anchor}"' in card_text  # every marker has its anchor in the panel
@@ -209,9 +209,10 @@ def test_search_locality_filter_keeps_only_that_locality() -> None:
 
 def test_search_marks_query_words_ignoring_diacritics_and_pages() -> None:
     at = go_to(open_app(), "search")
-    search(at, "thu ngan sach")  # typed without diacritics
+    search(at, "ngan sach")  # typed without diacritics
     cards = result_cards(at)
-    assert all(re.search(r'<mark class="bc-term">thu ngân sách', c, re.IGNORECASE) for c in cards)  # the phrase
+    assert len(cards) == 10
+    assert all(re.search(r'<mark class="bc-term">ngân sách</mark>', c, re.IGNORECASE) for c in cards)  # the phrase
     assert not any("theo từ hạng" in c or "theo nghĩa hạng" in c for c in cards)  # ranking details hidden
     at.toggle(key="search_why").set_value(True).run()
     assert any("theo từ hạng" in c or "theo nghĩa hạng" in c for c in result_cards(at))  # …behind the toggle
@@ -427,10 +428,14 @@ INTERNAL_NAMES = [
 
 
 def _visible_text(at: AppTest) -> str:
-    """What a user reads: markdown without tags or attributes, captions, alerts, widget labels, table headers."""
+    """What a user reads: markdown without tags or attributes, captions, alerts, widget labels, table headers.
+    (The run comparison is the evaluation tool's English report, said so in a caption: left out.)"""
+    from ui.i18n import t
+
+    tool_report = {m.value for e in at.expander if e.label == t("eval_compare") for m in e.markdown}
     parts: list[str] = []
     for kind in ("markdown", "caption", "info", "success", "warning", "error", "subheader", "title", "toast"):
-        parts += [re.sub(r"<[^>]+>", " ", str(e.value)) for e in at.get(kind)]
+        parts += [re.sub(r"<[^>]+>", " ", str(e.value)) for e in at.get(kind) if e.value not in tool_report]
     for kind in ("text_input", "checkbox", "toggle", "button", "selectbox", "multiselect", "number_input", "radio"):
         for widget in at.get(kind):
             parts.append(str(getattr(widget, "label", "")))

@@ -265,9 +265,9 @@ def test_numbered_rows_lose_their_table_number_not_the_bullet() -> None:
 def test_viewer_finds_the_cited_row_in_the_original_text() -> None:
     from ui.render import locate_quote, parse_cite
 
-    original = "Mở đầu.\n| **Chỉ tiêu** | KH |\n| Thu ngân sách | 215 |\n| Trường chuẩn | 31 |\nKết."
-    start, end = locate_quote(original, "Trường chuẩn\t31", (8, len(original)))
-    assert original[start:end] == "Trường chuẩn | 31"
+    original = "Mở đầu.\n| **Chỉ tiêu** | KH |\n| Thu ngân sách | 215 |\n| Trường chuẩn | 31 | <b>Không đạt</b> |\nKết."
+    start, end = locate_quote(original, "Trường chuẩn\t31\tKhông đạt", (8, len(original)))
+    assert original[start:end] == "Trường chuẩn | 31 | <b>Không đạt"
     assert parse_cite("3-9") == (3, 9) and parse_cite("9-3") is None and parse_cite("x") is None
 
 

@@ -191,6 +191,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "eval_store": {"vi": "Kho được đánh giá", "en": "Store evaluated"},
     "eval_store_live": {"vi": "kho đang dùng, gồm cả tệp tải lên", "en": "the live store, uploads included"},
     "eval_store_corpus": {"vi": "kho riêng của thư mục {folder}", "en": "a store of its own for the folder {folder}"},
+    "eval_compare_english": {
+        "vi": "Bảng so sánh do công cụ đánh giá tạo, bằng tiếng Anh (như lệnh `baocao eval compare`).",
+        "en": "The comparison as the evaluation tool writes it (as `baocao eval compare` does).",
+    },
     "eval_metric": {"vi": "Chỉ số", "en": "Metric"},
     "eval_col_question": {"vi": "Câu hỏi", "en": "Question"},
     "eval_col_lang": {"vi": "Ngôn ngữ", "en": "Language"},

@@ -288,7 +288,8 @@ def locate_quote(original: str, quote: str, region: Interval) -> Interval | None
     tokens = [m.group(0) for m in word_matches(quote)]
     if not tokens:
         return None
-    pattern = re.compile(r"[\W_]*?".join(re.escape(token) for token in tokens[:80]), re.IGNORECASE)
+    between = r"(?:<[^<>\n]{0,40}>|[\W_])*?"  # markup tags, tabs, spaces, punctuation
+    pattern = re.compile(between.join(re.escape(token) for token in tokens[:80]), re.IGNORECASE)
     start, end = region
     found = pattern.search(original, max(0, start - 200), min(len(original), end + 200)) or pattern.search(original)
     return found.span() if found else None

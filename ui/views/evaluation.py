@@ -246,6 +246,7 @@ def render_comparison(folder: Path, others: list[str], chosen: str, lang: str) -
         except Exception as exc:
             st.error(f"{type(exc).__name__}: {exc}")
             return
+        st.caption(t("eval_compare_english", lang))
         st.markdown(comparison.to_markdown())
 
 
