@@ -117,7 +117,11 @@ def start(port: int = typer.Option(8501), headless: bool = typer.Option(False)) 
 
     settings = get_settings()
     stack = open_stack(settings)
-    summary = ingest_paths([SAMPLE_CORPUS], stack.store, stack.embedder, settings)
+    if not stack.store.documents():
+        typer.echo("First run: ingesting the sample reports (about a minute on a quiet 2-core machine, longer on a "
+                   "busy one); the app opens when it is done. Ctrl+C stops.", err=True)
+    summary = ingest_paths([SAMPLE_CORPUS], stack.store, stack.embedder, settings,
+                           on_file=lambda result: typer.echo(f"  {result.line()}", err=True))
     typer.echo(summary.text())
     _warm_snapshot(stack, summary)
     ui(port=port, headless=headless)

@@ -1,7 +1,8 @@
 """End to end in a real browser: Debian's Chromium, driven by Playwright, against `streamlit run ui/app.py`.
 
 Install the browser with ``bash scripts/browser_deps.sh``. The screenshots go to the test's
-tmp folder and are copied to /tmp/ui-screenshot.png (chat) and /tmp/ui-viewer-screenshot.png.
+tmp folder and are copied to /tmp/ui-screenshot-<width>.png (chat) and /tmp/ui-viewer-screenshot-<width>.png,
+at 1280 px and at 390 px (a phone).
 """
 from __future__ import annotations
 
@@ -58,13 +59,25 @@ def in_viewport(page, selector: str) -> bool:
     )
 
 
-def test_ask_and_open_a_citation_in_chromium(app_url: str, tmp_path: Path) -> None:
+def overflow(page, selector: str) -> float:
+    """How far the elements matching ``selector`` reach past the right edge of the window (px, 0 when none)."""
+    return float(
+        page.evaluate(
+            """(sel) => Math.max(0, ...[...document.querySelectorAll(sel)].map(
+                   el => el.getBoundingClientRect().right - window.innerWidth))""",
+            selector,
+        )
+    )
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_ask_and_open_a_citation_in_chromium(app_url: str, tmp_path: Path, width: int) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+            context = browser.new_context(viewport={"width": width, "height": 900}, locale="vi-VN")
             page = context.new_page()
             page.goto(app_url)
             box = page.get_by_test_id("stChatInputTextArea")
@@ -72,34 +85,36 @@ def test_ask_and_open_a_citation_in_chromium(app_url: str, tmp_path: Path) -> No
             box.fill(QUESTION)
             box.press("Enter")
 
-            # The answer, with its sources panel.
-            page.wait_for_selector("div.bc-source", timeout=ANSWER_TIMEOUT_MS)
+            # The answer, with its sources panel collapsed.
+            page.wait_for_selector("span.bc-ref", timeout=ANSWER_TIMEOUT_MS)
+            page.wait_for_timeout(1500)
             answer = page.get_by_test_id("stChatMessage").nth(1)
             for target in MISSED:
                 expect(answer).to_contain_text(target)
-            links = answer.locator("a[href^='#src-']")
-            assert links.count() >= 3
-            assert "Không đạt" in (links.first.get_attribute("title") or "")  # the quote as tooltip
+            assert not page.locator("div.bc-source").first.is_visible()  # sources start collapsed
+            markers = answer.locator("span.bc-ref")
+            assert markers.count() >= 3
 
-            # Open a citation: the page scrolls to the cited row, which is marked.
-            page.mouse.wheel(0, -5000)
-            link = links.nth(2)
-            anchor = (link.get_attribute("href") or "").lstrip("#")
-            link.click()
-            page.wait_for_function("(id) => location.hash === '#' + id", arg=anchor)
-            page.wait_for_timeout(800)
-            assert in_viewport(page, f"[id='{anchor}']")
-            cited = page.locator(f"tr:has([id='{anchor}']) mark.bc-cite")
-            assert cited.count() >= 3
-            assert "Tỷ lệ trường đạt chuẩn quốc gia" in cited.first.inner_text()
+            # Nothing reaches past the window's right edge, on a phone too.
+            assert overflow(page, "[data-testid='stChatMessage']") <= 1
+            assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
 
-            shot = tmp_path / "ui-screenshot.png"
+            # Tapping a [n] shows its cited row inline, inside the window.
+            marker = next(markers.nth(i) for i in range(markers.count()) if MISSED[2] in (markers.nth(i).text_content() or ""))
+            marker.scroll_into_view_if_needed()
+            marker.click()
+            pop = marker.locator("span.bc-pop")
+            expect(pop).to_be_visible()
+            expect(pop).to_contain_text("Không đạt")
+            assert overflow(page, "span.bc-ref:focus > span.bc-pop") <= 1
+
+            shot = tmp_path / f"ui-screenshot-{width}.png"
             page.screenshot(path=str(shot))
-            shutil.copyfile(shot, "/tmp/ui-screenshot.png")
+            shutil.copyfile(shot, f"/tmp/ui-screenshot-{width}.png")
 
-            # "Open the document": a new tab with the whole report, scrolled to the marked passage.
+            # "Open the document" from the pop-up: a new tab, the cited row marked and scrolled into view.
             with context.expect_page() as opened:
-                page.locator("div.bc-source a[target='_blank']").first.click()
+                pop.locator("a[target='_blank']").click()
             viewer = opened.value
             viewer.wait_for_selector("div.bc-document", timeout=ANSWER_TIMEOUT_MS)
             viewer.wait_for_function(
@@ -107,10 +122,12 @@ def test_ask_and_open_a_citation_in_chromium(app_url: str, tmp_path: Path) -> No
                     const r = el.getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; }""",
                 timeout=30_000,
             )
-            assert "doc=001_4f6835b70005be68.txt" in viewer.url
-            assert viewer.locator("div.bc-document mark.bc-cite").count() > 3
-            viewer_shot = tmp_path / "ui-viewer-screenshot.png"
+            assert "doc=001_4f6835b70005be68.txt" in viewer.url and "cite=" in viewer.url
+            marked = viewer.locator("div.bc-document mark.bc-cite")
+            assert 1 <= marked.count() <= 8  # the cited row's cells, not the whole table
+            assert MISSED[2] in " ".join(marked.all_inner_texts())
+            viewer_shot = tmp_path / f"ui-viewer-screenshot-{width}.png"
             viewer.screenshot(path=str(viewer_shot))
-            shutil.copyfile(viewer_shot, "/tmp/ui-viewer-screenshot.png")
+            shutil.copyfile(viewer_shot, f"/tmp/ui-viewer-screenshot-{width}.png")
         finally:
             browser.close()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +20,8 @@ from ui.render import (
     document_html,
     highlight_html,
     link_citations,
-    query_terms,
+    meta_line,
     table_html,
-    term_intervals,
 )
 from ui.uploads import UploadResult, check_upload, choose_path, safe_filename, save_and_ingest
 from vectorstore.hits import Hit
@@ -130,7 +130,7 @@ def test_save_and_ingest_validates_saves_and_cleans_up(tmp_path: Path) -> None:
     assert results[0].saved_as == str(uploads / "outside.txt")
     assert not (tmp_path / "outside.txt").exists()
     assert "exe" in results[1].reason and "rỗng" in results[2].reason and "MB" in results[3].reason
-    assert results[4].reason == "cannot read: broken file"
+    assert results[4].reason == "không nạp được tệp (cannot read: broken file)"  # an unknown reason, framed
     assert sorted(p.name for p in uploads.iterdir()) == ["outside.txt"]  # the failed one was removed
     assert [p.name for p in seen] == ["outside.txt", "broken.pdf"]  # rejected files never reach the pipeline
     assert progress[0] == (0, 5) and progress[-1] == (5, 5)
@@ -151,7 +151,7 @@ def test_save_and_ingest_reports_a_pipeline_exception(tmp_path: Path) -> None:
         raise RuntimeError("store is down")
 
     [result] = save_and_ingest([("a.txt", b"x")], _stack(Settings(data_dir=tmp_path)), ingest=ingest)
-    assert result == UploadResult("a.txt", "failed", "RuntimeError: store is down")
+    assert result == UploadResult("a.txt", "failed", "không nạp được tệp (RuntimeError: store is down)")
     assert not any((tmp_path / "uploads").iterdir())
 
 
@@ -172,8 +172,8 @@ def test_save_and_ingest_with_the_real_pipeline(sample_settings: Settings, tmp_p
         stack,
     )
     assert results[0].status == "new" and results[0].doc_id == "001_4f6835b70005be68-1.txt"
-    assert results[1].status == "failed" and "duplicate" in results[1].reason
-    assert results[2].status == "failed"
+    assert results[1].status == "failed" and "trùng nội dung với 001_4f6835b70005be68.txt" in results[1].reason
+    assert results[2].status == "failed" and "không đọc được tệp Word" in results[2].reason
     after = {r.meta.doc_id: r.meta.content_hash for r in store.documents()}
     assert {k: v for k, v in after.items() if k in before} == before  # nothing stored was changed
     assert set(after) - set(before) == {"001_4f6835b70005be68-1.txt"}
@@ -183,13 +183,37 @@ def test_save_and_ingest_with_the_real_pipeline(sample_settings: Settings, tmp_p
 # ----------------------------------------------------------------------------- highlighting
 
 
-def test_query_terms_are_accent_insensitive_only_when_typed_without_accents() -> None:
-    text = "Không đạt; đất Hương Trà; HUONG"
-    accented = query_terms("không đạt Hương Trà")
-    assert [text[s:e] for s, e in term_intervals(text, accented)] == ["Không", "đạt", "Hương", "Trà"]
-    plain = query_terms("khong dat huong tra")
-    assert [text[s:e] for s, e in term_intervals(text, plain)] == ["Không", "đạt", "đất", "Hương", "Trà", "HUONG"]
-    assert "cua" not in query_terms("của")  # function words are not marked
+def _read(question: str):  # -> Query, read with the shipped abbreviations and no corpus
+    from baocao.lang.abbreviations import Abbreviations
+    from vectorstore.query import read_query
+
+    return read_query(question, None, Abbreviations.load(), None)
+
+
+def _marked(text: str, question: str) -> list[str]:
+    from ui.matches import match_passage, query_phrases
+
+    query = _read(question)
+    return [text[s:e] for s, e in sorted(match_passage(text, query_phrases(query), query.accents).spans)]
+
+
+def test_search_marks_phrases_and_their_abbreviation_not_single_syllables() -> None:
+    text = "Công tác GPMB chậm; giải quyết kiến nghị; Mặt trận Tổ quốc; cụ thể bằng văn bản; giải phóng mặt bằng xong."
+    assert _marked(text, "giải phóng mặt bằng") == ["GPMB", "giải phóng mặt bằng"]
+    assert _marked(text, "GPMB") == ["GPMB", "giải phóng mặt bằng"]  # the other way round too
+    assert _marked(text, "giai phong mat bang") == ["GPMB", "giải phóng mặt bằng"]  # typed without accents
+
+
+def test_search_match_needs_every_phrase_and_respects_accents() -> None:
+    from ui.matches import match_passage, query_phrases
+
+    query = _read("thu ngân sách nhà nước")
+    phrases = query_phrases(query)
+    assert match_passage("Tổng thu NSNN đạt 151 tỷ", phrases, query.accents).complete  # thu + NSNN
+    assert match_passage("Thu ngân sách nhà nước ước đạt", phrases, query.accents).complete
+    assert not match_passage("Thu nhập; ngân sách xã", phrases, query.accents).any
+    assert _marked("đạt và đất", "đạt") == ["đạt"]  # typed with diacritics: only that word
+    assert _marked("đạt và đất", "dat") == ["đạt", "đất"]  # typed without: any accented form
 
 
 def test_highlight_html_escapes_and_marks() -> None:
@@ -217,12 +241,45 @@ def test_document_html_marks_spans_and_cleans_markup() -> None:
     assert "<table" in out
 
 
-def test_link_citations_links_known_markers_only() -> None:
+def test_citation_markers_show_their_quote_inline() -> None:
+    from ui.render import CitePop
+
     text = "Đạt 8,8% [1], chi $5 [2] và [9]."
-    linked = link_citations(text, {1: 'Tốc độ "tăng"', 2: "chi"}, "src-a")
-    assert "[\\[1\\]](#src-a-1 \"Tốc độ 'tăng'\")" in linked
-    assert "[\\[2\\]](#src-a-2 \"chi\")" in linked
-    assert "[9]" in linked and "\\$5" in linked
+    pops = {1: CitePop("Báo cáo", "Mục I", 'Tốc độ\t"tăng"\t8,8%', "?doc=d&chunk=c&cite=0-5"), 2: CitePop("B", "", "chi")}
+    linked = link_citations(text, pops, "src-a", "vi")
+    first = re.search(r'<span class="bc-ref"[^>]*data-n="1">\[1\]<span class="bc-pop">(.*?)</span></span>', linked)
+    assert first, linked
+    assert "Tốc độ | &quot;tăng&quot; | 8,8%" in first.group(1) or 'Tốc độ | "tăng" | 8,8%' in first.group(1)
+    assert 'href="#src-a-1"' in first.group(1) and "cite=0-5" in first.group(1) and "Xem trong nguồn" in first.group(1)
+    assert 'data-n="2"' in linked and "[9]" in linked and "\\$5" in linked
+    assert "Show in the sources" in link_citations(text, pops, "src-a", "en")
+
+
+def test_numbered_rows_lose_their_table_number_not_the_bullet() -> None:
+    from ui.render import tidy_answer
+
+    text = "Theo báo cáo:\n- 1. Tốc độ tăng trưởng [1]\n- 4. Tổng thu [2]\n- Khác 5. mục [3]"
+    assert tidy_answer(text) == "Theo báo cáo:\n- Tốc độ tăng trưởng [1]\n- Tổng thu [2]\n- Khác 5. mục [3]"
+
+
+def test_viewer_finds_the_cited_row_in_the_original_text() -> None:
+    from ui.render import locate_quote, parse_cite
+
+    original = "Mở đầu.\n| **Chỉ tiêu** | KH |\n| Thu ngân sách | 215 |\n| Trường chuẩn | 31 | <b>Không đạt</b> |\nKết."
+    start, end = locate_quote(original, "Trường chuẩn\t31\tKhông đạt", (8, len(original)))
+    assert original[start:end] == "Trường chuẩn | 31 | <b>Không đạt"
+    assert parse_cite("3-9") == (3, 9) and parse_cite("9-3") is None and parse_cite("x") is None
+
+
+def test_reasons_and_labels_are_translated() -> None:
+    from ui.i18n import reason_text
+
+    assert reason_text("unreadable PDF: Stream has ended unexpectedly") == "không đọc được tệp PDF (tệp hỏng hoặc không phải PDF)"
+    assert "nhị phân" in reason_text("binary file (not text)")
+    assert reason_text("binary file (not text)", "en") == "not a text file (binary content)"
+    meta = DocumentMeta(doc_id="d", source="d.txt", issuer="UBND", doc_number="3/BC", date_issued="2023-11-14", is_draft=True)
+    assert meta_line(meta, "en") == "UBND · no. 3/BC · date 2023-11-14 · DRAFT"
+    assert meta_line(meta) == "UBND · số 3/BC · ngày 2023-11-14 · DỰ THẢO"
 
 
 # ----------------------------------------------------------------------------- answers, export, feedback

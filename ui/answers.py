@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from assistant.types import Answer, Citation
 from baocao.models import Chunk
-from ui.render import Interval, doc_title, meta_line
+from ui.i18n import t
+from ui.render import CitePop, Interval, doc_title, meta_line, tidy_answer, viewer_query
 from vectorstore.hits import Hit
 
 
@@ -61,6 +62,27 @@ def sources_of(answer: Answer) -> list[Source]:
     return sources
 
 
+def cite_pops(sources: list[Source], lang: str) -> dict[int, CitePop]:
+    """The inline pop-up of each ``[n]``: its document, section and the cited row or sentence."""
+    pops: dict[int, CitePop] = {}
+    for source in sources:
+        chunk = source.chunk
+        meta = chunk.meta if chunk is not None else None
+        interval = source.quote_interval()
+        quote = source.citation.quote or (source.text[interval[0] : interval[1]] if interval else source.text[:300])
+        doc_id = chunk.doc_id if chunk is not None else source.citation.doc_id
+        chunk_id = chunk.chunk_id if chunk is not None else source.citation.chunk_id
+        where = " · ".join(p for p in (meta_line(meta, lang) if meta is not None else "", source.section) if p)
+        viewer = viewer_query(doc_id, chunk_id, interval) if doc_id else ""
+        pops[source.n] = CitePop(source.title, where, quote, viewer)
+    return pops
+
+
+def answer_lang(answer: Answer, ui_lang: str) -> str:
+    """The language an answer's labels are shown in: English for an English question, else the UI's."""
+    return "en" if answer.context.get("lang") == "en" else ui_lang
+
+
 def group_by_passage(sources: list[Source]) -> list[list[Source]]:
     """Citations of the same passage together (a table cited row by row is shown once)."""
     groups: dict[str, list[Source]] = {}
@@ -72,14 +94,14 @@ def group_by_passage(sources: list[Source]) -> list[list[Source]]:
 
 def answer_markdown(answer: Answer, lang: str = "vi") -> str:
     """The answer with its sources as a standalone Markdown document (copy / download)."""
-    heading_sources = "Nguồn" if lang == "vi" else "Sources"
-    lines = [f"## {answer.question}", "", answer.text.strip(), ""]
+    heading_sources = t("sources", lang)
+    lines = [f"## {answer.question}", "", tidy_answer(answer.text.strip()), ""]
     sources = sources_of(answer)
     if sources:
         lines += [f"### {heading_sources}", ""]
         for source in sources:
             meta = source.chunk.meta if source.chunk is not None else None
-            described = meta_line(meta) if meta is not None else source.citation.source
+            described = meta_line(meta, lang) if meta is not None else source.citation.source
             lines.append(f"**[{source.n}] {source.title}**  ")
             lines.append(f"{described}  ")
             if source.section:

@@ -17,6 +17,7 @@ import streamlit as st  # noqa: E402
 
 from ingest.pipeline import FileResult  # noqa: E402
 from ui.backend import (  # noqa: E402
+    INGEST_PROGRESS,
     KINDS,
     Context,
     build_filters,
@@ -27,9 +28,10 @@ from ui.backend import (  # noqa: E402
     load_settings,
     needs_sample_corpus,
     sample_files,
+    sample_ingest_running,
 )
-from ui.i18n import t  # noqa: E402
-from ui.render import PAGE_CSS  # noqa: E402
+from ui.i18n import reason_text, t  # noqa: E402
+from ui.render import PAGE_CSS, widget_css  # noqa: E402
 from vectorstore.retriever import SearchStack  # noqa: E402
 
 PAGES = ["chat", "search", "documents", "eval"]
@@ -38,8 +40,8 @@ PAGE_LABELS = {"chat": "page_chat", "search": "page_search", "documents": "page_
 
 def main() -> None:
     st.set_page_config(page_title="Trợ lý báo cáo", page_icon="📑", layout="wide")
-    st.html(PAGE_CSS)
     lang = "en" if st.sidebar.toggle("English", key="lang_en") else "vi"
+    st.html(PAGE_CSS + widget_css(lang))
     st.sidebar.title(f"📑 {t('app_title', lang)}")
     page = choose_page(lang)
 
@@ -78,27 +80,32 @@ def choose_page(lang: str) -> str:
 
 
 def ingest_sample_with_progress(stack: SearchStack, lang: str) -> None:
+    """The first open ingests the sample reports (progress here and in the terminal); a session
+    opened meanwhile says how far that ingest is and waits for it."""
     files = sample_files()
-    bar = st.progress(0.0, text=t("sample_ingesting", lang))
-    done: list[str] = []
+    if sample_ingest_running():
+        st.info(t("sample_waiting", lang, done=INGEST_PROGRESS.done, total=INGEST_PROGRESS.total or len(files)))
+    bar = st.progress(0.0, text=t("sample_ingesting", lang, done=0, total=len(files)))
 
     def on_file(result: FileResult) -> None:
-        done.append(result.path)
-        bar.progress(min(len(done) / max(len(files), 1), 1.0), text=f"{t('sample_ingesting', lang)} {len(done)}/{len(files)}")
+        done = INGEST_PROGRESS.done
+        bar.progress(min(done / max(len(files), 1), 1.0), text=t("sample_ingesting", lang, done=done, total=len(files)))
 
     try:
         summary = ingest_sample_corpus(stack, on_file=on_file)
     except Exception as exc:
         bar.empty()
-        st.error(f"{t('sample_ingesting', lang)} {type(exc).__name__}: {exc}")
+        st.error(f"{t('sample_failed', lang)}: {type(exc).__name__}: {exc}")
         return
     bar.empty()
     if summary is not None:
         failed = [r for r in summary.results if r.status == "failed"]
         if failed:
-            st.error("\n".join(r.line() for r in failed))
+            st.error("\n".join(f"{Path(r.path).name}: {reason_text(r.reason, lang)}" for r in failed))
         else:
-            st.toast(f"{t('sample_done', lang)}: {summary.text()}")
+            counts = [f"{sum(r.status == s for r in summary.results)} {t(f'status_{s}', lang)}"
+                      for s in ("new", "updated", "unchanged") if any(r.status == s for r in summary.results)]
+            st.toast(f"{t('sample_done', lang)}: {', '.join(counts)}")
 
 
 def sidebar_filters(ctx: Context) -> dict[str, Any]:

@@ -9,7 +9,9 @@ upload, an edit or a removal (from this page, another session or the CLI) shows 
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,18 +106,55 @@ def sample_files() -> list[Path]:
     return sorted(p for p in SAMPLE_CORPUS.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
+@dataclass
+class IngestProgress:
+    """The first open's ingest of the sample reports, as far as it got (read by waiting sessions)."""
+
+    total: int = 0
+    done: int = 0
+    running: bool = False
+
+
+INGEST_PROGRESS = IngestProgress()
+
+
+def log(message: str) -> None:
+    """A line in the terminal that runs the app (start-up progress)."""
+    print(f"[baocao] {message}", file=sys.stderr, flush=True)
+
+
+def sample_ingest_running() -> bool:
+    return _INGEST_LOCK.locked()
+
+
 def ingest_sample_corpus(
     stack: SearchStack, on_file: Callable[[Any], None] | None = None
 ) -> IngestSummary | None:
-    """Ingest the shipped reports once (other sessions wait for the first one)."""
-    from ingest.pipeline import ingest_paths
+    """Ingest the shipped reports once (other sessions wait for the first one); progress in the terminal."""
+    from ingest.pipeline import FileResult, ingest_paths
 
     settings = stack.settings
     with _INGEST_LOCK:
         if stack.store.documents():
             _sample_flag(settings).touch()
             return None
-        summary = ingest_paths([SAMPLE_CORPUS], stack.store, stack.embedder, settings, progress=False, on_file=on_file)
+        files = sample_files()
+        INGEST_PROGRESS.total, INGEST_PROGRESS.done, INGEST_PROGRESS.running = len(files), 0, True
+        log(f"first open: ingesting the {len(files)} sample reports into {stack.store.location} "
+            "(about a minute on a quiet 2-core machine, longer when it is busy)")
+        started = time.perf_counter()
+
+        def each(result: FileResult) -> None:
+            INGEST_PROGRESS.done += 1
+            log(f"ingest {INGEST_PROGRESS.done}/{len(files)} ({time.perf_counter() - started:.0f} s): {result.line()}")
+            if on_file is not None:
+                on_file(result)
+
+        try:
+            summary = ingest_paths([SAMPLE_CORPUS], stack.store, stack.embedder, settings, progress=False, on_file=each)
+        finally:
+            INGEST_PROGRESS.running = False
+        log(f"ingest done in {time.perf_counter() - started:.0f} s: {summary.text()}")
         if not summary.failed:
             _sample_flag(settings).parent.mkdir(parents=True, exist_ok=True)
             _sample_flag(settings).touch()
@@ -156,6 +195,28 @@ def build_filters(selected: dict[str, list[Any]]) -> dict[str, Any]:
         elif values:
             filters[key] = list(values)
     return filters
+
+
+FILTER_LABELS = {"locality": "f_locality", "period_year": "f_year", "doc_type": "f_doc_type", "kind": "f_kind",
+                 "doc_id": "f_doc"}
+
+
+def describe_filters(filters: dict[str, Any], lang: str, stack: SearchStack) -> str:
+    """"Địa phương: Hải Dương; Năm (kỳ báo cáo): 2023" — the sidebar's labels, documents by title."""
+    from ui.i18n import t
+
+    documents = filter_options(stack).documents
+    parts = []
+    for key, value in filters.items():
+        values = value if isinstance(value, list) else [value]
+        if key == "kind":
+            shown = [t(f"kind_{v}", lang) for v in values]
+        elif key == "doc_id":
+            shown = [documents.get(str(v), str(v)) for v in values]
+        else:
+            shown = [str(v) for v in values]
+        parts.append(f"{t(FILTER_LABELS.get(key, key), lang)}: {', '.join(shown)}")
+    return "; ".join(parts)
 
 
 def config_summary(stack: SearchStack) -> dict[str, str]:

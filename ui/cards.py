@@ -13,16 +13,15 @@ from vectorstore.hits import Hit
 
 def header_html(title: str, meta: DocumentMeta | None, section: str, lang: str) -> str:
     """Title, then "📍 locality · issuer · number · date · period", then the section path."""
-    date_label, period_label = ("ngày", "kỳ") if lang == "vi" else ("date", "period")
-    details = meta_line(meta, date_label, period_label) if meta is not None else ""
+    details = meta_line(meta, lang) if meta is not None else ""
     locality = f"📍 {html.escape(meta.locality)} · " if meta is not None and meta.locality else ""
     section_html = f'<div class="bc-meta">§ {html.escape(section)}</div>' if section else ""
     return f'<div><b>{html.escape(title)}</b></div><div class="bc-meta">{locality}{html.escape(details)}</div>{section_html}'
 
 
-def open_link(doc_id: str, chunk_id: str, lang: str) -> str:
-    """Opens the whole document in a new tab, scrolled to the passage."""
-    href = html.escape(viewer_query(doc_id, chunk_id))
+def open_link(doc_id: str, chunk_id: str, lang: str, cite: Interval | None = None) -> str:
+    """Opens the whole document in a new tab, scrolled to the passage (to the cited span, if given)."""
+    href = html.escape(viewer_query(doc_id, chunk_id, cite))
     return f'<a href="{href}" target="_blank">{t("open_document", lang)} ↗</a>'
 
 
@@ -46,7 +45,7 @@ def source_card(group: Sequence[Source], prefix: str, lang: str) -> str:
     doc_id = chunk.doc_id if chunk is not None else first.citation.doc_id
     chunk_id = chunk.chunk_id if chunk is not None else first.citation.chunk_id
     file_name = first.citation.source or (meta.source if meta else "")
-    link = f"{open_link(doc_id, chunk_id, lang)} · " if doc_id else ""
+    link = f"{open_link(doc_id, chunk_id, lang, intervals[0] if intervals else None)} · " if doc_id else ""
     markers = "".join(f"[{s.n}]" for s in group)
     return (
         f'<div class="bc-source" id="{anchor_id(prefix, first.n)}">'

@@ -1,6 +1,8 @@
 """UI strings: Vietnamese by default, English on request (sidebar toggle)."""
 from __future__ import annotations
 
+import re
+
 Lang = str  # "vi" | "en"
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -39,9 +41,14 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "store_error": {"vi": "Không mở được kho dữ liệu", "en": "Cannot open the store"},
     "sample_ingesting": {
-        "vi": "Kho dữ liệu trống: đang nạp bộ báo cáo mẫu…",
-        "en": "The store is empty: ingesting the sample reports…",
+        "vi": "Lần mở đầu tiên: đang nạp bộ báo cáo mẫu ({done}/{total}; khoảng một phút, lâu hơn khi máy bận)…",
+        "en": "First open: ingesting the sample reports ({done}/{total}; about a minute, longer on a busy machine)…",
     },
+    "sample_waiting": {
+        "vi": "Một phiên khác đang nạp bộ báo cáo mẫu ({done}/{total}); trang sẽ mở khi nạp xong.",
+        "en": "Another session is ingesting the sample reports ({done}/{total}); the page opens when it is done.",
+    },
+    "sample_failed": {"vi": "Không nạp được bộ báo cáo mẫu", "en": "Could not ingest the sample reports"},
     "sample_done": {"vi": "Đã nạp bộ báo cáo mẫu", "en": "Sample reports ingested"},
     "not_ready": {
         "vi": "Chức năng này chưa sẵn sàng",
@@ -92,6 +99,31 @@ STRINGS: dict[str, dict[str, str]] = {
     "found_by": {"vi": "tìm bởi", "en": "found by"},
     "kind": {"vi": "loại", "en": "kind"},
     "active_filters": {"vi": "Bộ lọc đang dùng", "en": "Active filters"},
+    "search_error": {"vi": "Lỗi khi tìm", "en": "Search failed"},
+    # answer blocks and cards
+    "cite_open_source": {"vi": "Xem trong nguồn", "en": "Show in the sources"},
+    "no_label": {"vi": "số", "en": "no."},
+    "date_label": {"vi": "ngày", "en": "date"},
+    "period_label": {"vi": "kỳ", "en": "period"},
+    "draft_label": {"vi": "DỰ THẢO", "en": "DRAFT"},
+    # search matches and details
+    "search_matches": {"vi": "{n} đoạn chứa các từ tìm", "en": "{n} passages contain the search words"},
+    "search_capped": {
+        "vi": "chỉ xét {k} đoạn đầu, có thể còn nữa",
+        "en": "only the first {k} passages were checked; there may be more",
+    },
+    "search_no_match": {
+        "vi": "Không đoạn nào chứa đủ các từ tìm; dưới đây là {n} đoạn gần nghĩa nhất.",
+        "en": "No passage contains all the search words; below are the {n} closest in meaning.",
+    },
+    "search_why": {"vi": "Vì sao có các kết quả này?", "en": "Why these results?"},
+    "rank": {"vi": "hạng", "en": "rank"},
+    "leg_dense": {"vi": "theo nghĩa", "en": "by meaning"},
+    "leg_lexical": {"vi": "theo từ", "en": "by words"},
+    "leg_rerank": {"vi": "xếp lại", "en": "re-ranked"},
+    "leg_dense_restored": {"vi": "theo nghĩa (câu có dấu)", "en": "by meaning (accents restored)"},
+    "leg_dense_translated": {"vi": "theo nghĩa (bản dịch)", "en": "by meaning (translation)"},
+    "leg_rank": {"vi": "{leg} hạng {rank}", "en": "{leg} #{rank}"},
     # documents
     "documents": {"vi": "Các báo cáo đã nạp", "en": "Ingested reports"},
     "no_documents": {"vi": "Chưa có tài liệu nào.", "en": "No documents yet."},
@@ -147,7 +179,103 @@ STRINGS: dict[str, dict[str, str]] = {
     "eval_no_runs": {"vi": "Chưa có lần chạy nào.", "en": "No runs yet."},
     "eval_report": {"vi": "Tải báo cáo (Markdown)", "en": "Download report (Markdown)"},
     "eval_none_failing": {"vi": "Không có câu nào chưa đạt.", "en": "No failing questions."},
+    "eval_corpus": {"vi": "Thư mục báo cáo để đánh giá (không bắt buộc)", "en": "Reports folder to evaluate on (optional)"},
+    "eval_corpus_help": {
+        "vi": "Như `baocao eval --corpus`: thư mục được nạp vào một kho riêng, kho đang dùng không bị động tới. "
+              "Để trống: chạy trên kho đang dùng (kể cả các tệp đã tải lên).",
+        "en": "As `baocao eval --corpus`: the folder is ingested into a store of its own; the live store is untouched. "
+              "Empty: run on the live store (uploads included).",
+    },
+    "eval_corpus_missing": {"vi": "Không tìm thấy thư mục", "en": "Folder not found"},
+    "eval_corpus_ingest": {"vi": "Đang nạp thư mục báo cáo", "en": "Ingesting the reports folder"},
+    "eval_store": {"vi": "Kho được đánh giá", "en": "Store evaluated"},
+    "eval_store_live": {"vi": "kho đang dùng, gồm cả tệp tải lên", "en": "the live store, uploads included"},
+    "eval_store_corpus": {"vi": "kho riêng của thư mục {folder}", "en": "a store of its own for the folder {folder}"},
+    "eval_compare_english": {
+        "vi": "Bảng so sánh do công cụ đánh giá tạo, bằng tiếng Anh (như lệnh `baocao eval compare`).",
+        "en": "The comparison as the evaluation tool writes it (as `baocao eval compare` does).",
+    },
+    "eval_metric": {"vi": "Chỉ số", "en": "Metric"},
+    "eval_col_question": {"vi": "Câu hỏi", "en": "Question"},
+    "eval_col_lang": {"vi": "Ngôn ngữ", "en": "Language"},
+    "eval_col_type": {"vi": "Loại", "en": "Type"},
+    "eval_col_problem": {"vi": "Vấn đề", "en": "Problem"},
+    "eval_col_answer": {"vi": "Câu trả lời", "en": "Answer"},
+    "eval_p_miss": {"vi": "không có đoạn đúng trong 5 đầu (hạng {rank})", "en": "no right passage in the top 5 (rank {rank})"},
+    "eval_p_facts": {"vi": "thiếu ý: {facts}", "en": "facts missing: {facts}"},
+    "eval_p_abstained": {"vi": "từ chối trả lời", "en": "abstained"},
+    "eval_p_should_abstain": {"vi": "lẽ ra phải từ chối", "en": "should have abstained"},
+    "eval_p_error": {"vi": "lỗi: {error}", "en": "error: {error}"},
+    # documents table and metadata form
+    "col_file": {"vi": "Tệp", "en": "File"},
+    "col_title": {"vi": "Tiêu đề", "en": "Title"},
+    "col_locality": {"vi": "Địa phương", "en": "Locality"},
+    "col_type": {"vi": "Loại", "en": "Type"},
+    "col_number": {"vi": "Số", "en": "Number"},
+    "col_date": {"vi": "Ngày", "en": "Date"},
+    "col_period": {"vi": "Kỳ", "en": "Period"},
+    "col_draft": {"vi": "Dự thảo", "en": "Draft"},
+    "col_passages": {"vi": "Số đoạn", "en": "Passages"},
+    "meta_title": {"vi": "Tiêu đề", "en": "Title"},
+    "meta_short_title": {"vi": "Tiêu đề ngắn", "en": "Short title"},
+    "meta_issuer": {"vi": "Cơ quan ban hành", "en": "Issued by"},
+    "meta_locality": {"vi": "Địa phương", "en": "Locality"},
+    "meta_locality_level": {"vi": "Cấp hành chính (tỉnh, huyện, xã…)", "en": "Administrative level (province, district, commune…)"},
+    "meta_parent_locality": {"vi": "Thuộc địa phương", "en": "Part of"},
+    "meta_doc_number": {"vi": "Số văn bản", "en": "Document number"},
+    "meta_doc_type": {"vi": "Loại văn bản", "en": "Document type"},
+    "meta_date_issued": {"vi": "Ngày ban hành (YYYY-MM-DD)", "en": "Date issued (YYYY-MM-DD)"},
+    "meta_issued_year": {"vi": "Năm ban hành", "en": "Year issued"},
+    "meta_issued_month": {"vi": "Tháng ban hành", "en": "Month issued"},
+    "meta_issued_day": {"vi": "Ngày (trong tháng) ban hành", "en": "Day issued"},
+    "meta_period": {"vi": "Kỳ báo cáo", "en": "Reporting period"},
+    "meta_period_year": {"vi": "Năm của kỳ báo cáo", "en": "Year of the period"},
+    "meta_period_month": {"vi": "Tháng của kỳ báo cáo", "en": "Month of the period"},
+    "meta_plan_year": {"vi": "Năm kế hoạch", "en": "Plan year"},
+    "meta_is_draft": {"vi": "Là dự thảo", "en": "Is a draft"},
+    "saved_fields": {"vi": "Đã sửa: {fields}", "en": "Changed: {fields}"},
+    "upload_pick": {"vi": "Chọn tệp", "en": "Choose files"},
+    "upload_drop": {"vi": "Kéo thả tệp vào đây", "en": "Drag and drop files here"},
+    "reindex_path": {"vi": "Tệp gốc", "en": "Original file"},
+    # why an upload or an ingest failed (see REASONS)
+    "r_type": {"vi": "loại tệp không được hỗ trợ ({suffix}); chỉ nhận {allowed}", "en": "unsupported file type ({suffix}); allowed: {allowed}"},
+    "r_type_short": {"vi": "loại tệp không được hỗ trợ ({suffix})", "en": "unsupported file type ({suffix})"},
+    "r_empty": {"vi": "tệp rỗng", "en": "the file is empty"},
+    "r_too_big": {"vi": "tệp {size} MB, vượt giới hạn {limit} MB", "en": "the file is {size} MB, over the {limit} MB limit"},
+    "r_binary": {"vi": "không phải tệp văn bản (nội dung nhị phân)", "en": "not a text file (binary content)"},
+    "r_pdf": {"vi": "không đọc được tệp PDF (tệp hỏng hoặc không phải PDF)", "en": "unreadable PDF (damaged, or not a PDF)"},
+    "r_pdf_encrypted": {"vi": "tệp PDF có mật khẩu/mã hoá", "en": "the PDF is encrypted"},
+    "r_pdf_scanned": {"vi": "PDF không có lớp chữ (bản quét?) — cần nhận dạng chữ (OCR) trước", "en": "the PDF has no text layer (scanned?) — run OCR first"},
+    "r_docx": {"vi": "không đọc được tệp Word (.docx hỏng hoặc không phải Word)", "en": "unreadable Word file (damaged, or not a .docx)"},
+    "r_no_text": {"vi": "không tìm thấy chữ trong tài liệu", "en": "no text found in the document"},
+    "r_duplicate": {"vi": "trùng nội dung với {twin}; không nạp hai lần", "en": "same content as {twin}; not ingested twice"},
+    "r_permission": {"vi": "không có quyền đọc tệp", "en": "permission denied"},
+    "r_other": {"vi": "không nạp được tệp ({detail})", "en": "could not ingest the file ({detail})"},
 }
+
+# Reasons the pipeline and the readers give (English, for logs), as users are told them.
+REASONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"unsupported file type '?(?P<suffix>[^';]*)'?(?:; allowed: (?P<allowed>.*))?"), "r_type_short"),
+    (re.compile(r"(?:the file is empty|empty file)"), "r_empty"),
+    (re.compile(r"(?:the )?file is (?P<size>[\d.]+) MB, over the (?P<limit>[\d.]+) MB limit"), "r_too_big"),
+    (re.compile(r"binary file"), "r_binary"),
+    (re.compile(r"PDF is encrypted"), "r_pdf_encrypted"),
+    (re.compile(r"PDF has no text layer"), "r_pdf_scanned"),
+    (re.compile(r"unreadable PDF"), "r_pdf"),
+    (re.compile(r"unreadable \.docx"), "r_docx"),
+    (re.compile(r"no text (?:found|content)"), "r_no_text"),
+    (re.compile(r"duplicate of (?P<twin>\S+)"), "r_duplicate"),
+    (re.compile(r"permission denied"), "r_permission"),
+]
+
+
+def reason_text(reason: str, lang: Lang = "vi") -> str:
+    """Why a file failed, in ``lang`` (the pipeline's reasons are English, for its logs)."""
+    for pattern, key in REASONS:
+        match = pattern.search(reason)
+        if match:
+            return t(key, lang, **{k: v for k, v in match.groupdict().items() if v is not None})
+    return t("r_other", lang, detail=reason) if reason else ""
 
 
 def t(key: str, lang: Lang = "vi", **fmt: object) -> str:

@@ -8,12 +8,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from baocao.lang.normalize import fold_accents, has_diacritics, normalize_tone_marks, strip_markup
-from baocao.lang.questions import highlight_stopwords
+from baocao.lang.normalize import strip_markup
 from baocao.lang.tokens import word_matches
 from baocao.models import Chunk, DocumentMeta
+from ui.i18n import t
 
 Interval = tuple[int, int]
 
@@ -25,13 +26,40 @@ mark.bc-cite {background-color:#ffe58f;color:inherit;padding:0 2px;border-radius
 mark.bc-term {background-color:#bae0ff;color:inherit;padding:0 1px;border-radius:2px}
 div.bc-passage {white-space:pre-wrap;font-size:0.92em;line-height:1.5;max-height:22em;overflow:auto;
   border-left:3px solid #d9d9d9;padding:0.3em 0.8em;margin:0.3em 0}
-div.bc-tablebox {max-height:26em;overflow:auto;margin:0.3em 0}
-table.bc-table {border-collapse:collapse;font-size:0.9em;width:100%}
-table.bc-table td {padding:2px 6px;border:1px solid rgba(128,128,128,0.3);vertical-align:top}
-div.bc-meta {color:#666;font-size:0.85em}
-div.bc-source {margin:0 0 1.1em 0}
-div.bc-document {white-space:pre-wrap;line-height:1.6}
+div.bc-tablebox {max-height:26em;max-width:100%;overflow:auto;margin:0.3em 0}
+table.bc-table {border-collapse:collapse;font-size:0.9em;min-width:100%;width:max-content;max-width:60em}
+table.bc-table td {padding:2px 6px;border:1px solid rgba(128,128,128,0.3);vertical-align:top;min-width:4em}
+div.bc-meta {color:#666;font-size:0.85em;overflow-wrap:anywhere}
+div.bc-source {margin:0 0 1.1em 0;max-width:100%;overflow-x:auto}
+div.bc-document {white-space:pre-wrap;line-height:1.6;overflow-wrap:anywhere}
+div.bc-document div.bc-tablebox {white-space:normal}
+[data-testid="stChatMessageContent"], [data-testid="stVerticalBlock"] {min-width:0;max-width:100%}
+[data-testid="stChatMessageContent"] [data-testid="stMarkdownContainer"] {position:relative;overflow-wrap:anywhere}
+span.bc-ref {color:#1668dc;cursor:pointer;font-weight:600;white-space:nowrap}
+span.bc-ref:focus {outline:2px solid #91caff;border-radius:3px}
+span.bc-pop {display:none}
+span.bc-ref:hover > span.bc-pop, span.bc-ref:focus > span.bc-pop, span.bc-ref:focus-within > span.bc-pop {
+  display:block;position:absolute;left:0;right:0;z-index:20;margin-top:0.2em;padding:0.5em 0.7em;
+  background:var(--background-color, #fff);background-color:#fffbe6;color:#262730;border:1px solid #ffe58f;
+  border-radius:6px;box-shadow:0 2px 8px rgba(0,0,0,0.15);font-weight:400;white-space:normal;font-size:0.9em;
+  overflow-wrap:anywhere}
+span.bc-pop mark {background-color:#ffe58f;color:inherit}
 [data-testid="stAppDeployButton"] {display:none}
+</style>"""
+
+
+def widget_css(lang: str) -> str:
+    """Streamlit's file uploader speaks English ("Drag and drop files here", "Browse files",
+    "Limit 200MB per file"): its words are replaced by the label tables' (the limits are in our caption)."""
+    drop, pick = t("upload_drop", lang), t("upload_pick", lang)
+    return f"""<style>
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span {{visibility:hidden;position:relative}}
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span::after {{content:"{drop}";visibility:visible;
+  position:absolute;left:0;top:0;white-space:nowrap}}
+[data-testid="stFileUploaderDropzoneInstructions"] > div > small {{display:none}}
+[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] {{font-size:0}}
+[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]::after {{content:"{pick}";
+  font-size:0.875rem}}
 </style>"""
 
 
@@ -64,50 +92,6 @@ def split_segments(text: str, intervals: Sequence[Interval]) -> list[tuple[str, 
     if cursor < len(text):
         segments.append((text[cursor:], False))
     return segments
-
-
-def _exact(word: str) -> str:
-    return normalize_tone_marks(word.lower())
-
-
-def query_terms(query: str) -> set[str]:
-    """Words of the query worth highlighting.
-
-    A word typed with diacritics matches only that word ("đạt" not "đất"); a word typed
-    without them matches any accented form ("dat" matches both). Accent-less terms are
-    stored folded, accented ones in their normalised lower-case form.
-    """
-    terms: set[str] = set()
-    common = highlight_stopwords()
-    for match in word_matches(query):
-        word = match.group(0)
-        folded = fold_accents(word)
-        if folded in common or (len(folded) < 2 and not folded.isdigit()):
-            continue
-        terms.add(_exact(word) if has_diacritics(word) else folded)
-    return terms
-
-
-def _word_matches(word: str, terms: set[str]) -> bool:
-    return _exact(word) in terms or fold_accents(word) in terms
-
-
-def term_intervals(text: str, terms: set[str]) -> list[Interval]:
-    """Where words of ``text`` match ``terms`` (see :func:`query_terms`): "huong tra" ~ "Hương Trà"."""
-    if not terms:
-        return []
-    found: list[Interval] = []
-    for match in word_matches(text):
-        word = match.group(0)
-        if _word_matches(word, terms):
-            found.append(match.span())
-        elif "-" in word or "/" in word:
-            # Compounds such as "BC-UBND": highlight the parts the query names.
-            offset = match.start()
-            for part in re.finditer(r"[^-/]+", word):
-                if _word_matches(part.group(0), terms):
-                    found.append((offset + part.start(), offset + part.end()))
-    return found
 
 
 # ----------------------------------------------------------------------------- HTML
@@ -227,53 +211,106 @@ def anchor_id(prefix: str, n: int) -> str:
     return f"{prefix}-{n}"
 
 
-def _tooltip(text: str, limit: int = 220) -> str:
-    flat = " ".join(text.split())
-    if len(flat) > limit:
-        flat = flat[: limit - 1] + "…"
-    return flat.replace("\\", "\\\\").replace('"', "'")
-
-
 def escape_markdown_math(text: str) -> str:
     """Streamlit renders ``$...$`` as LaTeX; amounts in reports must stay text."""
     return re.sub(r"(?<!\\)\$", r"\\$", text)
 
 
-def link_citations(text: str, quotes: dict[int, str], prefix: str) -> str:
-    """Answer text with each ``[n]`` turned into a link to its source's anchor, the quote as tooltip."""
+@dataclass
+class CitePop:
+    """What the inline pop-up of one ``[n]`` shows: where it is from and the cited row or sentence."""
+
+    title: str
+    where: str  # section / document line
+    quote: str
+    viewer: str = ""  # "?doc=…&chunk=…&cite=…" (the full text, scrolled to the quote)
+
+
+def _pop_html(n: int, pop: CitePop, prefix: str, lang: str) -> str:
+    quote = html.escape(" ".join(pop.quote.replace("\t", " | ").split()), quote=False)
+    links = [f'<a href="#{anchor_id(prefix, n)}">{t("cite_open_source", lang)}</a>']
+    if pop.viewer:
+        links.append(f'<a href="{html.escape(pop.viewer)}" target="_blank">{t("open_document", lang)} ↗</a>')
+    where = f" · {html.escape(pop.where)}" if pop.where else ""
+    body = (
+        f'<b>[{n}] {html.escape(pop.title)}</b>{where}<br><mark class="{MARK_STYLE}">{quote}</mark><br>'
+        + " · ".join(links)
+    )
+    return f'<span class="bc-ref" tabindex="0" data-n="{n}">[{n}]<span class="bc-pop">{body}</span></span>'
+
+
+def link_citations(text: str, pops: dict[int, CitePop], prefix: str, lang: str = "vi") -> str:
+    """Answer text with each ``[n]`` turned into a marker that shows its cited row or sentence on
+    hover or tap (a pop-up, with links to the sources panel and to the full text)."""
 
     def replace(match: re.Match[str]) -> str:
         n = int(match.group(1))
-        if n not in quotes:
+        if n not in pops:
             return match.group(0)
-        return f'[\\[{n}\\]](#{anchor_id(prefix, n)} "{_tooltip(quotes[n])}")'
+        return _pop_html(n, pops[n], prefix, lang).replace("$", "&#36;")
 
-    return _MARKER.sub(replace, escape_markdown_math(text))
+    return _MARKER.sub(replace, escape_markdown_math(tidy_answer(text)))
 
 
-def viewer_query(doc_id: str, chunk_id: str = "") -> str:
+_NUMBERED_ITEM = re.compile(r"^(\s*[-*+]\s+)\d{1,3}[.)]\s+(?=\S)", re.MULTILINE)
+
+
+def tidy_answer(text: str) -> str:
+    """List items that start with a table's own row number ("- 4. Tổng thu …") lose that number:
+    Markdown would draw a bullet *and* a nested list starting at 4, as if items 2 and 3 were missing.
+    The cited row (with its number) is one tap away in the item's [n]."""
+    return _NUMBERED_ITEM.sub(r"\1", text)
+
+
+def viewer_query(doc_id: str, chunk_id: str = "", cite: Interval | None = None) -> str:
+    """The viewer's address: the document, the passage, and the cited span inside the passage's text."""
     params = {"doc": doc_id}
     if chunk_id:
         params["chunk"] = chunk_id
+        if cite is not None and cite[1] > cite[0]:
+            params["cite"] = f"{cite[0]}-{cite[1]}"
     return "?" + urlencode(params)
+
+
+def parse_cite(value: str) -> Interval | None:
+    """"12-80" -> (12, 80); None for anything else."""
+    match = re.fullmatch(r"(\d{1,7})-(\d{1,7})", value or "")
+    if not match:
+        return None
+    start, end = int(match.group(1)), int(match.group(2))
+    return (start, end) if end > start else None
+
+
+def locate_quote(original: str, quote: str, region: Interval) -> Interval | None:
+    """Where ``quote`` (text of a chunk: markup stripped, cells split by tabs) lies in the document's
+    ``original`` text, looked for inside ``region`` first (the chunk's own spans), then anywhere.
+    Words are matched in order with anything that is not a word (markup, tabs, spaces) between them."""
+    tokens = [m.group(0) for m in word_matches(quote)]
+    if not tokens:
+        return None
+    between = r"(?:<[^<>\n]{0,40}>|[\W_])*?"  # markup tags, tabs, spaces, punctuation
+    pattern = re.compile(between.join(re.escape(token) for token in tokens[:80]), re.IGNORECASE)
+    start, end = region
+    found = pattern.search(original, max(0, start - 200), min(len(original), end + 200)) or pattern.search(original)
+    return found.span() if found else None
 
 
 # ----------------------------------------------------------------------------- metadata
 
 
-def meta_line(meta: DocumentMeta | None, date_label: str = "ngày", period_label: str = "kỳ") -> str:
-    """"UBND thị xã Hương Trà · số 3422/BC-UBND · ngày 2023-11-14 · kỳ 2023"."""
+def meta_line(meta: DocumentMeta | None, lang: str = "vi") -> str:
+    """"UBND thị xã Hương Trà · số 3422/BC-UBND · ngày 2023-11-14 · kỳ 2023" (labels in ``lang``)."""
     if meta is None:
         return ""
     parts = [meta.issuer or meta.locality]
     if meta.doc_number:
-        parts.append(f"số {meta.doc_number}" if date_label == "ngày" else f"no. {meta.doc_number}")
+        parts.append(f"{t('no_label', lang)} {meta.doc_number}")
     if meta.date_issued:
-        parts.append(f"{date_label} {meta.date_issued}")
+        parts.append(f"{t('date_label', lang)} {meta.date_issued}")
     if meta.period:
-        parts.append(f"{period_label} {meta.period}")
+        parts.append(f"{t('period_label', lang)} {meta.period}")
     if meta.is_draft:
-        parts.append("DỰ THẢO")
+        parts.append(t("draft_label", lang))
     return " · ".join(p for p in parts if p)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from baocao.protocols import ChunkStore
 from baocao.settings import Settings
+from ui.i18n import reason_text, t
 from vectorstore.retriever import SearchStack
 
 ALLOWED_SUFFIXES = (".docx", ".pdf", ".txt", ".md", ".html", ".htm")
@@ -58,20 +59,16 @@ def safe_filename(name: str) -> str:
 
 
 def check_upload(name: str, data: bytes, max_mb: float, lang: str = "vi") -> str:
-    """Why this upload is refused, or "" when it may be saved."""
+    """Why this upload is refused (in ``lang``), or "" when it may be saved."""
     suffix = os.path.splitext(name)[1].lower()
     if suffix not in ALLOWED_SUFFIXES:
         allowed = ", ".join(s.lstrip(".") for s in ALLOWED_SUFFIXES)
-        if lang == "vi":
-            return f"loại tệp không được hỗ trợ ('{suffix or '(không có)'}'); chỉ nhận {allowed}"
-        return f"unsupported file type '{suffix or '(none)'}'; allowed: {allowed}"
+        return t("r_type", lang, suffix=suffix or "—", allowed=allowed)
     if not data:
-        return "tệp rỗng" if lang == "vi" else "the file is empty"
+        return t("r_empty", lang)
     size_mb = len(data) / 1024 / 1024
     if size_mb > max_mb:
-        if lang == "vi":
-            return f"tệp {size_mb:.1f} MB, vượt giới hạn {max_mb:g} MB"
-        return f"the file is {size_mb:.1f} MB, over the {max_mb:g} MB limit"
+        return t("r_too_big", lang, size=f"{size_mb:.1f}", limit=f"{max_mb:g}")
     return ""
 
 
@@ -143,7 +140,7 @@ def _save_and_ingest_one(
         if not existed:
             _write(path, data)
     except OSError as exc:
-        return UploadResult(raw_name, "failed", f"{type(exc).__name__}: {exc}")
+        return UploadResult(raw_name, "failed", t("r_other", lang, detail=f"{type(exc).__name__}: {exc}"))
     try:
         summary = ingest([path], store, stack.embedder, settings, progress=False)
         result = next((r for r in summary.results if Path(r.path) == path), None)
@@ -155,5 +152,6 @@ def _save_and_ingest_one(
     if result is None or result.status == "failed":
         if not existed:
             path.unlink(missing_ok=True)
-        return UploadResult(raw_name, "failed", reason)
-    return UploadResult(raw_name, result.status, result.reason, str(path), result.doc_id, result.chunks)
+        return UploadResult(raw_name, "failed", reason_text(reason, lang))
+    note = reason_text(result.reason, lang) if result.reason else ""
+    return UploadResult(raw_name, result.status, note, str(path), result.doc_id, result.chunks)

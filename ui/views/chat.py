@@ -10,7 +10,7 @@ import streamlit as st
 
 from assistant.types import Answer
 from baocao.protocols import ChunkStore
-from ui.answers import Source, answer_markdown, group_by_passage, sources_of
+from ui.answers import Source, answer_lang, answer_markdown, cite_pops, group_by_passage, sources_of
 from ui.backend import Context, get_assistant, history_turns, module_problem
 from ui.cards import hit_card, source_card
 from ui.feedback import make_record, save_feedback
@@ -85,15 +85,14 @@ def stream_answer(assistant: Any, question: str, history: list[Any], ctx: Contex
 
 
 def render_entry(entry: dict[str, Any], ctx: Context) -> None:
-    lang = ctx.lang
     if entry.get("error"):
-        st.error(f"{t('answer_error', lang)}: {entry['error']}")
+        st.error(f"{t('answer_error', ctx.lang)}: {entry['error']}")
         return
     answer: Answer = entry["answer"]
+    lang = answer_lang(answer, ctx.lang)  # an English question gets English labels around its answer
     prefix = f"src-{entry['id']}"
     sources = resolve_sources(sources_of(answer), ctx.store)
-    quotes = {s.n: (s.citation.quote or s.text) for s in sources}
-    st.markdown(link_citations(answer.text, quotes, prefix))
+    st.markdown(link_citations(answer.text, cite_pops(sources, lang), prefix, lang), unsafe_allow_html=True)
     if answer.abstained and not answer.text.strip():
         st.info(t("abstained", lang))
     if not answer.grounded:
@@ -101,7 +100,7 @@ def render_entry(entry: dict[str, Any], ctx: Context) -> None:
     for warning in answer.warnings:
         st.caption(f"⚠️ {warning}")
     render_sources(sources, answer, prefix, lang)
-    render_actions(entry, answer, ctx)
+    render_actions(entry, answer, ctx, lang)
 
 
 def resolve_sources(sources: list[Source], store: ChunkStore) -> list[Source]:
@@ -121,7 +120,8 @@ def resolve_sources(sources: list[Source], store: ChunkStore) -> list[Source]:
 
 def render_sources(sources: list[Source], answer: Answer, prefix: str, lang: str) -> None:
     if sources:
-        with st.expander(f"📚 {t('sources', lang)} ({len(sources)})", expanded=True):
+        # Collapsed: each [n] shows its own row or sentence; the panel is there for the whole passages.
+        with st.expander(f"📚 {t('sources', lang)} ({len(sources)})", expanded=False):
             for group in group_by_passage(sources):
                 st.markdown(source_card(group, prefix, lang), unsafe_allow_html=True)
     elif answer.passages:
@@ -130,9 +130,8 @@ def render_sources(sources: list[Source], answer: Answer, prefix: str, lang: str
                 st.markdown(hit_card(hit, lang), unsafe_allow_html=True)
 
 
-def render_actions(entry: dict[str, Any], answer: Answer, ctx: Context) -> None:
+def render_actions(entry: dict[str, Any], answer: Answer, ctx: Context, lang: str) -> None:
     """👍/👎 (saved at once), an optional comment, and the answer as Markdown."""
-    lang = ctx.lang
     markdown = answer_markdown(answer, lang)
     vote_key = f"vote-{entry['id']}"
     left, middle, right = st.columns([1, 2, 2], vertical_alignment="center")

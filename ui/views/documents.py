@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from baocao.models import DocumentMeta
 from ui.backend import Context
-from ui.i18n import t
-from ui.render import document_html, meta_line
+from ui.i18n import reason_text, t
+from ui.render import document_html, locate_quote, meta_line, parse_cite
 from ui.uploads import ALLOWED_SUFFIXES, UploadResult, save_and_ingest
 
 UPLOAD_RESULTS_KEY = "upload_results"
@@ -27,13 +26,21 @@ EDITABLE = [
 def render(ctx: Context) -> None:
     doc_id = st.query_params.get("doc")
     if doc_id:
-        render_viewer(ctx, doc_id, st.query_params.get("chunk", ""))
+        render_viewer(ctx, doc_id, st.query_params.get("chunk", ""), st.query_params.get("cite", ""))
         return
     lang = ctx.lang
     records = ctx.stack.snapshots.current().records  # read again only when the store's revision moved
     st.subheader(t("documents", lang))
     if records:
-        st.dataframe(document_rows(records, lang), hide_index=True, width="stretch")
+        st.dataframe(
+            document_rows(records, lang), hide_index=True, width="stretch",
+            column_config={
+                t("col_file", lang): st.column_config.TextColumn(width="small"),
+                t("col_title", lang): st.column_config.TextColumn(width="large"),
+                t("col_draft", lang): st.column_config.CheckboxColumn(width="small"),
+                t("col_passages", lang): st.column_config.NumberColumn(width="small"),
+            },
+        )
     else:
         st.info(t("no_documents", lang))
     render_upload(ctx)
@@ -42,22 +49,21 @@ def render(ctx: Context) -> None:
 
 
 def document_rows(records: list[Any], lang: str) -> list[dict[str, Any]]:
-    vi = lang == "vi"
+    """One row per report, the columns named in ``lang`` (no internal ids)."""
     rows = []
     for r in records:
         m = r.meta
         rows.append(
             {
-                ("Tệp" if vi else "File"): m.source,
-                ("Tiêu đề" if vi else "Title"): m.title,
-                ("Địa phương" if vi else "Locality"): m.locality,
-                ("Loại" if vi else "Type"): m.doc_type,
-                ("Số" if vi else "Number"): m.doc_number,
-                ("Ngày" if vi else "Date"): m.date_issued,
-                ("Kỳ" if vi else "Period"): m.period,
-                ("Dự thảo" if vi else "Draft"): m.is_draft,
-                ("Số đoạn" if vi else "Passages"): r.chunk_count,
-                "doc_id": m.doc_id,
+                t("col_file", lang): m.source,
+                t("col_title", lang): m.title,
+                t("col_locality", lang): m.locality,
+                t("col_type", lang): m.doc_type,
+                t("col_number", lang): m.doc_number,
+                t("col_date", lang): m.date_issued,
+                t("col_period", lang): m.period,
+                t("col_draft", lang): m.is_draft,
+                t("col_passages", lang): r.chunk_count,
             }
         )
     return rows
@@ -72,9 +78,11 @@ def render_upload(ctx: Context) -> None:
     types = [s.lstrip(".") for s in ALLOWED_SUFFIXES]
     st.caption(t("upload_help", lang, types=", ".join(types), mb=ctx.settings.max_file_mb))
     generation = st.session_state.get("uploader_generation", 0)
+    # No ``type=`` and a generous size cap: Streamlit would refuse such files with an English message;
+    # ``check_upload`` refuses them with ours.
     files = st.file_uploader(
-        t("upload", lang), type=types, accept_multiple_files=True, key=f"uploader-{generation}",
-        label_visibility="collapsed", max_upload_size=max(1, int(ctx.settings.max_file_mb + 0.999)),
+        t("upload", lang), accept_multiple_files=True, key=f"uploader-{generation}",
+        label_visibility="collapsed", max_upload_size=max(2, int(ctx.settings.max_file_mb * 4 + 0.999)),
     )
     if files and st.button(t("upload_button", lang), type="primary", key="upload_go"):
         bar = st.progress(0.0, text=t("uploading", lang))
@@ -147,12 +155,13 @@ def render_edit_form(ctx: Context, record: Any) -> None:
             current = getattr(meta, name)
             column = columns[i % 2]
             kind = types[name]
+            label = t(f"meta_{name}", lang)
             if kind in ("bool", bool):
-                values[name] = column.checkbox(name, value=bool(current), key=f"m-{meta.doc_id}-{name}")
+                values[name] = column.checkbox(label, value=bool(current), key=f"m-{meta.doc_id}-{name}")
             elif kind in ("int", int):
-                values[name] = int(column.number_input(name, value=int(current), step=1, key=f"m-{meta.doc_id}-{name}"))
+                values[name] = int(column.number_input(label, value=int(current), step=1, key=f"m-{meta.doc_id}-{name}"))
             else:
-                values[name] = column.text_input(name, value=str(current), key=f"m-{meta.doc_id}-{name}")
+                values[name] = column.text_input(label, value=str(current), key=f"m-{meta.doc_id}-{name}")
         submitted = st.form_submit_button(t("save", lang), type="primary")
     if submitted:
         changes = metadata_changes(meta, values)
@@ -164,7 +173,8 @@ def render_edit_form(ctx: Context, record: Any) -> None:
         except Exception as exc:
             st.error(f"{type(exc).__name__}: {exc}")
             return
-        st.session_state["manage_message"] = f"{t('saved', lang)} ({', '.join(changes)})"
+        changed = ", ".join(t(f"meta_{name}", lang) for name in changes)
+        st.session_state["manage_message"] = f"{t('saved', lang)} {t('saved_fields', lang, fields=changed)}"
         st.rerun()
 
 
@@ -182,7 +192,7 @@ def metadata_changes(meta: DocumentMeta, values: dict[str, Any]) -> dict[str, An
 def render_reindex(ctx: Context, record: Any) -> None:
     lang = ctx.lang
     path = Path(record.meta.path) if record.meta.path else None
-    st.caption(str(path or "—"))
+    st.caption(f"{t('reindex_path', lang)}: {path or '—'}")
     if not st.button(t("reindex", lang), key=f"reindex-{record.meta.doc_id}"):
         return
     if path is None or not path.is_file():
@@ -198,10 +208,11 @@ def render_reindex(ctx: Context, record: Any) -> None:
         st.error(str(exc))
         return
     for result in summary.results:
+        name = Path(result.path).name
         if result.status == "failed":
-            st.error(result.line())
+            st.error(f"**{name}**: {t('status_failed', lang)} — {reason_text(result.reason, lang)}")
         else:
-            st.success(result.line())
+            st.success(f"**{name}**: {t(f'status_{result.status}', lang)} — {result.chunks} {t('chunks', lang)}")
 
 
 def render_delete(ctx: Context, record: Any) -> None:
@@ -222,8 +233,9 @@ def render_delete(ctx: Context, record: Any) -> None:
 # ----------------------------------------------------------------------------- viewer
 
 
-def render_viewer(ctx: Context, doc_id: str, chunk_id: str) -> None:
-    """The whole document, the cited passage marked and scrolled into view."""
+def render_viewer(ctx: Context, doc_id: str, chunk_id: str, cite: str = "") -> None:
+    """The whole document with the cited row or sentence marked and scrolled into view (the whole
+    passage when no cited span is given or it cannot be found)."""
     lang = ctx.lang
     if st.button(t("back", lang), key="viewer_back"):
         st.query_params.clear()
@@ -234,37 +246,44 @@ def render_viewer(ctx: Context, doc_id: str, chunk_id: str) -> None:
         return
     meta = record.meta
     st.subheader(meta.title or meta.source)
-    date_label, period_label = ("ngày", "kỳ") if lang == "vi" else ("date", "period")
-    st.caption(f"📍 {meta.locality} · {meta_line(meta, date_label, period_label)} · {meta.source}")
+    st.caption(f"📍 {meta.locality} · {meta_line(meta, lang)} · {meta.source}")
+    text = ctx.store.document_text(doc_id)
     spans: list[tuple[int, int]] = []
     chunk = None
     if chunk_id:
         found = ctx.store.get_chunks([chunk_id])
         chunk = found[0] if found else None
-        spans = list(chunk.spans) if chunk is not None else []
     if chunk is not None:
+        spans = list(chunk.spans)
+        cited = parse_cite(cite)
+        if cited is not None and cited[1] <= len(chunk.text):
+            region = (min(s for s, _ in spans), max(e for _, e in spans)) if spans else (0, len(text))
+            located = locate_quote(text, chunk.text[cited[0] : cited[1]], region)
+            if located is not None:
+                spans = [located]
         st.markdown(
             f"**{t('highlighted_passage', lang)}:** {html.escape(chunk.section or '—')} · "
             f"[{t('goto_passage', lang)}](#passage)"
         )
-    text = ctx.store.document_text(doc_id)
     st.markdown(document_html(text, spans, anchor="passage"), unsafe_allow_html=True)
     if spans:
         scroll_to("passage")
 
 
-def scroll_to(anchor: str) -> None:
+def scroll_to(anchor: str, block: str = "center") -> None:
     """Scroll the page to the element with this id once it exists (the app renders progressively)."""
-    components.html(
+    st.html(
         f"""<script>
-        let tries = 0;
-        const timer = setInterval(() => {{
-          const el = window.parent.document.getElementById({anchor!r});
-          if (el || ++tries > 50) {{
-            clearInterval(timer);
-            if (el) el.scrollIntoView({{block: "center"}});
-          }}
-        }}, 100);
+        (() => {{
+          let tries = 0;
+          const timer = setInterval(() => {{
+            const el = document.getElementById({anchor!r});
+            if (el || ++tries > 50) {{
+              clearInterval(timer);
+              if (el) el.scrollIntoView({{block: {block!r}}});
+            }}
+          }}, 100);
+        }})();
         </script>""",
-        height=0,
+        unsafe_allow_javascript=True,
     )

@@ -8,9 +8,9 @@ from typing import Any
 
 import streamlit as st
 
-from ui.backend import DEFAULT_QUESTION_SET, Context, get_assistant, get_retriever, module_problem
+from ui.backend import DEFAULT_QUESTION_SET, Context, get_assistant, get_retriever, get_stack, module_problem
 from ui.feedback import export_questions, load_feedback
-from ui.i18n import t
+from ui.i18n import reason_text, t
 from ui.uploads import safe_filename
 
 LAST_RUN_KEY = "eval_last_run"
@@ -47,7 +47,9 @@ def render_run_form(ctx: Context) -> None:
     lang = ctx.lang
     default = str(DEFAULT_QUESTION_SET) if DEFAULT_QUESTION_SET.exists() else ""
     path_text = st.text_input(t("eval_path", lang), value=default, key="eval_path")
-    uploaded = st.file_uploader(t("eval_upload", lang), type=["jsonl", "json"], key="eval_upload")
+    uploaded = st.file_uploader(t("eval_upload", lang), key="eval_upload")
+    corpus_text = st.text_input(t("eval_corpus", lang), value="", key="eval_corpus", help=t("eval_corpus_help", lang),
+                                placeholder=str(Path(ctx.settings.data_dir).parent / "corpus"))
     with_answers = st.checkbox(
         t("eval_with_answers", lang), value=not module_problem("assistant.service"), key="eval_answers",
         disabled=bool(module_problem("assistant.service")),
@@ -58,7 +60,11 @@ def render_run_form(ctx: Context) -> None:
     if questions_path is None:
         st.error(f"{t('eval_missing', lang)}: {problem or path_text or '—'}")
         return
-    run_dir = run_question_set(ctx, questions_path, with_answers)
+    corpus = Path(corpus_text.strip()).expanduser() if corpus_text.strip() else None
+    if corpus is not None and not corpus.is_dir():
+        st.error(f"{t('eval_corpus_missing', lang)}: {corpus}")
+        return
+    run_dir = run_question_set(ctx, questions_path, with_answers, corpus)
     if run_dir is not None:
         st.session_state[LAST_RUN_KEY] = str(run_dir)
 
@@ -80,7 +86,14 @@ def question_set_path(ctx: Context, path_text: str, uploaded: Any) -> tuple[Path
         return None, str(exc)
 
 
-def run_question_set(ctx: Context, questions_path: Path, with_answers: bool) -> Path | None:
+def store_text(ctx: Context, corpus: Path | None, location: str, lang: str) -> str:
+    """"Kho được đánh giá: …" — which store a run used (the live one, or the folder's own)."""
+    which = t("eval_store_corpus", lang, folder=corpus) if corpus is not None else t("eval_store_live", lang)
+    return f"{t('eval_store', lang)}: {which} — `{location}`"
+
+
+def run_question_set(ctx: Context, questions_path: Path, with_answers: bool, corpus: Path | None = None) -> Path | None:
+    from evals.harness import prepare_corpus, read_document, settings_for_corpus
     from evals.questions import QuestionSetError, load_questions
     from evals.runner import run_eval
 
@@ -95,15 +108,25 @@ def run_question_set(ctx: Context, questions_path: Path, with_answers: bool) -> 
         st.error(f"{t('eval_invalid', lang)}: {exc}")
         return None
     bar = st.progress(0.0, text=f"{t('loading_models', lang)}")
-    retriever = get_retriever(ctx.stack)
-    assistant = get_assistant(ctx.stack) if with_answers else None
+    stack = ctx.stack
+    if corpus is not None:  # as `baocao eval --corpus`: the folder in a collection of its own
+        stack = get_stack(settings_for_corpus(ctx.settings, corpus))
+        bar.progress(0.0, text=f"{t('eval_corpus_ingest', lang)} {corpus}…")
+        summary = prepare_corpus(stack, corpus, progress=False)
+        for failed in (r for r in summary.results if r.status == "failed"):
+            st.warning(f"{Path(failed.path).name}: {reason_text(failed.reason, lang)}")
+    location = f"{stack.store.location} ({stack.settings.collection})"
+    st.info(store_text(ctx, corpus, location, lang))
+    retriever = get_retriever(stack)
+    assistant = get_assistant(stack) if with_answers else None
     retrieve = counting(lambda q, k: retriever.search(q, k=k), total, bar, f"{t('eval_running', lang)} {questions_path.name}")
     answer = (lambda q: assistant.answer(q, [], None)) if assistant is not None else None
     try:
         result = run_eval(
             questions_path, out_dir=runs_dir(ctx), retrieve=retrieve, answer=answer, progress=False,
-            config={"embedder": ctx.stack.embedder.name,
-                    "llm": ctx.settings.llm.provider, "source": "ui"},
+            corpus_dir=corpus, doc_reader=read_document if corpus is not None else None,
+            config={"embedder": stack.embedder.name, "llm": ctx.settings.llm.provider, "source": "ui",
+                    "store": location},
         )
     except Exception as exc:
         st.error(f"{type(exc).__name__}: {exc}")
@@ -155,12 +178,12 @@ def render_results(ctx: Context) -> None:
         render_comparison(runs_dir(ctx), others, chosen, lang)
 
 
-def metric_table(groups: dict[str, dict[str, Any]]) -> dict[str, list[Any]]:
+def metric_table(groups: dict[str, dict[str, Any]], lang: str = "vi") -> dict[str, list[Any]]:
     """Columns for a table with one row per metric and one column per group (as report.md has them)."""
     metrics: list[str] = []
     for values in groups.values():
         metrics += [k for k in values if k not in metrics]
-    table: dict[str, list[Any]] = {"metric": metrics}
+    table: dict[str, list[Any]] = {t("eval_metric", lang): metrics}
     for name, values in groups.items():
         table[name] = [values.get(m) for m in metrics]
     return table
@@ -171,12 +194,12 @@ def render_metrics(results: dict[str, Any], lang: str) -> None:
     overall, by_lang = st.columns([2, 3])
     with overall:
         st.markdown(f"**{t('eval_overall', lang)}**")
-        st.dataframe(metric_table({"overall": metrics.get("overall", {})}), hide_index=True, width="stretch")
+        st.dataframe(metric_table({t("eval_overall", lang): metrics.get("overall", {})}, lang), hide_index=True, width="stretch")
     with by_lang:
         st.markdown(f"**{t('eval_by_lang', lang)}**")
-        st.dataframe(metric_table(metrics.get("by_lang", {})), hide_index=True, width="stretch")
+        st.dataframe(metric_table(metrics.get("by_lang", {}), lang), hide_index=True, width="stretch")
     st.markdown(f"**{t('eval_by_type', lang)}**")
-    st.dataframe(metric_table(metrics.get("by_type", {})), hide_index=True, width="stretch")
+    st.dataframe(metric_table(metrics.get("by_type", {}), lang), hide_index=True, width="stretch")
 
 
 def render_plots(run_dir: Path, lang: str) -> None:
@@ -188,28 +211,29 @@ def render_plots(run_dir: Path, lang: str) -> None:
         tab.image(str(plot))
 
 
-def failing_questions(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """Questions with a retrieval miss at 5, missing facts, a wrong abstention, or an error."""
+def failing_questions(results: dict[str, Any], lang: str = "vi") -> list[dict[str, Any]]:
+    """Questions with a retrieval miss at 5, missing facts, a wrong abstention, or an error (columns in ``lang``)."""
     rows = []
     for q in results.get("questions", []):
         scores = q.get("scores", {})
         problems = []
         if q.get("answerable") and not scores.get("hit@5"):
-            problems.append(f"hit@5 = 0 (rank {q.get('first_hit_rank') or '>10'})")
+            problems.append(t("eval_p_miss", lang, rank=q.get("first_hit_rank") or ">10"))
         if q.get("facts_missing"):
-            problems.append("facts missing: " + ", ".join(q["facts_missing"]))
+            problems.append(t("eval_p_facts", lang, facts=", ".join(q["facts_missing"])))
         if scores.get("abstention_correct") is False:
-            problems.append("abstained" if q.get("abstained") else "should abstain")
+            problems.append(t("eval_p_abstained", lang) if q.get("abstained") else t("eval_p_should_abstain", lang))
         if q.get("error"):
-            problems.append("error: " + str(q["error"]).splitlines()[0])
+            problems.append(t("eval_p_error", lang, error=str(q["error"]).splitlines()[0]))
         if problems:
-            rows.append({"id": q["id"], "lang": q["lang"], "type": q["type"], "question": q["question"],
-                         "problem": "; ".join(problems), "answer": (q.get("answer") or "")[:300]})
+            rows.append({"id": q["id"], t("eval_col_lang", lang): q["lang"], t("eval_col_type", lang): q["type"],
+                         t("eval_col_question", lang): q["question"], t("eval_col_problem", lang): "; ".join(problems),
+                         t("eval_col_answer", lang): (q.get("answer") or "")[:300]})
     return rows
 
 
 def render_failures(results: dict[str, Any], lang: str) -> None:
-    rows = failing_questions(results)
+    rows = failing_questions(results, lang)
     st.markdown(f"**{t('eval_failures', lang)} ({len(rows)})**")
     if rows:
         st.dataframe(rows, hide_index=True)
@@ -227,6 +251,7 @@ def render_comparison(folder: Path, others: list[str], chosen: str, lang: str) -
         except Exception as exc:
             st.error(f"{type(exc).__name__}: {exc}")
             return
+        st.caption(t("eval_compare_english", lang))
         st.markdown(comparison.to_markdown())
 
 
