@@ -11,7 +11,10 @@ language), and any other answer is the extractive one with warnings saying what 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -138,3 +141,43 @@ def test_follow_up_is_condensed_or_resolved_by_rule(endpoint: str, passages: lis
     used_llm = "llm" in answer.context["carried"]
     assert used_llm or any("standalone question was not used" in w or "could not condense" in w for w in answer.warnings)
     _assert_guarantees(answer, passages[:2], answer.standalone)
+
+
+def test_eval_in_llm_mode_reports_rule_keeping_fallback_and_latency(endpoint: str, tmp_path: Path) -> None:
+    from tests.test_evals_runner import DOC_A, DOC_B, QUESTIONS
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(DOC_A, encoding="utf-8")
+    (corpus / "b.txt").write_text(DOC_B, encoding="utf-8")
+    questions = tmp_path / "questions.jsonl"
+    chosen = [QUESTIONS[0], QUESTIONS[1], QUESTIONS[3]]  # vi factoid, en list, unanswerable
+    questions.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in chosen), encoding="utf-8")
+    env = {**os.environ, "BAOCAO_DATA_DIR": str(tmp_path / "data"), "BAOCAO_LLM__PROVIDER": "openai",
+           "BAOCAO_LLM__BASE_URL": endpoint, "BAOCAO_LLM__MODEL": "gemma-3-270m",
+           "BAOCAO_LLM__MAX_ANSWER_TOKENS": str(ANSWER_TOKENS), "BAOCAO_LLM__MAX_CONTEXT_TOKENS": "1500",
+           "BAOCAO_LLM__TIMEOUT_S": "300"}
+    done = subprocess.run([str(Path(sys.executable).parent / "baocao"), "eval", str(questions), "--corpus", str(corpus),
+                           "--llm", "--run-name", "llm", "--no-progress"], env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "llm_rules_kept=" in done.stdout and "llm_fallback=" in done.stdout and "latency_answer_p50_ms=" in done.stdout
+    data = json.loads((tmp_path / "data" / "runs" / "llm" / "results.json").read_text(encoding="utf-8"))
+    overall = data["metrics"]["overall"]
+    rows = data["questions"]
+    assert data["run"]["config"]["llm"] == "openai" and overall["n_llm"] == len(rows) == 3
+    fell_back = [r for r in rows if r["llm_fallback"]]
+    assert overall["llm_fallback"] == pytest.approx(len(fell_back) / 3, abs=1e-4)
+    kept = [r for r in rows if r["llm_fallback"] != "unavailable" and not {"uncited", "missing-citation"} & set(r["checks_failed"])]
+    assert overall["llm_rules_kept"] == pytest.approx(len(kept) / 3, abs=1e-4)
+    for row in rows:  # an answer shown in LLM mode passed the checks; any other is the fallback
+        assert (row["mode"] == "llm") == (row["llm_fallback"] == "")
+    assert overall["latency_answer_p50_ms"] > 0 and overall["latency_answer_p95_ms"] >= overall["latency_answer_p50_ms"]
+
+
+def test_eval_llm_without_a_configured_llm_is_a_clear_error(tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("", encoding="utf-8")
+    env = {**os.environ, "BAOCAO_DATA_DIR": str(tmp_path / "data"), "BAOCAO_LLM__PROVIDER": "none"}
+    done = subprocess.run([str(Path(sys.executable).parent / "baocao"), "eval", str(questions), "--llm"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "BAOCAO_LLM__PROVIDER" in done.stderr
