@@ -8,7 +8,11 @@ LangChain chat models, built by name from :data:`chat_models`: any OpenAI-compat
 
 The answer is checked before it is shown: a citation to a passage that does not exist is removed
 and reported; a figure that appears in none of the passages it cites (nor in the question) is
-reported; an answer without any citation is marked ``grounded=False``.
+reported; an answer without any citation, or in another language than the question's, is
+reported. Each failed check is named in :attr:`Checked.failed` (:data:`CHECKS`); the assistant
+then gives the extractive answer instead (``LLMSettings.fallback_on_failed_checks``), or shows
+the answer marked ``grounded=False``. The model may generate at most
+``LLMSettings.max_answer_tokens`` tokens.
 """
 from __future__ import annotations
 
@@ -22,9 +26,9 @@ from typing import Any
 from assistant.compose import ABSTAIN_EN, ABSTAIN_VI, citation_for
 from assistant.conversation import Turn
 from assistant.types import Citation
-from baocao.lang.detect import Lang
+from baocao.lang.detect import Lang, detect_language
 from baocao.lang.normalize import collapse_ws
-from baocao.lang.tokens import folded_words
+from baocao.lang.tokens import folded_words, is_number, words
 from baocao.llm_tokens import count_llm_tokens, truncate_to_tokens
 from baocao.protocols import ChatMessage, ChatModel
 from baocao.registry import Registry
@@ -35,6 +39,18 @@ PROMPTS = Path(__file__).resolve().parent / "prompts"
 ANSWER_RESERVE_TOKENS = 600  # of max_context_tokens, kept for the instructions and the question
 MIN_PASSAGE_TOKENS = 80  # a passage cut shorter than this is left out instead
 HISTORY_TURNS = 3  # turns shown to the LLM when condensing a follow-up
+MIN_WORDS_FOR_LANGUAGE = 4  # an answer with fewer words (a figure and a citation) has no language to check
+CONDENSED_MAX_RATIO = 3  # a "standalone question" this many times longer than the rule's is an answer, not a question
+
+# The checks an LLM answer goes through; Checked.failed names the ones it failed.
+CHECK_MISSING_CITATION = "missing-citation"  # cites a passage number that was not given (the citation is removed)
+CHECK_UNCITED = "uncited"  # cites no passage at all
+CHECK_FIGURE = "figure"  # a figure that is in none of the passages it cites, nor in the question
+CHECK_LANGUAGE = "language"  # not in the language of the question
+CHECKS = (CHECK_MISSING_CITATION, CHECK_UNCITED, CHECK_FIGURE, CHECK_LANGUAGE)
+CITATION_CHECKS = (CHECK_MISSING_CITATION, CHECK_UNCITED)  # "kept to the citation rules" = failed none of these
+# Failing these makes the answer ungrounded; a removed citation to a missing passage is repaired, only reported.
+BLOCKING_CHECKS = (CHECK_UNCITED, CHECK_FIGURE, CHECK_LANGUAGE)
 
 _CITATION = re.compile(r"\[(\s*\d+(?:\s*[,;]\s*\d+)*\s*)\]")
 _FIGURE = re.compile(r"(?<![\w.,/])\d+(?:[.,/]\d+)*(?:\s*%)?")
@@ -52,6 +68,12 @@ class Checked:
     warnings: list[str] = field(default_factory=list)
     grounded: bool = True
     abstained: bool = False
+    failed: list[str] = field(default_factory=list)  # names from CHECKS
+
+    @property
+    def blocked(self) -> bool:
+        """Whether a failed check makes the answer unfit to show as it is."""
+        return any(name in BLOCKING_CHECKS for name in self.failed)
 
 
 @lru_cache(maxsize=8)
@@ -112,6 +134,9 @@ def _openai(settings: LLMSettings) -> ChatModel:
         temperature=settings.temperature,
         timeout=settings.timeout_s,
         max_retries=0,
+        max_completion_tokens=settings.max_answer_tokens,
+        # self-hosted servers (llama-cpp-python, older vLLM) read only the older max_tokens
+        extra_body={"max_tokens": settings.max_answer_tokens} if settings.base_url else None,
     )
     return LangChainChatModel(model, settings)
 
@@ -124,6 +149,7 @@ def _ollama(settings: LLMSettings) -> ChatModel:
         model=settings.model or "qwen2.5",
         base_url=settings.base_url or None,
         temperature=settings.temperature,
+        num_predict=settings.max_answer_tokens,
         client_kwargs={"timeout": settings.timeout_s},
     )
     return LangChainChatModel(model, settings)
@@ -200,8 +226,8 @@ class LLMAnswerer:
         return re.sub(r"^(?:standalone question|câu hỏi)\s*:\s*", "", condensed, flags=re.IGNORECASE)
 
     # ----- checking ----------------------------------------------------------------------
-    def check(self, text: str, passages: list[Hit], question: str) -> Checked:
-        return check_answer(text, passages, question)
+    def check(self, text: str, passages: list[Hit], question: str, lang: Lang | None = None) -> Checked:
+        return check_answer(text, passages, question, lang)
 
 
 def format_passages(passages: list[Hit]) -> str:
@@ -251,9 +277,11 @@ def _describe(exc: BaseException, settings: LLMSettings) -> str:
 # --------------------------------------------------------------------------- checking
 
 
-def check_answer(text: str, passages: list[Hit], question: str = "") -> Checked:
-    """Remove citations to passages that do not exist, flag unsupported figures, build citations."""
+def check_answer(text: str, passages: list[Hit], question: str = "", lang: Lang | None = None) -> Checked:
+    """Remove citations to passages that do not exist, flag unsupported figures and an answer not in
+    ``lang`` (the question's language; None = not checked), build citations."""
     warnings: list[str] = []
+    failed: list[str] = []
     n_passages = len(passages)
     removed: list[int] = []
 
@@ -267,8 +295,10 @@ def check_answer(text: str, passages: list[Hit], question: str = "") -> Checked:
     cleaned = re.sub(r"[ \t]+([.,;:])", r"\1", cleaned)
     for n in dict.fromkeys(removed):
         warnings.append(f"removed citation [{n}]: there {'is' if n_passages == 1 else 'are'} only {n_passages} passage(s)")
+    if removed:
+        failed.append(CHECK_MISSING_CITATION)
     if _is_abstention(cleaned):
-        return Checked(cleaned, [], warnings, grounded=True, abstained=True)
+        return Checked(cleaned, [], warnings, grounded=True, abstained=True, failed=failed)
 
     statements = _statements(cleaned)
     cited_order: list[int] = []
@@ -276,13 +306,33 @@ def check_answer(text: str, passages: list[Hit], question: str = "") -> Checked:
         cited_order.extend(n for n in cited if n not in cited_order)
     if not cited_order:
         warnings.append("the answer cites no passage: it is not grounded in the reports")
+        failed.append(CHECK_UNCITED)
     unsupported = _unsupported_figures(statements, passages, question, cited_order)
     for figure, cited in unsupported:
         where = ", ".join(f"[{n}]" for n in cited) if cited else "the passages"
         warnings.append(f"the figure {figure} is not in {where}")
+    if unsupported:
+        failed.append(CHECK_FIGURE)
+    answered_in = answer_language(cleaned)
+    if lang is not None and answered_in is not None and _family(answered_in) != _family(lang):
+        warnings.append(f"the answer is in {language_name(answered_in)}, the question in {language_name(lang)}")
+        failed.append(CHECK_LANGUAGE)
     citations = [_citation(n, passages[n - 1], [s for s, c in statements if n in c]) for n in cited_order]
-    grounded = bool(cited_order) and not unsupported
-    return Checked(cleaned, citations, warnings, grounded=grounded, abstained=False)
+    checked = Checked(cleaned, citations, warnings, abstained=False, failed=failed)
+    checked.grounded = not checked.blocked
+    return checked
+
+
+def answer_language(text: str) -> Lang | None:
+    """The language an answer is written in; None when it has too few words to tell."""
+    plain = _CITATION.sub(" ", text)
+    if sum(1 for w in words(plain) if not is_number(w)) < MIN_WORDS_FOR_LANGUAGE:
+        return None
+    return detect_language(plain)
+
+
+def _family(lang: Lang) -> str:
+    return "en" if lang == "en" else "vi"  # Vietnamese typed with or without diacritics is one language
 
 
 def _is_abstention(text: str) -> bool:
@@ -311,7 +361,7 @@ def _unsupported_figures(
     out: list[tuple[str, list[int]]] = []
     for statement, cited in statements:
         body = _ENUMERATOR.sub("", _CITATION.sub(" ", statement))
-        sources = cited or all_cited
+        sources = cited or all_cited or list(range(1, len(passages) + 1))  # uncited: any passage
         haystack = " ".join(passages[n - 1].chunk.text for n in sources if 1 <= n <= len(passages))
         present = {_canonical(f) for f in _FIGURE.findall(haystack)}
         present |= {f.rstrip("%") for f in present}

@@ -12,6 +12,7 @@ the answerer.
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Generator, Iterator
@@ -21,7 +22,7 @@ from typing import Any
 from assistant.compose import Composed, abstention_text, compose_extractive
 from assistant.conversation import Resolved, Turn, resolve_followup, topic_words
 from assistant.extractive import ExtractiveAnswerer, ExtractiveResult, Prepared
-from assistant.llm import LLMAnswerer, LLMError
+from assistant.llm import CONDENSED_MAX_RATIO, LLMAnswerer, LLMError
 from assistant.targets import answer_from_records, route
 from assistant.types import Answer
 from baocao.lang.detect import Lang
@@ -42,6 +43,8 @@ FOOTNOTE_LOOKAHEAD = 4  # footnote chunks sit right after the passage that cites
 
 FALLBACK_NOTE_VI = "Không dùng được mô hình ngôn ngữ ({reason}); câu trả lời dưới đây trích trực tiếp từ các báo cáo."
 FALLBACK_NOTE_EN = "The language model is unavailable ({reason}); the answer below is quoted directly from the reports."
+FALLBACK_CHECKS_VI = "Câu trả lời của mô hình ngôn ngữ không qua được kiểm tra trích dẫn; câu trả lời dưới đây trích trực tiếp từ các báo cáo."
+FALLBACK_CHECKS_EN = "The language model's answer failed the citation checks; the answer below is quoted directly from the reports."
 
 
 @dataclass
@@ -153,7 +156,10 @@ class Assistant:
             t1 = time.perf_counter()
             try:
                 condensed = self.llm.condense(question, history)
-                if condensed:
+                problem = self._condensed_problem(condensed, question, resolved)
+                if problem:
+                    warnings.append(f"the LLM's standalone question was not used ({problem}); used the rule")
+                else:
                     resolved = self._resolved_from_llm(condensed, resolved)
             except LLMError as exc:  # the rule above already resolved it
                 warnings.append(f"could not condense the follow-up with the LLM ({_short(exc)}); used the rule")
@@ -161,6 +167,17 @@ class Assistant:
         query = self.retriever.read(resolved.question)
         timings["understand"] = round(time.perf_counter() - t0, 4)
         return _Run(question, resolved, query, timings=timings, warnings=warnings)
+
+    def _condensed_problem(self, condensed: str, question: str, rule: Resolved) -> str | None:
+        """Why the LLM's standalone question cannot replace the rule's (None when it can): it must be
+        a question, not an answer, and keep the places and years the rule resolved."""
+        if not condensed.strip():
+            return "empty"
+        if len(condensed) > CONDENSED_MAX_RATIO * max(len(rule.question), len(question)):
+            return "longer than a question"
+        lost = [p for p in rule.localities if p not in self._place_names(condensed)]
+        lost += [str(y) for y in rule.years if not re.search(rf"(?<!\d){y}(?!\d)", condensed)]  # "02/2023" too
+        return f"it dropped {', '.join(lost)}" if lost else None
 
     def _resolved_from_llm(self, condensed: str, rule: Resolved) -> Resolved:
         localities = self._place_names(condensed) or rule.localities
@@ -248,8 +265,10 @@ class Assistant:
             return self._fallback(run, str(exc))
         run.timings["llm"] = round(time.perf_counter() - t0, 4)
         t1 = time.perf_counter()
-        checked = self.llm.check("".join(pieces), passages, run.resolved.question)
+        checked = self.llm.check("".join(pieces), passages, run.resolved.question, run.lang)
         run.timings["check"] = round(time.perf_counter() - t1, 4)
+        if checked.blocked and self.llm.settings.fallback_on_failed_checks:
+            return self._fallback_checks(run, checked.warnings, checked.failed)
         text = abstention_text(run.lang, run.hits) if checked.abstained else checked.text
         return Answer(
             question=run.question,
@@ -260,6 +279,7 @@ class Assistant:
             mode="llm",
             grounded=checked.grounded,
             warnings=run.warnings + checked.warnings,
+            checks_failed=checked.failed,
             timings=run.timings,
             standalone=run.resolved.question,
             context=self._context(run, None),
@@ -270,6 +290,17 @@ class Assistant:
         answer = self._extractive_answer(run, [warning])
         note = (FALLBACK_NOTE_EN if run.lang == "en" else FALLBACK_NOTE_VI).format(reason=reason)
         answer.text = f"{note}\n{answer.text}"
+        answer.llm_fallback = "unavailable"
+        return answer
+
+    def _fallback_checks(self, run: _Run, check_warnings: list[str], failed: list[str]) -> Answer:
+        """The LLM's answer failed a check: the extractive answer, with what failed as warnings."""
+        warning = f"LLM answer failed the checks ({', '.join(failed)}); answered without it (extractive)"
+        answer = self._extractive_answer(run, [*check_warnings, warning])
+        note = FALLBACK_CHECKS_EN if run.lang == "en" else FALLBACK_CHECKS_VI
+        answer.text = f"{note}\n{answer.text}"
+        answer.checks_failed = failed
+        answer.llm_fallback = "checks"
         return answer
 
     # ----- helpers ---------------------------------------------------------------------------

@@ -32,6 +32,8 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     standalone: str = ""  # the question as answered (a follow-up resolved against the history)
     context: dict[str, Any] = field(default_factory=dict)  # localities, years, topic, lang, why it abstained
+    checks_failed: list[str] = field(default_factory=list)  # LLM mode: the checks the model's answer failed (assistant.llm.CHECKS)
+    llm_fallback: Literal["", "unavailable", "checks"] = ""  # why an LLM-mode question was answered extractively
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -44,6 +46,8 @@ class Answer:
             "timings": self.timings,
             "standalone": self.standalone,
             "context": self.context,
+            "checks_failed": self.checks_failed,
+            "llm_fallback": self.llm_fallback,
             "citations": [c.__dict__ for c in self.citations],
             "passages": [h.to_dict() for h in self.passages],
         }

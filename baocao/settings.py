@@ -25,7 +25,11 @@ class LLMSettings(BaseModel):
     api_key: str = "not-needed"
     temperature: float = 0.0
     timeout_s: float = 60.0
-    max_context_tokens: int = 3000
+    max_context_tokens: int = 3000  # the prompt's budget: instructions, passages and question
+    max_answer_tokens: int = 512  # the most tokens the model may generate for one answer
+    # An answer that fails a check (cites no passage, a figure in no passage, the wrong language)
+    # is replaced by the extractive answer, with warnings naming what failed; False shows it flagged.
+    fallback_on_failed_checks: bool = True
 
 
 class Settings(BaseSettings):

@@ -12,7 +12,8 @@ from baocao.settings import get_settings
 from cli.common import fail, open_stack
 
 SUMMARY_KEYS = ["hit@1", "hit@5", "mrr@10", "evidence_recall@5", "fact_recall", "citation_precision",
-                "abstention_recall", "false_abstention_rate", "latency_answer_p95_ms"]
+                "abstention_recall", "false_abstention_rate", "latency_answer_p50_ms", "latency_answer_p95_ms",
+                "llm_rules_kept", "llm_fallback"]
 
 
 class DefaultToRun(TyperGroup):
@@ -63,6 +64,8 @@ def run(
     out: Path | None = typer.Option(None, "--out", help="Where runs are written (default DATA_DIR/runs)."),
     retrieval_only: bool = typer.Option(False, "--retrieval-only", help="Skip answering."),
     check: bool = typer.Option(False, "--check-floors", help="Exit 1 when a metric is below evals/floors.json."),
+    llm: bool = typer.Option(False, "--llm", help="Answer with the configured LLM (BAOCAO_LLM__*); adds the share "
+                             "of answers that kept the citation rules and the share that fell back."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Retrieval and answer metrics of a question set: results.json, report.md and plots in a run folder."""
@@ -73,6 +76,10 @@ def run(
     if not questions.is_file():
         fail(f"question set not found: {questions}")
     out_dir = _out_dir(out, run_name)
+    if llm and get_settings().llm.provider == "none":
+        fail("--llm needs an LLM: set BAOCAO_LLM__PROVIDER (openai or ollama), BAOCAO_LLM__BASE_URL and BAOCAO_LLM__MODEL")
+    if llm and retrieval_only:
+        fail("--llm and --retrieval-only exclude each other")
     stack = _stack_for(corpus, progress)
     try:
         warning = coverage_warning(*store_coverage(stack, questions))

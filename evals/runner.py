@@ -13,6 +13,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from assistant.llm import CITATION_CHECKS
 from assistant.types import Answer
 from evals.plots import write_plots
 from evals.questions import DocReader, Question, load_questions
@@ -83,7 +84,21 @@ class QuestionResult:
     facts_missing: list[str] = field(default_factory=list)
     citation_precision: float | None = None
     latency_answer_ms: float | None = None
+    mode: str | None = None  # the answer's mode: "extractive" or "llm"
+    llm_fallback: str = ""  # LLM mode answered extractively: "unavailable" or "checks"
+    checks_failed: list[str] = field(default_factory=list)  # the checks the LLM's answer failed
     error: str | None = None
+
+    @property
+    def llm_attempted(self) -> bool:
+        return self.mode == "llm" or bool(self.llm_fallback)
+
+    @property
+    def llm_rules_kept(self) -> bool | None:
+        """Whether the LLM's own answer kept the citation rules (None: no LLM asked)."""
+        if not self.llm_attempted:
+            return None
+        return self.llm_fallback != "unavailable" and not set(self.checks_failed) & set(CITATION_CHECKS)
 
     @property
     def first_hit_rank(self) -> int | None:
@@ -116,6 +131,8 @@ class QuestionResult:
             abstained=self.abstained if self.answered else None,
             latency_retrieval_ms=self.latency_retrieval_ms,
             latency_answer_ms=self.latency_answer_ms,
+            llm_rules_kept=self.llm_rules_kept,
+            llm_fell_back=bool(self.llm_fallback) if self.llm_attempted else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -143,6 +160,9 @@ class QuestionResult:
             "facts_missing": self.facts_missing,
             "latency_retrieval_ms": _round(self.latency_retrieval_ms),
             "latency_answer_ms": _round(self.latency_answer_ms),
+            "mode": self.mode,
+            "llm_fallback": self.llm_fallback,
+            "checks_failed": self.checks_failed,
             "error": self.error,
         }
 
@@ -282,6 +302,9 @@ def _score_answer(result: QuestionResult, ans: Answer, retrieved_hits: Sequence[
     q = result.question
     result.answer_text = ans.text
     result.abstained = bool(ans.abstained)
+    result.mode = ans.mode if ans.text else None
+    result.llm_fallback = ans.llm_fallback
+    result.checks_failed = list(ans.checks_failed)
     # A cited chunk is looked up among the answer's passages, then among what we retrieved.
     by_id = {h.chunk.chunk_id: h for h in retrieved_hits}
     by_id.update({h.chunk.chunk_id: h for h in ans.passages})

@@ -260,6 +260,10 @@ class ScoredQuestion:
     abstained: bool | None = None  # None in a retrieval-only run
     latency_retrieval_ms: float | None = None
     latency_answer_ms: float | None = None
+    # LLM mode (None when the question was not put to an LLM): the model's answer kept the citation
+    # rules (cited, and only passages that exist); the answer shown is the extractive fallback
+    llm_rules_kept: bool | None = None
+    llm_fell_back: bool | None = None
 
 
 def mean_or_none(values: Iterable[float | None]) -> float | None:
@@ -286,6 +290,11 @@ def aggregate(items: Sequence[ScoredQuestion], *, with_answers: bool) -> dict[st
     if with_answers:
         out["latency_answer_p50_ms"] = percentile_or_none((i.latency_answer_ms for i in items), 50)
         out["latency_answer_p95_ms"] = percentile_or_none((i.latency_answer_ms for i in items), 95)
+    llm = [i for i in items if i.llm_rules_kept is not None]
+    if llm:
+        out["n_llm"] = len(llm)
+        out["llm_rules_kept"] = sum(1 for i in llm if i.llm_rules_kept) / len(llm)
+        out["llm_fallback"] = sum(1 for i in llm if i.llm_fell_back) / len(llm)
     return out
 
 

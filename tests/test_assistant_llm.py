@@ -259,13 +259,48 @@ def test_citation_to_missing_passage_is_removed_and_flagged(server: ScriptedServ
     assert answer.grounded
 
 
-def test_figure_not_in_cited_passages_is_flagged(server: ScriptedServer, passages: list[Hit], fixed: Callable[[list[Hit]], FixedRetriever]) -> None:
+def test_figure_not_in_cited_passages_is_flagged_and_falls_back(server: ScriptedServer, passages: list[Hit], fixed: Callable[[list[Hit]], FixedRetriever]) -> None:
     server.script = ["Giải ngân được 15 tỷ 298 triệu đồng, đạt 7,25% so với kế hoạch [1]."]
     answer = _assistant(server, fixed(passages)).answer(QUESTION)
 
     assert any("7,25%" in w and "[1]" in w for w in answer.warnings)
     assert not any("15" in w.split("figure")[-1][:4] for w in answer.warnings)  # 15 is in the passage
-    assert not answer.grounded
+    assert answer.mode == "extractive" and answer.llm_fallback == "checks" and answer.checks_failed == ["figure"]
+    assert "7,25" not in answer.text and answer.text.startswith("Câu trả lời của mô hình ngôn ngữ không qua")
+    _is_the_extractive_answer(answer, fixed(passages))
+
+
+def test_without_fallback_a_failed_check_is_shown_flagged(server: ScriptedServer, passages: list[Hit], fixed: Callable[[list[Hit]], FixedRetriever]) -> None:
+    server.script = ["Giải ngân được 15 tỷ 298 triệu đồng, đạt 7,25% so với kế hoạch [1]."]
+    llm = LLMSettings(provider="openai", model="scripted", base_url=server.base_url, timeout_s=10.0,
+                      fallback_on_failed_checks=False)
+    answer = Assistant(fixed(passages), Settings(data_dir=Path("/tmp/unused-assistant-test"), llm=llm)).answer(QUESTION)
+    assert answer.mode == "llm" and not answer.grounded and "7,25%" in answer.text
+    assert answer.checks_failed == ["figure"]
+
+
+def test_uncited_answer_falls_back(server: ScriptedServer, passages: list[Hit], fixed: Callable[[list[Hit]], FixedRetriever]) -> None:
+    server.script = ["Giải ngân được 15 tỷ 298 triệu đồng (xem đoạn một)."]
+    answer = _assistant(server, fixed(passages)).answer(QUESTION)
+    assert answer.mode == "extractive" and answer.checks_failed == ["uncited"]
+    assert any("cites no passage" in w for w in answer.warnings)
+
+
+def test_answer_in_the_wrong_language_is_caught(passages: list[Hit]) -> None:
+    vietnamese = "Giải ngân được 15 tỷ 298 triệu đồng, đạt 6,39 % so với kế hoạch [1]."
+    english = "The city disbursed 15 tỷ 298 triệu đồng, which is 6,39 % of the plan [1]."
+    assert check_answer(vietnamese, passages, QUESTION, "en").failed == ["language"]
+    assert check_answer(vietnamese, passages, QUESTION, "vi-noaccent").failed == []
+    assert check_answer(english, passages, QUESTION, "vi").failed == ["language"]
+    assert check_answer(english, passages, QUESTION, "en").failed == []
+    assert check_answer("6,39 % [1].", passages, QUESTION, "en").failed == []  # no words: no language to check
+
+
+def test_max_answer_tokens_is_sent(server: ScriptedServer, passages: list[Hit], fixed: Callable[[list[Hit]], FixedRetriever]) -> None:
+    server.script = ["Giải ngân đạt 6,39 % so với kế hoạch [1]."]
+    llm = LLMSettings(provider="openai", model="scripted", base_url=server.base_url, max_answer_tokens=77)
+    Assistant(fixed(passages), Settings(data_dir=Path("/tmp/unused-assistant-test"), llm=llm)).answer(QUESTION)
+    assert server.requests[-1]["max_tokens"] == 77 and server.requests[-1]["max_completion_tokens"] == 77
 
 
 def test_answer_without_citation_is_not_grounded(passages: list[Hit]) -> None:
@@ -354,8 +389,8 @@ def test_instructions_inside_a_passage_change_nothing(server: ScriptedServer, pa
     server.script = [reply]
     answer = _assistant(server, fixed(passages)).answer(QUESTION)
     assert seen == {"inside passage 2": True, "delimiters intact": True, "declared as data": True}
-    assert answer.mode == "llm"
-    assert not answer.grounded and not answer.citations
+    assert answer.mode == "extractive" and answer.llm_fallback == "checks"  # the obeying answer is not shown
+    assert "HACKED" not in answer.text
     assert any("cites no passage" in w for w in answer.warnings)
 
 
@@ -375,6 +410,17 @@ def test_follow_up_is_condensed_by_the_llm(server: ScriptedServer, passages: lis
     assert retriever.queries[-1].startswith("Tổng thu ngân sách địa phương của thành phố Trà Vinh")
     assert answer.standalone == retriever.queries[-1]
     assert answer.mode == "llm" and answer.citations[0].n == 2
+
+
+def test_condensed_question_that_drops_the_place_is_not_used(server: ScriptedServer, passages: list[Hit], fixed: Callable[[list[Hit]], FixedRetriever]) -> None:
+    server.script = ["Tổng thu ngân sách địa phương năm 2023 là bao nhiêu?", "Tổng thu đạt 142 tỷ [2]."]
+    retriever = fixed(passages)
+    assistant = _assistant(server, retriever)
+    history = [Turn(question=QUESTION, answer="Giải ngân đạt 6,39 % [1].", standalone=QUESTION,
+                    localities=["Trà Vinh"], years=[2023], topic="giải ngân vốn đầu tư công")]
+    answer = assistant.answer("còn thu ngân sách thì sao?", history=history)
+    assert "Trà Vinh" in retriever.queries[-1]  # the rule's question, which keeps the place
+    assert any("standalone question was not used" in w and "Trà Vinh" in w for w in answer.warnings)
 
 
 def test_condensation_failure_falls_back_to_the_rule(passages: list[Hit], fixed: Callable[[list[Hit]], FixedRetriever]) -> None:
