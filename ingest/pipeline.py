@@ -24,8 +24,8 @@ from ingest.chunker import chunk_document
 from ingest.lock import ingest_lock
 from ingest.metadata import apply_overrides, extract_metadata, find_sidecar_overrides
 from ingest.readers import SUPPORTED_EXTENSIONS, ReadError, TextLimits, read_data
-from ingest.walker import Found, UnsafeFileError, read_bounded, walk
 from ingest.targets import extract_targets
+from ingest.walker import Found, UnsafeFileError, read_bounded, walk
 
 # Bump when reading, metadata or chunking change in a way that should re-index documents.
 PIPELINE_VERSION = "4"  # 2: chunks carry their layout; 3: layout normalisation (ingest.layout), metadata from crawled layouts, tone-mark fix; 4: target records (ingest.targets)

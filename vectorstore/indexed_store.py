@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from baocao.models import Chunk, DocumentMeta, DocumentRecord, ParsedDocument
+from baocao.models import Chunk, DocumentMeta, DocumentRecord, ParsedDocument, TargetRecord
 from baocao.protocols import ChunkStore
 from vectorstore.lexical_sync import analyse_live, repair
 from vectorstore.tantivy_lexical import AnalysedDocument, LexicalDisk
@@ -65,6 +65,9 @@ class IndexedStore:
 
     def document_text(self, doc_id: str) -> str:
         return self.inner.document_text(doc_id)
+
+    def target_records(self) -> list[TargetRecord]:
+        return self.inner.target_records()
 
     def find_by_hash(self, content_hash: str) -> DocumentRecord | None:
         return self.inner.find_by_hash(content_hash)

@@ -135,14 +135,15 @@ def read_gold(path: Path = GOLD) -> list[dict[str, Any]]:
 
 def extract_corpus(corpus: Path, settings: Settings | None = None) -> list[dict[str, Any]]:
     """The extractor's records for every file of ``corpus``, as ingest makes them (same chunking)."""
-    from ingest.pipeline import content_hash, discover_files, parse_file
+    from ingest.pipeline import content_hash, discover_files, document_key, parse_file
     from vectorstore.embedders import get_embedder
 
     settings = settings or Settings()
     embedder = get_embedder(settings)
     files, _ = discover_files([corpus])
     out: list[dict[str, Any]] = []
-    for file, doc_id in files:
+    for found in files:
+        file, doc_id = found.path, document_key(found)
         data = file.read_bytes()
         timings = {"read": 0.0, "chunk": 0.0}
         parsed = parse_file(file, doc_id, data, {}, embedder, settings, timings)
