@@ -112,7 +112,7 @@ class Assistant:
         if problem:
             raise QuestionRefusedError(problem)
         started = time.perf_counter()
-        routed = self._target_answer(question)
+        routed = self._target_answer(question) if self.settings.targets_answers and not history else None
         if routed is not None:  # a question about targets: answered from the records
             routed.timings["total"] = round(time.perf_counter() - started, 4)
             yield routed.text

@@ -10,6 +10,8 @@ kinds of figure (an estimate against an actual) or two reports give one period. 
 """
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass, field
 
@@ -19,6 +21,20 @@ from baocao.lang.targets import fold, indicators_named, question_shapes
 from baocao.models import DocumentRecord, TargetRecord
 
 STATUSES = ("met", "missed", "pending")
+CSV_FIELDS = (
+    "locality", "year", "indicator", "canonical", "unit", "kind", "plan", "result", "percent_of_plan", "percent_prev",
+    "basis", "status", "status_stated", "direction", "parent", "origin", "source", "chunk_id", "evidence",
+)
+
+
+def to_csv(records: list[TargetRecord]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    for r in records:
+        writer.writerow(r.to_dict())
+    return out.getvalue()
+
 
 
 @dataclass

@@ -1,30 +1,13 @@
 """``baocao targets``: the target records (chỉ tiêu) of the ingested reports, filtered; as a table, JSON or CSV."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 import typer
 
-from assistant.targets import STATUSES, TargetFilter, headline, select
-from baocao.models import TargetRecord
+from assistant.targets import STATUSES, TargetFilter, headline, select, to_csv
 from baocao.settings import get_settings
 from cli.common import fail, open_stack
-
-CSV_FIELDS = (
-    "locality", "year", "indicator", "canonical", "unit", "kind", "plan", "result", "percent_of_plan", "percent_prev",
-    "basis", "status", "status_stated", "direction", "parent", "origin", "source", "chunk_id", "evidence",
-)
-
-
-def to_csv(records: list[TargetRecord]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
-    writer.writeheader()
-    for r in records:
-        writer.writerow(r.to_dict())
-    return out.getvalue()
 
 
 def targets(

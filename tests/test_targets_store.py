@@ -95,7 +95,15 @@ def test_cli_other_filters_and_csv(app: typer.Typer) -> None:
 @pytest.fixture(scope="module")
 def assistant(target_store: tuple) -> Assistant:
     settings, store, embedder = target_store
+    settings = settings.model_copy(update={"targets_answers": True})
     return Assistant(build_retriever(settings, store, embedder), settings)
+
+
+def test_routing_is_off_unless_enabled(target_store: tuple) -> None:
+    settings, store, embedder = target_store
+    plain = Assistant(build_retriever(settings, store, embedder), settings)
+    assert not settings.targets_answers
+    assert plain.answer("Which targets were missed in Hương Trà in 2023?").context.get("route") != "targets"
 
 
 @pytest.mark.parametrize(

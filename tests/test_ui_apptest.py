@@ -490,3 +490,20 @@ def test_the_vietnamese_pages_show_no_internal_names_or_english(ui_data_dir: Pat
     at.sidebar.toggle(key="lang_en").set_value(True).run()
     go_to(at, "documents")
     assert "File" in at.dataframe[0].value.columns and "Tệp" not in at.dataframe[0].value.columns
+
+
+# ----------------------------------------------------------------------------- targets
+
+
+def test_targets_page_filters_the_records_and_shows_their_sources() -> None:
+    at = go_to(open_app(), "targets")
+    at.selectbox(key="tg_locality").set_value("Hương Trà").run()
+    at.selectbox(key="tg_status").set_value("missed").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.dataframe[0].value
+    assert sorted(table["Kế hoạch"]) == sorted(["14,5-15,5", "215-220", "31/38 (81,6%)"])
+    assert set(table["Đánh giá"]) == {"Không đạt"}
+    assert len(at.expander) >= 3 and any("Tốc độ tăng trưởng" in e.label for e in at.expander)
+    assert at.get("download_button"), "no CSV export"
+    at.sidebar.toggle(key="lang_en").set_value(True).run()
+    assert "% of plan" in list(at.dataframe[0].value.columns)

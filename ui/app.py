@@ -34,8 +34,11 @@ from ui.i18n import reason_text, t  # noqa: E402
 from ui.render import PAGE_CSS, widget_css  # noqa: E402
 from vectorstore.retriever import SearchStack  # noqa: E402
 
-PAGES = ["chat", "search", "documents", "eval"]
-PAGE_LABELS = {"chat": "page_chat", "search": "page_search", "documents": "page_documents", "eval": "page_eval"}
+PAGES = ["chat", "search", "documents", "targets", "eval"]
+PAGE_LABELS = {
+    "chat": "page_chat", "search": "page_search", "documents": "page_documents", "targets": "page_targets",
+    "eval": "page_eval",
+}
 
 
 def main() -> None:
@@ -65,6 +68,8 @@ def main() -> None:
         from ui.views import search as view  # type: ignore[no-redef]
     elif page == "documents":
         from ui.views import documents as view  # type: ignore[no-redef]
+    elif page == "targets":
+        from ui.views import targets as view  # type: ignore[no-redef]
     else:
         from ui.views import evaluation as view  # type: ignore[no-redef]
     view.render(ctx)
