@@ -58,3 +58,26 @@ def confined_question_set(settings: Settings, typed: str) -> Path:
                 return resolved
             raise EvalPathError(f"{typed}: no such question set")
     raise EvalPathError(f"{typed}: question sets are read only from {', '.join(map(str, dirs))}")
+
+
+def corpus_dirs(settings: Settings) -> list[Path]:
+    """Folders the UI may ingest a reports folder from for an evaluation: the shipped samples and
+    corpora, and the question-set folders (a set and its reports can be kept side by side)."""
+    return [PROJECT_ROOT / "corpus", PROJECT_ROOT / "evals" / "corpora", *question_set_dirs(settings)]
+
+
+def confined_corpus(settings: Settings, typed: str) -> Path:
+    """The reports folder ``typed`` names, when it is a folder inside ``corpus_dirs``."""
+    text = typed.strip()
+    if not text or "\x00" in text:
+        raise EvalPathError("no reports folder given")
+    path = Path(text).expanduser()
+    dirs = [d.resolve() for d in corpus_dirs(settings)]
+    candidates = [path] if path.is_absolute() else [d / path for d in dirs]
+    for candidate in candidates:
+        resolved = candidate.resolve()
+        if any(resolved == d or resolved.is_relative_to(d) for d in dirs):
+            if resolved.is_dir():
+                return resolved
+            raise EvalPathError(f"{typed}: no such folder")
+    raise EvalPathError(f"{typed}: reports folders are read only from {', '.join(map(str, dirs))}")

@@ -395,6 +395,20 @@ def test_evaluation_page_reads_no_path_outside_the_question_set_folders(tmp_path
         assert not at.code  # nothing of the file was read or shown
 
 
+def test_evaluation_page_ingests_no_folder_outside_the_allowed_ones(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "secret.txt").write_text(NEW_REPORT, encoding="utf-8")
+    for typed in (str(reports), "/etc", "../../../../etc"):
+        at = go_to(open_app(), "eval")
+        at.text_input(key="eval_corpus").input(typed)
+        at.checkbox(key="eval_answers").uncheck()
+        at.button(key="eval_go").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert any("read only from" in e.value for e in at.error), [e.value for e in at.error]
+        assert not at.dataframe  # no run happened
+
+
 # ----------------------------------------------------------------------------- search counts, corpus eval, language
 
 
@@ -413,11 +427,12 @@ def test_search_counts_the_passages_that_hold_the_phrase_or_its_abbreviation(sam
     assert set(marks) <= {"gpmb", "giải phóng mặt bằng"}  # never "giải" of "giải quyết" alone
 
 
-def test_evaluation_page_runs_on_a_corpus_folder(tmp_path: Path) -> None:
-    corpus = tmp_path / "reports"
-    corpus.mkdir()
+def test_evaluation_page_runs_on_a_corpus_folder(ui_data_dir: Path) -> None:
+    sets = ui_data_dir / "eval_sets"
+    corpus = sets / "reports"
+    corpus.mkdir(parents=True, exist_ok=True)
     (corpus / "an-phu.txt").write_text(NEW_REPORT, encoding="utf-8")
-    questions = tmp_path / "q.jsonl"
+    questions = sets / "an-phu-q.jsonl"
     questions.write_text(json.dumps({
         "id": "ap1", "question": "Năm 2023 xã An Phú có bao nhiêu đàn ong mật?", "lang": "vi", "type": "factoid",
         "answerable": True, "docs": ["an-phu.txt"], "evidence": ["1.234 đàn ong mật"], "answer_facts": ["1.234"],

@@ -8,6 +8,7 @@ from typing import Any
 
 import streamlit as st
 
+from baocao.settings import PROJECT_ROOT
 from ui.backend import DEFAULT_QUESTION_SET, Context, get_assistant, get_retriever, get_stack, module_problem
 from ui.feedback import export_questions, load_feedback
 from ui.i18n import reason_text, t
@@ -49,7 +50,7 @@ def render_run_form(ctx: Context) -> None:
     path_text = st.text_input(t("eval_path", lang), value=default, key="eval_path")
     uploaded = st.file_uploader(t("eval_upload", lang), key="eval_upload")
     corpus_text = st.text_input(t("eval_corpus", lang), value="", key="eval_corpus", help=t("eval_corpus_help", lang),
-                                placeholder=str(Path(ctx.settings.data_dir).parent / "corpus"))
+                                placeholder=str(PROJECT_ROOT / "corpus"))
     with_answers = st.checkbox(
         t("eval_with_answers", lang), value=not module_problem("assistant.service"), key="eval_answers",
         disabled=bool(module_problem("assistant.service")),
@@ -60,10 +61,15 @@ def render_run_form(ctx: Context) -> None:
     if questions_path is None:
         st.error(f"{t('eval_missing', lang)}: {problem or path_text or '—'}")
         return
-    corpus = Path(corpus_text.strip()).expanduser() if corpus_text.strip() else None
-    if corpus is not None and not corpus.is_dir():
-        st.error(f"{t('eval_corpus_missing', lang)}: {corpus}")
-        return
+    corpus: Path | None = None
+    if corpus_text.strip():
+        from evals.paths import EvalPathError, confined_corpus
+
+        try:
+            corpus = confined_corpus(ctx.settings, corpus_text)
+        except EvalPathError as exc:
+            st.error(f"{t('eval_corpus_missing', lang)}: {exc}")
+            return
     run_dir = run_question_set(ctx, questions_path, with_answers, corpus)
     if run_dir is not None:
         st.session_state[LAST_RUN_KEY] = str(run_dir)
