@@ -32,7 +32,7 @@ table.bc-table td {padding:2px 6px;border:1px solid rgba(128,128,128,0.3);vertic
 div.bc-meta {color:#666;font-size:0.85em;overflow-wrap:anywhere}
 div.bc-source {margin:0 0 1.1em 0;max-width:100%;overflow-x:auto}
 div.bc-document {white-space:pre-wrap;line-height:1.6;overflow-wrap:anywhere}
-div.bc-document div.bc-tablebox {white-space:normal}
+div.bc-doctable {white-space:normal;max-width:100%;overflow-x:auto;margin:0.3em 0}
 [data-testid="stChatMessageContent"], [data-testid="stVerticalBlock"] {min-width:0;max-width:100%}
 [data-testid="stChatMessageContent"] [data-testid="stMarkdownContainer"] {position:relative;overflow-wrap:anywhere}
 span.bc-ref {color:#1668dc;cursor:pointer;font-weight:600;white-space:nowrap}
@@ -195,7 +195,8 @@ def document_html(original: str, spans: Sequence[Interval], anchor: str = "passa
         block_marks = _shift(marks, start, end)
         block_anchors = [(p - start, name) for p, name in anchors if start <= p < end]
         if is_table:
-            parts.append(table_html(block.rstrip("\n"), block_marks, MARK_STYLE, block_anchors, clean=strip_markup))
+            table = table_html(block.rstrip("\n"), block_marks, MARK_STYLE, block_anchors, clean=strip_markup)
+            parts.append(f'<div class="bc-doctable">{table}</div>')  # a wide table scrolls, not the page
         else:
             parts.append(highlight_html(block, block_marks, MARK_STYLE, block_anchors, clean=strip_markup))
     return f'<div class="bc-document">{"".join(parts)}</div>'
