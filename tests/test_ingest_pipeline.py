@@ -26,7 +26,7 @@ def corpus_copy(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory) -> Settings:
-    return Settings(data_dir=tmp_path_factory.mktemp("data"))
+    return Settings(data_dir=tmp_path_factory.mktemp("data"), lexical_index="tantivy")
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from vectorstore.store import ChromaChunkStore, EmbeddingSpace, open_store
 
 
 def indexed_stack(data_dir: Path) -> SearchStack:
-    settings = Settings(data_dir=data_dir)
+    settings = Settings(data_dir=data_dir, lexical_index="tantivy")
     store = open_store(settings, EMBEDDER)
     assert isinstance(store, IndexedStore)
     stack = SearchStack.open(settings, EMBEDDER, store)
