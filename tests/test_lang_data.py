@@ -39,7 +39,7 @@ def test_every_data_file_is_listed_here() -> None:
         "remedy_words.txt",
         "definition_cues.tsv", "doc_frame_words.txt", "doc_types.tsv", "english_markers.txt", "english_short_words.txt",
         "exclusion_words.txt", "followup_starts.txt", "followup_words.txt", "generic_words.txt", "glossary_en_vi.tsv",
-        "government_words.txt", "highlight_stopwords.txt", "levels.tsv", "line_connectors.txt", "measure_stopwords.txt", "measures.tsv", "months_en.tsv",
+        "government_words.txt", "levels.tsv", "line_connectors.txt", "measure_stopwords.txt", "measures.tsv", "months_en.tsv",
         "numbered_name_words.txt", "question_phrases.tsv", "question_words.txt", "site_chrome.txt", "status_words.tsv",
         "stopwords_en.txt", "stopwords_vi.txt", "stopwords_vi_folded.txt", "target_glossary.tsv", "target_questions.tsv",
         "target_terms.tsv",

@@ -34,11 +34,6 @@ def english_stopwords() -> frozenset[str]:
     return word_set("stopwords_en.txt")
 
 
-def highlight_stopwords() -> frozenset[str]:
-    """Folded words too common to highlight in a passage."""
-    return word_set("highlight_stopwords.txt")
-
-
 def english_short_words() -> frozenset[str]:
     return word_set("english_short_words.txt")
 
