@@ -7,7 +7,7 @@ import pytest
 
 from baocao.settings import Settings
 from tests.test_retrieval_retriever import DOCS, EMBEDDER, add, open_stack, parsed
-from vectorstore import tantivy_lexical
+from vectorstore import lexical_sync, tantivy_lexical
 from vectorstore.corpus_tables import CorpusTables, DocumentTables
 from vectorstore.indexed_store import IndexedStore
 from vectorstore.lexical_sync import lexical_dir, open_disk
@@ -163,3 +163,71 @@ def test_two_processes_share_one_index(tmp_path: Path) -> None:
     released.join()
     assert check_agreement(stack.store, settings).ok
     assert other.markers(other.searcher())["hd.txt"] == stack.store.document("hd.txt").generation  # type: ignore[union-attr]
+
+
+def summed_again(settings: Settings) -> tuple[dict[str, str], CorpusTables]:
+    """The index's markers and every document's tables summed from the index entries."""
+    disk = tantivy_lexical.LexicalDisk(lexical_dir(settings))
+    searchers = disk.searcher()
+    return disk.markers(searchers), CorpusTables.of(disk.tables(searchers))
+
+
+def assert_same_tables(one: CorpusTables, other: CorpusTables) -> None:
+    assert one.docs == other.docs and one.unigrams == other.unigrams and one.bigrams == other.bigrams
+    assert one.stats.n == other.stats.n and one.stats.df == other.stats.df
+    assert one.stats.doc_tokens == other.stats.doc_tokens and one.stats.doc_pairs == other.stats.doc_pairs
+    assert one.abbreviations() == other.abbreviations()
+
+
+def test_the_persisted_sum_follows_adds_replaces_and_removes(tmp_path: Path) -> None:
+    stack = indexed_stack(tmp_path / "data")
+    stack.snapshots.current()  # the first reader sums the documents and persists the sum
+    fields, _ = DOCS["hd.txt"]
+    add(stack.store, parsed("hd.txt", ["Ủy ban nhân dân (UBND) thị xã; hộ nghèo giảm còn 0,5%."], fields, version="2"))
+    stack.store.delete_document("tv.txt")
+    add(stack.store, parsed("new.txt", ["Hội đồng nhân dân (HĐND) họp kỳ thứ 7."], fields))
+    saved = tantivy_lexical._read_sums(lexical_dir(stack.settings) / tantivy_lexical.SUMS_FILE)  # the file, not memory
+    markers, whole = summed_again(stack.settings)
+    assert saved is not None and saved.markers == markers
+    assert set(markers) == {r.meta.doc_id for r in stack.store.documents()} and "tv.txt" not in markers
+    assert_same_tables(saved.tables, whole)
+    assert "HĐND" in saved.tables.abbreviations() and "UBND" in saved.tables.abbreviations()
+
+
+def test_a_new_reader_loads_the_sum_without_summing_the_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stack = indexed_stack(tmp_path / "data")
+    stack.snapshots.current()
+    lexical_sync._DISKS.clear()  # as a new process
+    monkeypatch.setattr(tantivy_lexical.LexicalDisk, "tables", lambda *a: pytest.fail("the reader summed every document"))
+    snapshot = SnapshotCache(stack.store, stack.settings).current()
+    assert snapshot.stats.n == 7 and snapshot.lexical.size == 7
+
+
+@pytest.mark.parametrize("damage", ["stale", "corrupt"])
+def test_a_stale_or_damaged_sum_is_detected_and_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
+    stack = indexed_stack(tmp_path / "data")
+    stack.snapshots.current()
+    path = lexical_dir(stack.settings) / tantivy_lexical.SUMS_FILE
+    if damage == "stale":  # a crash after the index commit, before the sum was moved: it reflects one document less
+        markers, whole = summed_again(stack.settings)
+        markers.pop("tv.txt")
+        tantivy_lexical.LexicalDisk(lexical_dir(stack.settings)).save_sums(markers, whole.with_changes(["tv.txt"], []))
+    else:
+        path.write_bytes(b"\x80\x05not a pickle")
+    lexical_sync._DISKS.clear()
+    summed: list[int] = []
+    original = tantivy_lexical.LexicalDisk.tables
+
+    def spy(self, searchers, doc_ids=None):  # type: ignore[no-untyped-def]
+        found = original(self, searchers, doc_ids)
+        summed.append(len(found))
+        return found
+
+    monkeypatch.setattr(tantivy_lexical.LexicalDisk, "tables", spy)
+    snapshot = SnapshotCache(stack.store, stack.settings).current()
+    assert summed == [len(DOCS)]  # every document's tables read again
+    assert snapshot.stats.n == 7 and "tv.txt" in snapshot.stats.doc_tokens[False]
+    saved = tantivy_lexical._read_sums(path)
+    markers, whole = summed_again(stack.settings)
+    assert saved is not None and saved.markers == markers
+    assert_same_tables(saved.tables, whole)

@@ -57,7 +57,9 @@ def repair(disk: LexicalDisk, store: ChunkStore, records: list[DocumentRecord] |
 
 class IncrementalCorpus:
     """One process's view of the index and of the corpus tables, moved forward by the documents
-    that changed since the last view (the tables of a document come from its index entry)."""
+    that changed since the last view (the tables of a document come from its index entry). The
+    first view loads the persisted sum (:meth:`LexicalDisk.load_sums`) when it matches the
+    index's markers, and otherwise sums every document and persists the result."""
 
     def __init__(self, disk: LexicalDisk) -> None:
         self.disk = disk
@@ -73,7 +75,11 @@ class IncrementalCorpus:
             searcher = self.disk.searcher()
             markers = self.disk.markers(searcher)
         if self.tables is None:
-            tables = CorpusTables.of(self.disk.tables(searcher))
+            persisted = self.disk.load_sums(markers)
+            if persisted is None:  # none yet, or left stale by a crash: sum every document, keep the sum
+                persisted = CorpusTables.of(self.disk.tables(searcher))
+                self.disk.save_sums(markers, persisted)
+            tables = persisted
         else:
             changed = {d for d in self.markers.keys() | markers.keys() if self.markers.get(d) != markers.get(d)}
             removed = [d for d in changed if d not in markers]

@@ -9,11 +9,19 @@ its :class:`~vectorstore.corpus_tables.DocumentTables` (those two in an index of
 so they do not count in the chunks' statistics). A document's chunks are replaced in one tantivy
 commit, so a searcher sees all of a document's old chunks or all of its new ones.
 
+Beside the two indexes, ``corpus-tables.pkl`` holds the sum of the live documents' tables
+(:class:`PersistedSums`), keyed by the markers it reflects, so a new reader loads one file
+instead of reading and summing every document's tables. Each write moves it forward by the
+documents it changed (their old share out, the new one in), after the index commits and under
+the same writer locks; a sum whose key does not match the index's markers (a crash between the
+commit and the file, a damaged file) is not used: the reader sums the documents and rewrites it.
+
 Scores are tantivy's BM25 (k1 1.2, b 0.75) per field, weighted by each query term's weight,
 summed: the same shape as the in-memory :class:`~vectorstore.lexical.BM25Index`.
 """
 from __future__ import annotations
 
+import os
 import pickle
 import time
 from collections.abc import Iterable
@@ -26,13 +34,15 @@ import tantivy
 from baocao.lang.tokens import clause_tokens
 from baocao.models import Chunk
 from baocao.protocols import Filters, LexicalField, LexicalMatch, QueryTerm
-from vectorstore.corpus_tables import DocumentTables
+from vectorstore.corpus_tables import CorpusTables, DocumentTables
 from vectorstore.lexical import FIELDS, analyze_clauses, chunk_heading, describe_matches
 
 INDEX_FORMAT = 2  # bump when the schema or the analysis changes: the index is rebuilt
 WRITER_HEAP = 50_000_000
 FORMAT_FILE = "baocao-format"
 LOCK_WAIT_S = 120.0  # how long a writer waits for another process's writer to finish
+SUMS_FILE = "corpus-tables.pkl"
+SUMS_FORMAT = 1  # bump when CorpusTables' pickled layout changes
 
 
 def build_schema() -> tantivy.Schema:
@@ -87,6 +97,15 @@ class AnalysedDocument:
 
 
 @dataclass(frozen=True)
+class PersistedSums:
+    """The corpus tables summed over the documents, and the markers (doc_id -> generation) they reflect."""
+
+    markers: dict[str, str]
+    tables: CorpusTables
+    format_version: int = SUMS_FORMAT
+
+
+@dataclass(frozen=True)
 class Searchers:
     """One commit of each of the two indexes: the chunks, and the documents' markers and tables."""
 
@@ -105,6 +124,8 @@ class LexicalDisk:
         self.chunks = _open(path / "chunks")
         self.docs = _open(path / "docs")
         self.schema = self.chunks.schema
+        self.sums_path = path / SUMS_FILE
+        self._sums: PersistedSums | None = None  # the last sum this process read or wrote
 
     def searcher(self) -> Searchers:
         self.docs.reload()
@@ -125,11 +146,44 @@ class LexicalDisk:
     def chunk_ids(self, searchers: Searchers) -> list[str]:
         return [doc["chunk_id"][0] for doc in _entries(searchers.chunks, "chunk")]
 
+    # ----- the summed tables ---------------------------------------------------------------
+    def load_sums(self, markers: dict[str, str]) -> CorpusTables | None:
+        """The persisted sum when it reflects exactly ``markers``; None when it is missing, stale or damaged."""
+        if self._sums is None or self._sums.markers != markers:
+            self._sums = _read_sums(self.sums_path)
+        if self._sums is None or self._sums.markers != markers:
+            return None
+        return self._sums.tables
+
+    def save_sums(self, markers: dict[str, str], tables: CorpusTables) -> None:
+        """Replace the persisted sum atomically (a reader sees the old file or the new one)."""
+        sums = PersistedSums(dict(markers), tables)
+        partial = self.sums_path.with_name(f"{SUMS_FILE}.{os.getpid()}.tmp")
+        with partial.open("wb") as out:
+            pickle.dump(sums, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, self.sums_path)
+        self._sums = sums
+
+    def _move_sums(self, before: dict[str, str], added: list[AnalysedDocument], removed: list[str]) -> None:
+        """After a write: move the sum that reflected ``before`` by the documents written; drop
+        it when there is none (the next reader sums the documents)."""
+        current = self.load_sums(before)
+        new_tables = [d.tables for d in added if d.tables is not None]
+        if current is None or len(new_tables) != len(added):
+            self._sums = None
+            self.sums_path.unlink(missing_ok=True)
+            return
+        after = {doc_id: generation for doc_id, generation in before.items() if doc_id not in removed}
+        after.update({d.doc_id: d.generation for d in added})
+        self.save_sums(after, current.with_changes(removed, new_tables))
+
     # ----- writing ---------------------------------------------------------------------
     def write(self, added: list[AnalysedDocument], removed: Iterable[str] = ()) -> None:
         """Replace the entries of the ``added`` documents and drop those of ``removed``: the
         chunks in one commit, then the markers and tables in one commit."""
-        gone = [*removed, *(d.doc_id for d in added)]
+        rewritten = {d.doc_id for d in added}
+        dropped = [doc_id for doc_id in removed if doc_id not in rewritten]
+        gone = [*dropped, *rewritten]
         chunk_entries: list[tantivy.Document] = []
         doc_entries: list[tantivy.Document] = []
         for document in added:
@@ -149,16 +203,31 @@ class LexicalDisk:
         try:
             docs_writer = acquire_writer(self.docs)
             try:
+                before = self.markers(self.searcher())  # under both locks: no other writer moves them
                 for writer, entries in ((chunks_writer, chunk_entries), (docs_writer, doc_entries)):
                     for doc_id in gone:
                         writer.delete_documents_by_term("doc_id", doc_id)
                     for entry in entries:
                         writer.add_document(entry)
                     writer.commit()
+                self._move_sums(before, added, dropped)
             finally:
                 docs_writer.wait_merging_threads()  # releases its lock
         finally:
             chunks_writer.wait_merging_threads()
+
+
+def _read_sums(path: Path) -> PersistedSums | None:
+    try:
+        with path.open("rb") as source:
+            sums = pickle.load(source)
+    except FileNotFoundError:
+        return None
+    except Exception:  # a damaged file (any unpickling error): the reader sums the documents again
+        return None
+    if not isinstance(sums, PersistedSums) or sums.format_version != SUMS_FORMAT:
+        return None
+    return sums
 
 
 def _open(path: Path) -> tantivy.Index:
