@@ -7,6 +7,7 @@ server path outside the question-set folders.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from baocao.settings import PROJECT_ROOT, Settings
@@ -43,21 +44,26 @@ def question_set_dirs(settings: Settings) -> list[Path]:
     return [PROJECT_ROOT / "evals" / "sets", Path(settings.data_dir) / "eval_sets", *settings.eval_set_dirs]
 
 
-def confined_question_set(settings: Settings, typed: str) -> Path:
-    """The question-set file ``typed`` names, when it is a file inside ``question_set_dirs``."""
+def _confined(typed: str, dirs: list[Path], what: str, is_kind: Callable[[Path], bool]) -> Path:
+    """The path ``typed`` names (absolute, or relative to one of ``dirs``) when it lies inside one of
+    ``dirs`` and ``is_kind`` holds for it; else an EvalPathError naming ``what``."""
     text = typed.strip()
     if not text or "\x00" in text:
-        raise EvalPathError("no question-set path given")
+        raise EvalPathError(f"no {what} given")
     path = Path(text).expanduser()
-    dirs = [d.resolve() for d in question_set_dirs(settings)]
-    candidates = [path] if path.is_absolute() else [d / path for d in dirs]
-    for candidate in candidates:
+    roots = [d.resolve() for d in dirs]
+    for candidate in [path] if path.is_absolute() else [d / path for d in roots]:
         resolved = candidate.resolve()
-        if any(resolved.is_relative_to(d) for d in dirs):
-            if resolved.is_file():
+        if any(resolved.is_relative_to(d) for d in roots):
+            if is_kind(resolved):
                 return resolved
-            raise EvalPathError(f"{typed}: no such question set")
-    raise EvalPathError(f"{typed}: question sets are read only from {', '.join(map(str, dirs))}")
+            raise EvalPathError(f"{typed}: no such {what}")
+    raise EvalPathError(f"{typed}: {what}s are read only from {', '.join(map(str, roots))}")
+
+
+def confined_question_set(settings: Settings, typed: str) -> Path:
+    """The question-set file ``typed`` names, when it is a file inside ``question_set_dirs``."""
+    return _confined(typed, question_set_dirs(settings), "question set", Path.is_file)
 
 
 def corpus_dirs(settings: Settings) -> list[Path]:
@@ -68,16 +74,4 @@ def corpus_dirs(settings: Settings) -> list[Path]:
 
 def confined_corpus(settings: Settings, typed: str) -> Path:
     """The reports folder ``typed`` names, when it is a folder inside ``corpus_dirs``."""
-    text = typed.strip()
-    if not text or "\x00" in text:
-        raise EvalPathError("no reports folder given")
-    path = Path(text).expanduser()
-    dirs = [d.resolve() for d in corpus_dirs(settings)]
-    candidates = [path] if path.is_absolute() else [d / path for d in dirs]
-    for candidate in candidates:
-        resolved = candidate.resolve()
-        if any(resolved == d or resolved.is_relative_to(d) for d in dirs):
-            if resolved.is_dir():
-                return resolved
-            raise EvalPathError(f"{typed}: no such folder")
-    raise EvalPathError(f"{typed}: reports folders are read only from {', '.join(map(str, dirs))}")
+    return _confined(typed, corpus_dirs(settings), "reports folder", Path.is_dir)
