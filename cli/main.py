@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from baocao.settings import PROJECT_ROOT, SAMPLE_CORPUS, get_settings
-from cli import ask, evaluate, search, targets
+from cli import ask, evaluate, queue, search, targets
 from cli.common import fail, open_stack
 from ingest.pipeline import IngestSummary
 from vectorstore.retriever import SearchStack
@@ -18,6 +18,7 @@ app = typer.Typer(help="The reports assistant: cited answers over Vietnamese loc
 app.command()(search.search)
 app.command()(ask.ask)
 app.command()(targets.targets)
+app.command()(queue.worker)
 app.add_typer(evaluate.app, name="eval")
 
 
@@ -41,14 +42,23 @@ def ingest(
     key_prefix: str = typer.Option(
         "", "--key-prefix", help="Know these files as PREFIX/<path in the folder> (their document ids)."
     ),
+    on_queue: bool = typer.Option(False, "--queue", help="Enqueue one job per document for `baocao worker` (Redis)."),
+    status: bool = typer.Option(False, "--status", help="Show the queue's jobs: queued, running, done, failed."),
+    redis_url: str = typer.Option(None, "--redis-url", help="Redis of the queue (default BAOCAO_REDIS_URL)."),
 ) -> None:
     """Read, chunk, embed and store report files (incremental: unchanged files are skipped)."""
     from ingest.lock import IngestLockedError
     from ingest.pipeline import ingest_paths
     from vectorstore.store import drop_collection
 
-    settings = get_settings()
+    settings = queue.settings_with(redis_url)
     overrides = _parse_meta_options(meta)
+    if status:
+        queue.status(settings, as_json)
+    if on_queue:
+        if reindex or prune:
+            fail("--queue does not take --reindex or --prune; run them without --queue")
+        queue.enqueue(list(paths or [SAMPLE_CORPUS]), settings, overrides, key_prefix, as_json)
     if reindex:
         drop_collection(settings)
     stack = open_stack(settings)

@@ -200,6 +200,23 @@ def parse_file(
                           targets=targets)
 
 
+def write_document(
+    file: Path, doc_id: str, data: bytes, overrides: dict[str, Any], store: ChunkStore, embedder: Embedder,
+    settings: Settings, timings: dict[str, float],
+) -> ParsedDocument:
+    """Read, chunk, embed and write one document as its live version (``store.replace_document``:
+    all of its new chunks or none). The one write path of the single-process ingest and of the
+    queue's workers (``ingest.queue``)."""
+    parsed = parse_file(file, doc_id, data, overrides, embedder, settings, timings)
+    started = time.perf_counter()
+    vectors = embedder.embed_passages([c.embed_text for c in parsed.chunks])
+    timings["embed"] += time.perf_counter() - started
+    started = time.perf_counter()
+    store.replace_document(parsed, vectors)
+    timings["store"] += time.perf_counter() - started
+    return parsed
+
+
 def ingest_paths(
     paths: list[Path],
     store: ChunkStore,
@@ -299,13 +316,7 @@ def _ingest_one(
         return FileResult(label, "failed", doc_id, reason=f"duplicate of {twin} (same content); not ingested twice")
 
     try:
-        parsed = parse_file(file, doc_id, data, overrides, embedder, settings, timings)
-        started = time.perf_counter()
-        vectors = embedder.embed_passages([c.embed_text for c in parsed.chunks])
-        timings["embed"] += time.perf_counter() - started
-        started = time.perf_counter()
-        store.replace_document(parsed, vectors)
-        timings["store"] += time.perf_counter() - started
+        parsed = write_document(file, doc_id, data, overrides, store, embedder, settings, timings)
     except (ReadError, ValueError, UnicodeError) as exc:
         return FileResult(label, "failed", doc_id, reason=str(exc))
     except Exception as exc:  # keep going with the other files; the store is untouched for this one

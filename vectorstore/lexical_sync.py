@@ -55,6 +55,15 @@ def repair(disk: LexicalDisk, store: ChunkStore, records: list[DocumentRecord] |
     return len(stale) + len(extra)
 
 
+def mend_document(disk: LexicalDisk, store: ChunkStore, record: DocumentRecord) -> bool:
+    """Index ``record``'s live generation when the index holds another (a writer that died
+    between the store's commit and the index's); True when it wrote."""
+    if disk.markers(disk.searcher()).get(record.meta.doc_id) == record.generation:
+        return False
+    disk.write([analyse_live(store, record)])
+    return True
+
+
 class IncrementalCorpus:
     """One process's view of the index and of the corpus tables, moved forward by the documents
     that changed since the last view (the tables of a document come from its index entry). The
