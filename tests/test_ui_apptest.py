@@ -237,6 +237,38 @@ def test_documents_page_lists_the_reports() -> None:
     assert at.file_uploader, "no uploader"
 
 
+def test_documents_page_shows_the_ingest_queue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The jobs of `baocao ingest --queue` (a real redis-server, a worker run here), in both languages."""
+    from ingest.queue import connect, enqueue_paths, run_worker
+    from tests.servers import redis_available, redis_server
+    from tests.test_store import FakeEmbedder, open_store
+
+    if not redis_available():
+        pytest.skip("redis-server not installed (scripts/redis_deps.sh)")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "an-phu.txt").write_text(NEW_REPORT, encoding="utf-8")
+    (folder / "rong.txt").write_text("  \n", encoding="utf-8")  # an empty file: its job fails
+    with redis_server(tmp_path) as url:
+        settings = Settings(data_dir=tmp_path / "worker-data", redis_url=url, queue_name="ui-queue", queue_retries=0)
+        embedder = FakeEmbedder()
+        store = open_store(settings, embedder)
+        enqueue_paths([folder], store, settings, connect(settings))
+        run_worker(settings, store, embedder, burst=True)
+        monkeypatch.setenv("BAOCAO_REDIS_URL", url)
+        monkeypatch.setenv("BAOCAO_QUEUE_NAME", "ui-queue")
+        at = go_to(open_app(), "documents")
+        assert len(at.dataframe) == 2, "no queue table"
+        jobs = at.dataframe[1].value.set_index("Tài liệu")
+        assert jobs.loc["an-phu.txt", "Trạng thái"] == "xong"
+        assert jobs.loc["an-phu.txt", "Kết quả / lỗi"].startswith("mới — ") and "đoạn" in jobs.loc["an-phu.txt", "Kết quả / lỗi"]
+        assert jobs.loc["rong.txt", "Trạng thái"] == "lỗi" and jobs.loc["rong.txt", "Kết quả / lỗi"]
+        assert any("1 xong · 1 lỗi" in c.value for c in at.caption)
+        at.sidebar.toggle(key="lang_en").set_value(True).run()
+        english = at.dataframe[1].value.set_index("Document")
+        assert english.loc["rong.txt", "State"] == "failed" and english.loc["an-phu.txt", "State"] == "done"
+
+
 def test_viewer_marks_the_cited_row_in_the_whole_document() -> None:
     from html import unescape
     from urllib.parse import parse_qs

@@ -43,6 +43,7 @@ def render(ctx: Context) -> None:
         )
     else:
         st.info(t("no_documents", lang))
+    render_queue(ctx)
     render_upload(ctx)
     if records:
         render_manage(ctx, records)
@@ -66,6 +67,51 @@ def document_rows(records: list[Any], lang: str) -> list[dict[str, Any]]:
                 t("col_passages", lang): r.chunk_count,
             }
         )
+    return rows
+
+
+# ----------------------------------------------------------------------------- the ingest queue
+
+
+@st.cache_data(ttl=2, show_spinner=False)
+def _queue_report(redis_url: str, queue_name: str, _settings: Any) -> dict[str, Any] | None:
+    """The queue's jobs (ingest.queue.queue_status) as a dict; None when no Redis answers there."""
+    from ingest.queue import QueueError, connect, queue_status
+
+    try:
+        return queue_status(_settings, connect(_settings, timeout_s=0.5)).to_dict()
+    except QueueError:
+        return None
+
+
+def render_queue(ctx: Context) -> None:
+    """The jobs of ``baocao ingest --queue`` and the workers: shown when a queue answers and has jobs."""
+    report = _queue_report(ctx.settings.redis_url, ctx.settings.queue_name, ctx.settings)
+    if not report or not report["jobs"]:
+        return
+    lang = ctx.lang
+    st.subheader(t("queue", lang))
+    st.caption(t("queue_counts", lang, **report["counts"]))
+    st.dataframe(queue_rows(report["jobs"], lang), hide_index=True, width="stretch")
+
+
+def queue_rows(jobs: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """One row per job, the columns and states named in ``lang``."""
+    rows = []
+    for job in jobs:
+        if job["error"]:
+            detail = reason_text(job["error"], lang)
+        elif job["result"]:
+            detail = f"{t('status_' + job['result'], lang)} — {job['chunks']} {t('chunks', lang)}"
+        else:
+            detail = ""
+        rows.append({
+            t("col_job_state", lang): t(f"job_{job['state']}", lang),
+            t("col_job_doc", lang): job["description"],
+            t("col_job_detail", lang): detail,
+            t("col_job_worker", lang): job["worker"],
+            t("col_job_attempts", lang): job["attempts"],
+        })
     return rows
 
 
