@@ -202,7 +202,7 @@ def run_job(payload: dict[str, Any]) -> dict[str, Any]:
     connection = _WorkerState.connection or connect(settings)
     started = time.perf_counter()
     doc_id, digest = str(payload["doc_id"]), str(payload["digest"])
-    with _document_lock(connection, settings, doc_id):
+    with document_lock(connection, settings, doc_id):
         previous = store.document(doc_id)
         if previous is not None and previous.meta.content_hash == digest:  # done before (a retried job)
             if _WorkerState.mend is not None:  # its writer may have died before the lexical index's commit
@@ -221,18 +221,23 @@ def run_job(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @contextmanager
-def _document_lock(connection: Redis, settings: Settings, doc_id: str) -> Iterator[None]:
+def document_lock(connection: Redis, settings: Settings, doc_id: str) -> Iterator[None]:
     """Hold the document's lock (one job per document id at a time), renewed while held; a dead
     holder's lock lapses after ``queue_lease_s``."""
     name = f"baocao:{settings.queue_name}:doc:" + hashlib.sha256(doc_id.encode("utf-8", "surrogateescape")).hexdigest()
-    lock = connection.lock(name, timeout=settings.queue_lease_s, blocking_timeout=settings.queue_job_timeout_s)
+    lock = connection.lock(  # not thread-local: the renewing thread uses the token
+        name, timeout=settings.queue_lease_s, blocking_timeout=settings.queue_job_timeout_s, thread_local=False
+    )
     if not lock.acquire():
         raise QueueError(f"document {doc_id} stayed locked by another job for {settings.queue_job_timeout_s} s")
     stop = threading.Event()
 
     def renew() -> None:
         while not stop.wait(settings.queue_lease_s / 3):
-            lock.reacquire()
+            try:
+                lock.reacquire()
+            except Exception:  # lapsed (the process was stopped longer than the lease) or Redis away
+                return
 
     renewer = threading.Thread(target=renew, daemon=True)
     renewer.start()

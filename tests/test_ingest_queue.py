@@ -117,6 +117,20 @@ def test_a_job_run_twice_writes_once(tmp_path: Path) -> None:
         assert entry.job_id == job_id(settings.collection, entry.doc_id, store.documents()[0].meta.content_hash)
 
 
+def test_the_document_lock_is_held_past_its_lease_while_the_job_runs(tmp_path: Path) -> None:
+    from ingest.queue import document_lock
+
+    with redis_server(tmp_path) as url:
+        settings = Settings(data_dir=tmp_path, redis_url=url, queue_lease_s=3)
+        connection = connect(settings)
+        with document_lock(connection, settings, "a.txt"):
+            time.sleep(4.5)  # past the lease: renewed meanwhile
+            other = connection.lock(next(iter(connection.keys("baocao:*:doc:*"))).decode(), timeout=3)
+            assert not other.acquire(blocking=False)
+            assert connection.pttl(next(iter(connection.keys("baocao:*:doc:*")))) > 0
+        assert connection.keys("baocao:*:doc:*") == []  # released at the end
+
+
 def _lexical_dump(settings: Settings) -> tuple[dict[str, str], dict[str, dict[str, Any]], list[Any]]:
     """The on-disk lexical index's content: markers, chunk entries (every stored field), tables."""
     from vectorstore.lexical_sync import open_disk
