@@ -100,13 +100,15 @@ def _one(n_workers: int, urls: list[str], redis_port: int, chroma_port: int, tmp
         "data_dir": tmp / name,
     }
     settings = Settings(**values)
-    env = {**os.environ, **{f"BAOCAO_{k.upper()}": str(v) for k, v in values.items()}}
+    # the workers read these from a .env in their working folder (variables already set win)
+    (tmp / name).mkdir(parents=True, exist_ok=True)
+    (tmp / name / ".env").write_text("".join(f"BAOCAO_{k.upper()}={v}\n" for k, v in values.items()), encoding="utf-8")
     stack = SearchStack.open(settings)
     connection = connect(settings)
     enqueue_paths([SAMPLE_CORPUS], stack.store, settings, connection)
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
-    workers = [subprocess.Popen([str(BIN / "baocao"), "worker", "--burst"], env=env, stdout=subprocess.DEVNULL,
+    workers = [subprocess.Popen([str(BIN / "baocao"), "worker", "--burst"], cwd=tmp / name, stdout=subprocess.DEVNULL,
                                 stderr=open(tmp / f"{name}-{i}.log", "wb")) for i in range(n_workers)]
     for worker in workers:
         worker.wait()

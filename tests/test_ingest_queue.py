@@ -194,7 +194,7 @@ def test_two_workers_two_endpoints_one_worker_killed_end_with_the_single_process
             time.sleep(0.05)
         assert killed_job, "w1 never ran a job"
         assert workers["w1"].wait(timeout=30) == -signal.SIGKILL
-        assert workers["w2"].wait(timeout=300) == 0, (tmp_path / "w2.log").read_text(errors="replace")[-3000:]
+        assert workers["w2"].wait(timeout=900) == 0, (tmp_path / "w2.log").read_text(errors="replace")[-3000:]
 
         status = queue_status(queued, connection)
         assert status.counts() == {"queued": 0, "running": 0, "done": 5, "failed": 0}, status.lines()
