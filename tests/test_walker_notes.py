@@ -23,3 +23,23 @@ def test_readme_given_directly_is_read(tmp_path: Path) -> None:
     result = walk([note])
     assert [f.path for f in result.files] == [note]
     assert result.skipped == []
+
+
+def test_prune_removes_a_stored_readme_of_the_folder(tmp_path: Path) -> None:
+    from baocao.settings import Settings
+    from ingest.pipeline import ingest_paths
+    from vectorstore.embedders import get_embedder
+    from vectorstore.store import open_store
+
+    settings = Settings(data_dir=tmp_path / "data")
+    store = open_store(settings, get_embedder(settings))
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "README.md").write_text("# Thư mục\n\nCác báo cáo năm 2023 của huyện.\n", encoding="utf-8")
+    (folder / "bc.txt").write_text("BÁO CÁO\nKết quả năm 2023\n\nThu ngân sách đạt 120 tỷ đồng.\n", encoding="utf-8")
+    embedder = get_embedder(settings)
+    ingest_paths([folder / "README.md"], store, embedder, settings, progress=False)  # given directly: read
+    assert [r.meta.source for r in store.documents()] == ["README.md"]
+    summary = ingest_paths([folder], store, embedder, settings, prune=True, progress=False)
+    assert sorted(r.meta.source for r in store.documents()) == ["bc.txt"]
+    assert [r.status for r in summary.results if r.status == "removed"] == ["removed"]
