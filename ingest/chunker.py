@@ -6,6 +6,8 @@ Chunks follow the document's sections (see ``ingest.structure``):
   embedder tokens (counted on the chunk's ``embed_text``); a section's heading lines open its
   first chunk; over-long paragraphs are split at sentence ends only (a sentence that is itself
   too long at "; " / ": ", then commas, then spaces);
+* a document of text only that fits in one chunk is one chunk (a law article keeps its title
+  with its clauses);
 * a small section is merged with a sibling (same parent section, never across a top-level
   heading) when the result fits;
 * tables are chunked by whole rows, the header rows repeated at the top of every piece;
@@ -44,6 +46,8 @@ Span = tuple[int, int]
 
 # Chunks smaller than this share of max_tokens are merged with a sibling section when they fit.
 MIN_TOKENS_FRACTION = 0.3
+# No token of the embedder's spans more characters than this (a bound, to skip counting long texts).
+MAX_CHARS_PER_TOKEN = 16
 # A footnote attached to its citing chunk costs at most this share of max_tokens when planning.
 ATTACHMENT_FRACTION = 0.25
 
@@ -189,6 +193,7 @@ def chunk_document(
     flow = [u for u in units if u.kind != "footnote"]
 
     plans = [plan for group in _groups(flow) for plan in _plan_group(doc, group)]
+    plans = _whole_if_it_fits(doc, plans)
     plans = _merge_small(doc, plans)
     plans = _split_oversized(doc, plans)
     plans = _place_footnotes(doc, plans, flow)
@@ -476,6 +481,17 @@ def _rows_seg(doc: _Doc, rows: list[Span]) -> _Seg:
 
 
 # --------------------------------------------------------------------------- merging and checks
+
+
+def _whole_if_it_fits(doc: _Doc, plans: list[_Plan]) -> list[_Plan]:
+    """A short document of text only (a law article, a note) that fits in one chunk is one chunk:
+    its title and every clause stay together. Tables, footnotes and closing blocks keep their own."""
+    if len(plans) < 2 or any(plan.kind != "text" for plan in plans):
+        return plans
+    if sum(len(seg.text) for plan in plans for seg in plan.segs) > doc.max_tokens * MAX_CHARS_PER_TOKEN:
+        return plans  # cannot fit: not worth counting the whole text's tokens
+    whole = _Plan("text", [atom for plan in plans for atom in plan.atoms], [], plans[0].depth)
+    return [whole] if doc.plan_tokens(whole) <= doc.max_tokens else plans
 
 
 def _merge_small(doc: _Doc, plans: list[_Plan]) -> list[_Plan]:

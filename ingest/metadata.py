@@ -37,6 +37,7 @@ from baocao.lang.doctypes import doc_types
 from baocao.lang.normalize import collapse_ws, fold_accents, fold_same_length, nfc, normalize_tone_marks, strip_markup
 from baocao.lang.periods import roman_value
 from baocao.lang.places import levels
+from baocao.lang.sentences import has_sentence_break
 from baocao.lang.tables import word_list
 from baocao.models import DocumentMeta
 from ingest.layout import normalize_layout
@@ -338,6 +339,32 @@ def _find_title(doc: _Doc) -> _Title:
         if doc.raw_lines[i].startswith("# "):
             return _Title("", collapse_ws(doc.lines[i]), False)
     return _Title()
+
+
+OPENING_TITLE_CHARS = 300
+_LIST_START = re.compile(r"^(?:\(|[ivx]{1,4}\s*[.)]|\d+\s*[.)]|[-+*•])")
+
+
+def _opening_title(doc: _Doc) -> str:
+    """For a text with no header block, type line or "# " heading (a law article, a note): its
+    first one or two lines when they read as a title (short, capitalised, at least two words, no
+    sentence end, no number or date line, no list item such as "1." or "- "), joined by " – "
+    ("Bộ luật Hình sự … – Điều 316 – Tội phá thai trái phép")."""
+    parts: list[str] = []
+    for i in doc.head[:2]:
+        line = collapse_ws(doc.lines[i])
+        if len(line) > OPENING_TITLE_CHARS or line.endswith((".", ";", ":", ",")) or has_sentence_break(line):
+            break
+        folded = doc.folded_lines[i].strip()
+        words = _WORD.findall(line)
+        if (
+            _ROMAN_HEADING.match(folded) or _LIST_START.match(folded) or _NUMBER_LINE.match(folded) or _DATE_WORDS.search(folded) or _DATE_NUMERIC.search(folded)
+        ):
+            break
+        if len(words) < 2 or not line[0].isupper():
+            break
+        parts.append(line)
+    return " – ".join(parts)
 
 
 # Acronyms kept upper-case when an all-caps subject is turned into sentence case.
@@ -811,7 +838,7 @@ def _short_title(meta: DocumentMeta) -> str:
     if not head and (place or meta.period):
         head = "Văn bản"
     parts = [p for p in (head, place, meta.period) if p]
-    return " – ".join(parts) if parts else meta.source
+    return " – ".join(parts) if parts else (meta.title or meta.source)
 
 
 def extract_metadata(text: str, source: str) -> DocumentMeta:
@@ -861,7 +888,7 @@ def extract_metadata(text: str, source: str) -> DocumentMeta:
         period_year=period.year,
         period_month=period.month,
         plan_year=period.plan_year,
-        title=_make_title(doc_type, title.subject, title.has_vv, doc),
+        title=_make_title(doc_type, title.subject, title.has_vv, doc) or _opening_title(doc),
     )
     meta.short_title = _short_title(meta)
     return meta

@@ -25,10 +25,10 @@ from ingest.lock import ingest_lock
 from ingest.metadata import apply_overrides, extract_metadata, find_sidecar_overrides
 from ingest.readers import SUPPORTED_EXTENSIONS, ReadError, TextLimits, read_data
 from ingest.targets import extract_targets
-from ingest.walker import Found, UnsafeFileError, read_bounded, walk
+from ingest.walker import FOLDER_NOTE_REASON, Found, UnsafeFileError, read_bounded, walk
 
 # Bump when reading, metadata or chunking change in a way that should re-index documents.
-PIPELINE_VERSION = "4"  # 2: chunks carry their layout; 3: layout normalisation (ingest.layout), metadata from crawled layouts, tone-mark fix; 4: target records (ingest.targets)
+PIPELINE_VERSION = "5"  # 2: chunks carry their layout; 3: layout normalisation (ingest.layout), metadata from crawled layouts, tone-mark fix; 4: target records (ingest.targets); 5: a title from the opening lines of a text without a header block (law articles), in every chunk's context; a text-only document that fits in one chunk is one chunk
 
 Status = Literal["new", "updated", "unchanged", "failed", "removed", "skipped"]
 STATUSES: tuple[Status, ...] = ("new", "updated", "unchanged", "removed", "skipped", "failed")
@@ -161,6 +161,13 @@ def _exists(path: str) -> bool:
         return False
 
 
+def _resolved(path: str) -> str:
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError):
+        return path
+
+
 def content_hash(data: bytes, overrides: dict[str, Any]) -> str:
     digest = hashlib.sha256(data)
     digest.update(json.dumps(overrides, sort_keys=True, ensure_ascii=False).encode())
@@ -285,10 +292,17 @@ def _ingest_locked(
             on_file(result)
 
     if prune:
+        # A folder's README stored by an earlier version is no report either: it goes too.
+        notes = {_resolved(p.path) for p in problems if p.reason == FOLDER_NOTE_REASON}
         for doc_id, record in known.items():
-            if doc_id not in seen and not _exists(record.meta.path):
+            if doc_id in seen:
+                continue
+            if not _exists(record.meta.path):
                 store.delete_document(doc_id)
                 summary.results.append(FileResult(record.meta.path or doc_id, "removed", doc_id, reason="file is gone"))
+            elif record.meta.path and _resolved(record.meta.path) in notes:
+                store.delete_document(doc_id)
+                summary.results.append(FileResult(record.meta.path, "removed", doc_id, reason=FOLDER_NOTE_REASON))
 
 
 def _ingest_one(

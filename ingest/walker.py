@@ -7,6 +7,8 @@ Used by the pipeline, so the CLI, the UI and the eval harness all walk the same 
 - inside a folder, a symbolic link is followed only when its target lies inside the folder
   (``Settings.follow_symlinks_outside``); dangling links and link loops are reported;
 - every skipped entry is reported with its reason, and an empty folder given directly says so;
+- a folder's README (``README``, ``README.md``, ``README.txt``, any case) describes the folder and
+  is no report: it is skipped with that reason (given directly, it is read like any file);
 - reads are bounded by the bytes actually read (``read_bounded``), not by the size the file
   system reports (``/proc`` files and devices report 0).
 """
@@ -20,6 +22,8 @@ from pathlib import Path
 
 SIDECAR_SUFFIXES = (".meta.json",)
 SIDECAR_NAMES = frozenset({"metadata.json"})
+FOLDER_NOTES = frozenset({"readme", "readme.md", "readme.txt"})
+FOLDER_NOTE_REASON = "the folder's README (it describes the folder, it is not a report); give it directly to ingest it"
 # Where a file system holds more than this many entries under one root we stop walking: a
 # mistaken "/" or a home folder must not take hours to list.
 MAX_ENTRIES = 200_000
@@ -148,6 +152,9 @@ def _walk_folder(root: Path, out: Walk, follow_outside: bool) -> None:
                 if (len(out.files), len(out.skipped)) == before:
                     out.skipped.append(Skipped(str(path), "empty folder (a directory, even if named like a file); nothing read"))
             elif stat.S_ISREG(info.st_mode):
+                if entry.name.lower() in FOLDER_NOTES:
+                    out.skipped.append(Skipped(str(path), FOLDER_NOTE_REASON))
+                    continue
                 twin = seen_files.get((info.st_dev, info.st_ino))
                 if twin is not None:
                     out.skipped.append(Skipped(str(path), f"the same file as {twin} (a link); read once"))

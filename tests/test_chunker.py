@@ -211,9 +211,32 @@ def test_small_sibling_sections_merge_under_their_parent() -> None:
 
 def test_top_level_sections_never_merge() -> None:
     text = "I. Một\n\nNgắn.\n\nII. Hai\n\nNgắn nữa.\n\n1. Con\n\nRất ngắn.\n\n2. Con hai\n\nCũng ngắn.\n"
+    # a long third section: the document does not fit in one chunk (see the next test)
+    text += "\nIII. Ba\n\n" + "Một câu dài về kết quả thực hiện nhiệm vụ trong năm. " * 20 + "\n"
     chunks = chunk_document(text, DocumentMeta(doc_id="t", source="t"), stub_tokens)
-    assert [c.section_path for c in chunks] == [["I. Một"], ["II. Hai"]]
+    assert [c.section_path for c in chunks] == [["I. Một"], ["II. Hai"], ["III. Ba"]]
     assert chunks[1].text == "II. Hai\nNgắn nữa.\n1. Con\nRất ngắn.\n2. Con hai\nCũng ngắn."
+
+
+def test_a_text_only_document_that_fits_is_one_chunk() -> None:
+    # A law article: its title, then clauses the structure reads as numbered sections.
+    article = (
+        "Bộ luật Hình sự – Điều 316\n\nTội phá thai trái phép\n\n"
+        "1. Người nào thực hiện việc phá thai trái phép cho người khác thì bị phạt tù từ 01 năm đến 03 năm:\n"
+        "a) Làm chết người;\n\n2. Phạm tội thuộc trường hợp sau đây thì bị phạt tù từ 03 năm đến 07 năm:\n"
+        "a) Làm chết 02 người.\n"
+    )
+    meta = DocumentMeta(doc_id="a", source="a.txt")
+    whole = chunk_document(article, meta, stub_tokens, max_tokens=350)
+    assert len(whole) == 1
+    assert whole[0].text.startswith("Bộ luật Hình sự – Điều 316\nTội phá thai trái phép\n1. Người nào")
+    assert "2. Phạm tội" in whole[0].text
+    # the same article over max_tokens is cut as before: the title alone, then the clauses
+    split = chunk_document(article, meta, stub_tokens, max_tokens=40)
+    assert len(split) > 1 and split[0].text == "Bộ luật Hình sự – Điều 316\nTội phá thai trái phép"
+    # a table keeps its own chunk even in a short document
+    tabled = "I. Mở đầu\n\nGhi chú ngắn về số liệu thu ngân sách.\n\nII. Số liệu\n\nSTT\tChỉ tiêu\tKết quả\n1\tThu ngân sách\t12\n"
+    assert [c.kind for c in chunk_document(tabled, meta, stub_tokens)] == ["text", "table"]
 
 
 TERMINATORS = ".!?…:;"

@@ -174,3 +174,16 @@ def test_tone_mark_normalisation_leaves_hoac_and_luan_alone() -> None:
     assert [normalize_tone_marks(w) for w in ("hoà", "uỷ", "HOÁ", "hoặc", "HOẶC", "luận", "kết luận")] == [
         "hòa", "ủy", "HÓA", "hoặc", "HOẶC", "luận", "kết luận",
     ]
+
+
+def test_a_text_without_header_block_takes_its_opening_lines_as_title() -> None:
+    text = (
+        "Bộ luật Hình sự (văn bản hợp nhất số 01/VBHN-VPQH) – Điều 316\n\nTội phá thai trái phép\n\n"
+        "1. Người nào thực hiện việc phá thai trái phép cho người khác thì bị phạt tù từ 01 năm đến 03 năm.\n"
+    )
+    meta = extract_metadata(text, "274_blhs.txt")
+    assert meta.title == "Bộ luật Hình sự (văn bản hợp nhất số 01/VBHN-VPQH) – Điều 316 – Tội phá thai trái phép"
+    assert meta.short_title == meta.title  # no type, number or place: the title, not the file name
+    # A first line that is a sentence is no title: nothing is made up.
+    prose = extract_metadata("Người lao động có quyền nghỉ việc. Công ty phải trả lương.\n\nHết.\n", "note.txt")
+    assert (prose.title, prose.short_title) == ("", "note.txt")

@@ -135,3 +135,32 @@ def test_the_bm25_index_keeps_to_the_protocol() -> None:
     index: LexicalIndex = BM25Index.build([make_chunk("a", 0, "giải ngân vốn")], "rev-1")
     assert index.revision == "rev-1" and index.size == 1
     assert index.has_term("folded", "ngan") and not index.has_term("folded", "xyz")
+
+
+def test_document_context_lets_the_rest_of_the_query_pick_the_passage() -> None:
+    # A fire plan names its subject in nearly every chunk; its effective date is in one chunk
+    # that does not name it. Another document has the same date wording and nothing else.
+    topic = "phòng cháy chữa cháy rừng"
+    plan = [
+        make_chunk("plan", 0, f"Quy định về {topic} trên địa bàn tỉnh."),
+        make_chunk("plan", 1, f"Trách nhiệm {topic} của các sở, ngành về {topic}."),
+        make_chunk("plan", 2, f"Lực lượng {topic} chuyên ngành, kinh phí {topic}."),
+        make_chunk("plan", 3, "Văn bản này có hiệu lực từ ngày 30 tháng 11 năm 2025."),
+        make_chunk("plan", 4, f"Kiểm tra {topic} hằng năm."),
+        make_chunk("plan", 5, f"Tuyên truyền {topic} tới người dân."),
+    ]
+    other = [
+        make_chunk("other", 0, "Nghị quyết về học phí có hiệu lực từ ngày ký."),
+        make_chunk("other", 1, "Mức học phí năm học 2025-2026."),
+        make_chunk("other", 2, "Miễn học phí cho học sinh."),
+    ]
+    query = folded_query(f"quy định {topic} có hiệu lực từ ngày nào")
+    plain = [m.chunk_id for m in BM25Index.build(plan + other, "r1").search(query, 5)]
+    assert plain[0] == "other:gen00000:0000"  # chunk-level BM25 alone: the wrong document's date
+    context = [m.chunk_id for m in BM25Index.build(plan + other, "r1", doc_weight=0.5, spread_power=0.5).search(query, 5)]
+    assert context[0] == "plan:gen00000:0003"
+    assert context.index("other:gen00000:0000") > 1
+    # a one-chunk document is scored as before: its terms are as specific as they can be inside it
+    single = [make_chunk("one", 0, f"{topic} có hiệu lực thi hành")]
+    damped = BM25Index.build(single, "r1", spread_power=1.0).search(query, 1)[0].score
+    assert damped == BM25Index.build(single, "r1").search(query, 1)[0].score

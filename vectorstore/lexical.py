@@ -31,6 +31,13 @@ FIELDS: tuple[LexicalField, ...] = ("exact", "folded", "bigram")
 _PREFIX = {"exact": "e:", "folded": "f:", "bigram": "b:"}
 BM25_K1 = 1.2
 BM25_B = 0.6
+# Document context: each chunk also earns ``DOC_WEIGHT`` x the BM25 score of its whole document
+# (all its chunks as one text, idf over documents), and a query term's chunk-level weight is
+# scaled by how specific the term is inside its own document (``within_document_factor``), so
+# the words that name a document ("phòng cháy chữa cháy rừng" in every chunk of a fire plan)
+# pick the document and the rest of the query picks the passage in it.
+DOC_WEIGHT = 0.0
+SPREAD_POWER = 0.0
 
 
 @dataclass
@@ -110,6 +117,8 @@ class BM25Index:
     doc_meta: list[dict[str, Any]]  # flat DocumentMeta per document (for filters)
     vocab: dict[str, int]  # prefixed term -> row of ``weights``
     weights: sparse.csr_matrix  # (terms, chunks) BM25 weights
+    doc_weights: sparse.csr_matrix | None = None  # (terms, documents) BM25 weights of whole documents
+    doc_weight: float = DOC_WEIGHT
 
     @property
     def size(self) -> int:
@@ -119,6 +128,7 @@ class BM25Index:
     @classmethod
     def build(
         cls, chunks: list[Chunk], revision: str, *, k1: float = BM25_K1, b: float = BM25_B,
+        doc_weight: float = DOC_WEIGHT, spread_power: float = SPREAD_POWER,
         observe: Callable[[Chunk, list[list[str]]], None] | None = None,
     ) -> BM25Index:
         """The index of ``chunks``; ``observe`` sees each chunk's clause tokens as they are made
@@ -159,10 +169,20 @@ class BM25Index:
                     rows.append(row)
                     cols.append(col)
                     tfs.append(count)
-        weights = _bm25_weights(
-            np.asarray(rows, dtype=np.int32), np.asarray(cols, dtype=np.int32),
-            np.asarray(tfs, dtype=np.float32), term_field, lengths, len(vocab), len(chunks), k1, b,
-        )
+        row_array, col_array = np.asarray(rows, dtype=np.int32), np.asarray(cols, dtype=np.int32)
+        tf_array = np.asarray(tfs, dtype=np.float32)
+        weights = _bm25_weights(row_array, col_array, tf_array, term_field, lengths, len(vocab), len(chunks), k1, b)
+        doc_weights = None
+        if doc_weight > 0 or spread_power > 0:
+            doc_of_entry = chunk_doc[col_array]
+            doc_weights, spread = _document_weights(
+                row_array, doc_of_entry, tf_array, term_field, lengths, chunk_doc, len(vocab), len(doc_ids), k1, b
+            )
+            if spread_power > 0:
+                chunks_per_doc = np.bincount(chunk_doc, minlength=len(doc_ids)).astype(np.float32)
+                held = np.asarray(spread[row_array, doc_of_entry]).ravel()
+                factor = within_document_factor(held, chunks_per_doc[doc_of_entry])
+                weights = _scaled(weights, row_array, col_array, factor**spread_power)
         return cls(
             revision=revision,
             chunk_ids=[c.chunk_id for c in chunks],
@@ -172,6 +192,8 @@ class BM25Index:
             doc_meta=doc_meta,
             vocab=vocab,
             weights=weights,
+            doc_weights=doc_weights if doc_weight > 0 else None,
+            doc_weight=doc_weight,
         )
 
     # ----- searching ---------------------------------------------------------------------
@@ -185,6 +207,9 @@ class BM25Index:
         rows = self.weights[[row for row, _ in known]]
         query_weights = np.asarray([t.weight for _, t in known], dtype=np.float32)
         scores = np.asarray(rows.T @ query_weights).ravel()
+        if self.doc_weights is not None and self.doc_weight > 0:
+            doc_scores = np.asarray(self.doc_weights[[row for row, _ in known]].T @ query_weights).ravel()
+            scores = scores + self.doc_weight * doc_scores[self.chunk_doc] * (scores > 0)
 
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
@@ -228,6 +253,40 @@ class BM25Index:
 
     def has_term(self, field_name: LexicalField, term: str) -> bool:
         return _PREFIX[field_name] + term in self.vocab
+
+
+def within_document_factor(chunks_with_term: np.ndarray, chunks_in_document: np.ndarray) -> np.ndarray:
+    """How well a term tells one chunk of its document from the others, in (0, 1]: its idf over
+    the document's own chunks relative to that of a term found in one chunk only (1 for a
+    one-chunk document, near 0 for a term in every chunk of a long one)."""
+    n = chunks_in_document
+    idf = np.log1p((n - chunks_with_term + 0.5) / (chunks_with_term + 0.5))
+    best = np.log1p((n - 0.5) / 1.5)
+    return np.where(n <= 1, 1.0, idf / np.maximum(best, 1e-6)).astype(np.float32)
+
+
+def _scaled(matrix: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray, factor: np.ndarray) -> sparse.csr_matrix:
+    scale = sparse.csr_matrix((factor.astype(np.float32), (rows, cols)), shape=matrix.shape)
+    return matrix.multiply(scale).tocsr()
+
+
+def _document_weights(
+    rows: np.ndarray, docs: np.ndarray, tfs: np.ndarray, term_field: list[LexicalField],
+    lengths: dict[LexicalField, np.ndarray], chunk_doc: np.ndarray, n_terms: int, n_docs: int, k1: float, b: float,
+) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """BM25 weights of whole documents (terms x documents), and per (term, document) the number
+    of the document's chunks that hold the term."""
+    spread = sparse.csr_matrix((np.ones_like(tfs), (rows, docs)), shape=(n_terms, n_docs))
+    spread.sum_duplicates()
+    summed = sparse.csr_matrix((tfs, (rows, docs)), shape=(n_terms, n_docs))
+    summed.sum_duplicates()
+    coo = summed.tocoo()
+    doc_lengths = {name: np.bincount(chunk_doc, weights=lengths[name], minlength=n_docs).astype(np.float32) for name in FIELDS}
+    weights = _bm25_weights(
+        coo.row.astype(np.int32), coo.col.astype(np.int32), coo.data.astype(np.float32), term_field, doc_lengths,
+        n_terms, n_docs, k1, b,
+    )
+    return weights, spread
 
 
 def _bm25_weights(
