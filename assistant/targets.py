@@ -13,11 +13,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.types import Answer, Citation
 from baocao.lang.detect import Lang, detect_language
-from baocao.lang.targets import fold, indicators_named, question_shapes
+from baocao.lang.targets import fold, indicators_named, question_shapes, to_number
 from baocao.models import DocumentRecord, TargetRecord
 
 STATUSES = ("met", "missed", "pending")
@@ -105,6 +106,13 @@ def route(question: str, records: list[TargetRecord]) -> TargetAsk | None:
     return TargetAsk(shape=shape, wanted=wanted, count="count" in shapes, indicators=indicators)
 
 
+def uncovered_places(ask: TargetAsk, records: list[TargetRecord], named: list[str]) -> list[str]:
+    """The places a question names (as the store's place finder reads them) of which no record
+    holds a figure for the years asked: a question about them goes to the passages."""
+    held = {fold(r.locality) for r in records if not ask.wanted.years or r.year in ask.wanted.years}
+    return [p for p in named if fold(p) not in held]
+
+
 def _spaced(text: str) -> str:
     return " " + " ".join(re.findall(r"[^\W_]+", fold(text))) + " "
 
@@ -125,6 +133,9 @@ _WORDS = {
         "kinds": "Lưu ý: các số liệu khác loại ({kinds}), không hoàn toàn so sánh được",
         "two_reports": "Lưu ý: {place} {year} có số liệu từ {n} báo cáo; mỗi số ghi rõ nguồn",
         "year": " năm {year}", "in": " của {place}",
+        "tally": "{place}: báo cáo đạt {met}/{total} chỉ tiêu chủ yếu",
+        "compare_head": "So sánh {indicator}:", "also": "cũng báo cáo",
+        "used": "Số dùng để so sánh: {used}", "smaller": "số khác, nhỏ hơn số dùng để so sánh",
     },
     "en": {
         "met": "met", "missed": "missed", "pending": "no result yet", "": "not assessed",
@@ -138,7 +149,10 @@ _WORDS = {
         "all_yes": "{place}: met {met}/{total} targets", "all_no": "{place}: not all met — {missed} targets missed",
         "kinds": "Note: the figures are of different kinds ({kinds}) and not fully comparable",
         "two_reports": "Note: {place} {year} has figures from {n} reports; each figure names its source",
-        "year": " for {year}", "in": " of {place}",
+        "year": " for {year}", "in": " in {place}",
+        "tally": "{place}: the report states {met}/{total} main targets met",
+        "compare_head": "Comparison of {indicator}:", "also": "also reported",
+        "used": "Figures compared: {used}", "smaller": "another figure, smaller than the one compared",
     },
 }
 
@@ -195,18 +209,23 @@ def answer_from_records(
                 for r in missed:
                     lines.append("  " + _line(r, w) + " " + cite(r))
     else:
-        if not chosen:
+        if ask.shape == "compare" and chosen:
+            lines.extend(_compare_lines(chosen, w, cite))
+        elif not chosen:
             lines.append(w["none"] + ".")
         else:
             head_key = f"{ask.shape}_head" if f"{ask.shape}_head" in w else "list_head"
             place = ", ".join(wanted.localities)
             lines.append(w[head_key].format(n=len(chosen)) + (w["in"].format(place=place) if place else "") + ":")
+            if ask.shape in ("missed", "met"):  # the report's own tally of its main targets comes first
+                for a in _tallies(records, wanted):
+                    lines.append(f"- {w['tally'].format(place=a.locality, met=a.result, total=a.plan)} {cite(a)}")
             for r in chosen:
                 lines.append(f"- {_line(r, w, with_place=not wanted.localities or len(wanted.localities) > 1)} {cite(r)}")
             kinds = sorted({r.kind for r in chosen})
-            if ask.shape in ("compare", "trend") and len(kinds) > 1:
+            if ask.shape == "trend" and len(kinds) > 1:
                 lines.append(w["kinds"].format(kinds=", ".join(w[k] for k in kinds)) + ".")
-            if ask.shape in ("compare", "trend"):
+            if ask.shape == "trend":
                 canon = {r.canonical for r in chosen}
                 if len({fold(r.indicator) for r in chosen}) > len(canon):
                     lines.append(_parts_note(chosen, w))
@@ -237,6 +256,67 @@ def _line(r: TargetRecord, w: dict[str, str], with_place: bool = False) -> str:
     how = w["stated"] if r.status_stated else w["computed"] if r.status in ("met", "missed") else ""
     verdict = f"{status} ({how})" if how else status
     return f"{place}{name}{unit}: {'; '.join(parts) or '—'} → {verdict}; {w[r.kind]}"
+
+
+def _tallies(records: list[TargetRecord], wanted: TargetFilter) -> list[TargetRecord]:
+    """The reports' own counts of their main targets met ("đạt và vượt 10/10 chỉ tiêu") in scope."""
+    scope = TargetFilter(localities=wanted.localities, years=wanted.years)
+    return [r for r in select(records, scope) if r.canonical == "chỉ tiêu chủ yếu" and r.plan and r.result]
+
+
+def _compare_lines(chosen: list[TargetRecord], w: dict[str, str], cite: Callable[[TargetRecord], str]) -> list[str]:
+    """One block per place and year: the figure compared (where a place gives several for the
+    indicator, the largest of one unit — a total is never smaller than its parts), the other
+    figures after it, each with its kind; then which figure of which kind each place's comparison
+    used, and a note when the kinds differ."""
+    lines = [w["compare_head"].format(indicator=", ".join(sorted({r.canonical or r.indicator for r in chosen})))]
+    used: list[str] = []
+    groups: dict[tuple[str, int], list[TargetRecord]] = {}
+    for r in chosen:
+        groups.setdefault((r.locality, r.year), []).append(r)
+    for (place, year), mine in groups.items():
+        figures: dict[tuple[str, str, str], list[TargetRecord]] = {}
+        for r in mine:  # one figure stated against two bases ("122% dự toán tỉnh và 114% dự toán thành phố") is one figure
+            figures.setdefault((fold(r.indicator), r.result, r.plan), []).append(r)
+        ordered = sorted(figures.values(), key=lambda rs: _size(rs[0]), reverse=True)
+        main, rest = ordered[0], ordered[1:]
+        lines.append(f"- {place} {year}: {_figure(main, w, cite)}")
+        for other in rest:
+            smaller = _size(other[0]) < _size(main[0]) and _unit(other[0]) == _unit(main[0])
+            lines.append(f"  {w['also']}: {_figure(other, w, cite)}" + (f" ({w['smaller']})" if smaller else ""))
+        used.append(f"{place} {year} — {main[0].indicator} ({w[main[0].kind]})")
+    lines.append(w["used"].format(used="; ".join(used)) + ".")
+    kinds = sorted({r.kind for r in chosen})
+    if len(kinds) > 1:
+        lines.append(w["kinds"].format(kinds=", ".join(w[k] for k in kinds)) + ".")
+    if len({fold(r.indicator) for r in chosen}) > 1:
+        lines.append(_parts_note(chosen, w))
+    return lines
+
+
+def _unit(r: TargetRecord) -> str:
+    return fold(r.unit).strip()
+
+
+def _size(r: TargetRecord) -> float:
+    value = to_number(r.result) if r.result else None
+    return value if value is not None else -1.0
+
+
+def _figure(records: list[TargetRecord], w: dict[str, str], cite: Callable[[TargetRecord], str]) -> str:
+    """A figure as written, with its unit, kind, plan and each base's % — each base cited."""
+    r = records[0]
+    unit = f" {r.unit}" if r.unit and not r.result.endswith(r.unit) else ""
+    value = r.result or r.plan or "—"
+    parts = [f"{r.indicator}: {value}{unit}", w[r.kind]]
+    if r.plan and r.result:
+        parts.append(f"{w['plan']} {r.plan}")
+    cited = []
+    for one in records:
+        pct = f"{one.percent_of_plan} {one.basis or w['of_plan']} " if one.percent_of_plan else ""
+        cited.append(f"{pct}{cite(one)}")
+    verdict = f" → {w[r.status]}" if r.status else ""
+    return "; ".join(parts) + "; " + ", ".join(cited) + verdict
 
 
 def _parts_note(chosen: list[TargetRecord], w: dict[str, str]) -> str:
