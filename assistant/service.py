@@ -140,8 +140,11 @@ class Assistant:
             return None
         resolved = resolve_followup(question, history, self._place_names)
         ask = route(resolved.question, records)
-        if ask is None or uncovered_places(ask, records, self._place_names(resolved.question)):
+        if ask is None:
             return None
+        query = self.retriever.read(resolved.question)
+        if query.unknown_places or uncovered_places(ask, records, query.locality_names):
+            return None  # a place no report (or no record) covers: the passage answer says so
         answer = answer_from_records(resolved.question, ask, records, self.store.documents())
         if not answer.citations:
             return None  # nothing in the records answers it: the passages may
@@ -149,6 +152,9 @@ class Assistant:
         chunks = {c.chunk_id: c for c in self.store.get_chunks(cited)}
         answer.passages = [Hit(chunk=chunks[cid], score=1.0, rank=i + 1, why=["target record"])
                            for i, cid in enumerate(c for c in cited if c in chunks)]
+        for citation in answer.citations:  # the section its passage sits in, as passage answers give it
+            if citation.chunk_id in chunks:
+                citation.section = chunks[citation.chunk_id].section
         answer.question = question
         answer.standalone = resolved.question
         answer.context.update(

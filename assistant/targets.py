@@ -210,13 +210,15 @@ def answer_from_records(
                     lines.append("  " + _line(r, w) + " " + cite(r))
     else:
         if ask.shape == "compare" and chosen:
-            lines.extend(_compare_lines(chosen, w, cite))
+            head, *rest = _compare_lines(chosen, w, cite)
+            lines[0] += head
+            lines.extend(rest)
         elif not chosen:
             lines.append(w["none"] + ".")
         else:
             head_key = f"{ask.shape}_head" if f"{ask.shape}_head" in w else "list_head"
             place = ", ".join(wanted.localities)
-            lines.append(w[head_key].format(n=len(chosen)) + (w["in"].format(place=place) if place else "") + ":")
+            lines[0] += " " + w[head_key].format(n=len(chosen)) + (w["in"].format(place=place) if place else "") + ":"
             if ask.shape in ("missed", "met"):  # the report's own tally of its main targets comes first
                 for a in _tallies(records, wanted):
                     lines.append(f"- {w['tally'].format(place=a.locality, met=a.result, total=a.plan)} {cite(a)}")
@@ -269,7 +271,7 @@ def _compare_lines(chosen: list[TargetRecord], w: dict[str, str], cite: Callable
     indicator, the largest of one unit — a total is never smaller than its parts), the other
     figures after it, each with its kind; then which figure of which kind each place's comparison
     used, and a note when the kinds differ."""
-    lines = [w["compare_head"].format(indicator=", ".join(sorted({r.canonical or r.indicator for r in chosen})))]
+    lines = [" " + w["compare_head"].format(indicator=", ".join(sorted({r.canonical or r.indicator for r in chosen})))]
     used: list[str] = []
     groups: dict[tuple[str, int], list[TargetRecord]] = {}
     for r in chosen:

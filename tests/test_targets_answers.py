@@ -146,6 +146,7 @@ def test_a_comparison_of_different_kinds_says_so() -> None:
     [
         "Những chỉ tiêu nào không đạt ở Trà Vinh năm 2024?",  # no record of Trà Vinh for 2024
         "Nguyên nhân của những hạn chế ở Hải Dương là gì?",  # not a target question
+        "Những chỉ tiêu nào không đạt ở Đà Nẵng năm 2023?",  # a place no report covers
     ],
 )
 def test_questions_the_records_do_not_cover_get_the_passage_answer(assistant: Assistant, question: str) -> None:

@@ -522,3 +522,34 @@ def test_targets_page_filters_the_records_and_shows_their_sources() -> None:
     assert at.get("download_button"), "no CSV export"
     at.sidebar.toggle(key="lang_en").set_value(True).run()
     assert "% of plan" in list(at.dataframe[0].value.columns)
+
+
+def test_chat_answers_target_questions_from_the_records_with_their_sources() -> None:
+    """The issue's target questions in the chat (with and without diacritics, English, a follow-up):
+    answered from the records, every [n] with its pop-up and its card marking the cited row."""
+    at = open_app()
+    turns = [
+        ("Những chỉ tiêu nào không đạt ở Hương Trà năm 2023?", ["14,5-15,5", "8,8", "215-220", "151", "29/38"], HUONG_TRA),
+        ("còn Hải Dương thì sao?", ["10/10"], "002_10b12c69719b1d7b.txt"),
+        ("Compare total budget revenue of Huong Tra and Hai Duong in 2023", ["527,191", "1.484 tỷ 750 triệu", "(estimate)"], ""),
+        ("Phuong 2 dat nhung chi tieu gi cho nam 2024?", ["95%"], "004_616d0573625243ea.txt"),
+    ]
+    for i, (question, figures, source) in enumerate(turns):
+        at.chat_input[0].set_value(question).run()
+        assert not at.exception, [e.value for e in at.exception]
+        answers = markdown_with(at, 'class="bc-ref"')
+        assert len(answers) == i + 1, question
+        answer = answers[-1]
+        for figure in figures:
+            assert figure in answer, (question, figure)
+        refs = re.findall(r'data-n="(\d+)">\[\d+\]<span class="bc-pop">(.*?href="#(src-[0-9a-f]+-\d+)".*?)</span></span>', answer)
+        assert refs, question
+        cards = "".join(markdown_with(at, 'class="bc-source"'))
+        for _, _, anchor in refs:
+            assert f'id="{anchor}"' in cards, (question, anchor)
+        if source:
+            assert f"?doc={source}&amp;chunk=" in cards
+    assert "Hương Trà 2023 — Tổng thu ngân sách nhà nước trên địa bàn thị xã (estimate)" in answers[2]
+    huong_tra = [c for c in markdown_with(at, 'class="bc-source"') if HUONG_TRA in c]
+    marked = [row for card in huong_tra for row in cited_rows(card)]
+    assert any("Tốc độ tăng trưởng" in row and "Không đạt" in row for row in marked), marked
