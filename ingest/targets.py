@@ -81,7 +81,7 @@ class _Doc:
     def __init__(self, meta: DocumentMeta) -> None:
         self.meta = meta
         self.is_plan = "ke hoach" in fold(meta.doc_type)
-        self.partial = bool(meta.period_month)
+        self.partial = bool(meta.period_month) or bool(pattern("partial_period").search(fold(meta.period)))
         self.table = glossary()
 
 
@@ -413,8 +413,11 @@ def _changes(
             start = result_at[0][0]
             bound = re.search(r"(?:tren|hon|duoi|gan)\s+$", folded[max(0, start - 6) : start])
             start = start - (len(bound.group(0)) if bound else 0)
-            fields["result"] = (start, result_at[0][1])
-            result, unit_word = raw[start : result_at[0][1]].strip(), result_at[1]
+            end = result_at[0][1]
+            if result_at[1] == "%":  # "đạt trên 94%": the sign belongs to the figure
+                end = folded.index("%", end) + 1
+            fields["result"] = (start, end)
+            result, unit_word = raw[start:end].strip(), result_at[1]
         lead_parent = parent
         if lead and not result:
             lead_parent = _clean_indicator(raw[_bullet_len(raw) : lead[1]]) or parent
@@ -566,7 +569,10 @@ def _split_parts(folded: str, start: int, strict: bool) -> list[tuple[int, int]]
 def _target_value(piece: str, strict: bool = False) -> tuple[int, int] | None:
     """Where a target's value is in a folded piece: a figure ("đạt 95%", "dưới 1%", "04/04", "từ 5%
     đến 10%") or a goal phrase ("đạt và vượt kế hoạch", "đạt chỉ tiêu được giao")."""
-    goal = next((g for g in pattern("goal").finditer(piece) if not strict or re.match(r"dat|khong con", g.group(0))), None)
+    goals = [g for g in pattern("goal").finditer(piece) if not strict or re.match(r"dat|khong con", g.group(0))]
+    goal = goals[0] if goals else None
+    if goal and len(goals) > 1 and re.fullmatch(rf"(?:{pattern('target_verb').pattern})", goal.group(0)):
+        goal = goals[1]  # "Duy trì không còn hộ nghèo": the verb opens, the goal is "không còn"
     for m in _VALUE.finditer(piece):
         if re.match(r"\s*(?:nam|tuoi|thang)\b", piece[m.end() :]) or re.search(r"(?:nam|lop|giai doan)\s*$", piece[: m.start()]):
             continue

@@ -37,7 +37,7 @@ ROLES = (
     "col_pct_prev", "col_pct_plan", "col_status", "col_result", "col_plan", "col_unit", "col_label",
     "estimate", "settlement", "plan_ref", "prev_ref", "lower_bound", "upper_bound", "lower_after",
     "missed", "met", "result_verb", "down", "reduction", "neutral", "tally_nouns", "aggregate", "goal",
-    "plan_amount", "quota", "target_verb",
+    "plan_amount", "quota", "target_verb", "partial_period",
 )
 
 
