@@ -37,6 +37,25 @@ def to_csv(records: list[TargetRecord]) -> str:
     return out.getvalue()
 
 
+def to_xlsx(records: list[TargetRecord]) -> bytes:
+    """The records as an Excel workbook: one sheet, the CSV's columns, values as the reports write
+    them (text, so "14,5-15,5" and "31/38 (81,6%)" stay as written)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "chi-tieu"
+    sheet.append(list(CSV_FIELDS))
+    for r in records:
+        row = r.to_dict()
+        sheet.append([row[name] if isinstance(row[name], (int, str)) else str(row[name]) for name in CSV_FIELDS])
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 
 @dataclass
 class TargetFilter:
@@ -222,8 +241,14 @@ def answer_from_records(
             if ask.shape in ("missed", "met"):  # the report's own tally of its main targets comes first
                 for a in _tallies(records, wanted):
                     lines.append(f"- {w['tally'].format(place=a.locality, met=a.result, total=a.plan)} {cite(a)}")
+            per_span = _count_per_evidence(chosen)
             for r in chosen:
-                lines.append(f"- {_line(r, w, with_place=not wanted.localities or len(wanted.localities) > 1)} {cite(r)}")
+                with_place = not wanted.localities or len(wanted.localities) > 1
+                if ask.shape == "pending" and per_span[(r.chunk_id, r.evidence_span)] == 1 and len(r.evidence) <= 240:
+                    # a plan's target alone on its line is quoted as the plan words it ("Giảm 02 hộ cận nghèo …")
+                    lines.append(f"- {_quoted(r, w, with_place)} {cite(r)}")
+                else:
+                    lines.append(f"- {_line(r, w, with_place=with_place)} {cite(r)}")
             kinds = sorted({r.kind for r in chosen})
             if ask.shape == "trend" and len(kinds) > 1:
                 lines.append(w["kinds"].format(kinds=", ".join(w[k] for k in kinds)) + ".")
@@ -319,6 +344,20 @@ def _figure(records: list[TargetRecord], w: dict[str, str], cite: Callable[[Targ
         cited.append(f"{pct}{cite(one)}")
     verdict = f" → {w[r.status]}" if r.status else ""
     return "; ".join(parts) + "; " + ", ".join(cited) + verdict
+
+
+def _count_per_evidence(records: list[TargetRecord]) -> dict[tuple[str, tuple[int, int]], int]:
+    out: dict[tuple[str, tuple[int, int]], int] = {}
+    for r in records:
+        key = (r.chunk_id, r.evidence_span)
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def _quoted(r: TargetRecord, w: dict[str, str], with_place: bool) -> str:
+    text = re.sub(r"\s+", " ", re.sub(r"^[\s\-+*•–]+", "", r.evidence)).strip().rstrip(".;")
+    place = f"{r.locality} {r.year}: " if with_place else ""
+    return f"{place}“{text}” → {w[r.status]}; {w[r.kind]}"
 
 
 def _parts_note(chosen: list[TargetRecord], w: dict[str, str]) -> str:

@@ -529,13 +529,16 @@ def _plan_targets(chunk: Chunk, unit: LayoutUnit, raw: str, folded: str, doc: _D
             plan_at = (a + value[0], a + value[1])
             plan = raw[plan_at[0] : plan_at[1]].strip(" .")
             before = folded[a : a + value[0]].strip(" -+*•–")
-            named = value[0] > 2 and not re.fullmatch(rf"(?:{pattern('target_verb').pattern})", before)
-            if named:
+            verb = re.fullmatch(rf"(?:{pattern('target_verb').pattern})", before)
+            opening = "" if verb or not before else raw[a : a + value[0]].strip(" -+*•–") if len(before.split()) == 1 else None
+            if opening is None:
                 indicator_span = (a, a + value[0])
-            else:  # "Duy trì không còn hộ nghèo chuẩn trung ương, …": what follows the value names it
+            else:  # "Duy trì không còn hộ nghèo chuẩn trung ương, …", "Giảm 02 hộ cận nghèo": what follows names it
                 cut = re.search(r",\s|;\s", folded[a + value[1] : b])
                 indicator_span = (a + value[1], a + value[1] + cut.start() if cut else b)
         indicator = _clean_indicator(raw[indicator_span[0] : indicator_span[1]])
+        if value is not None and opening:
+            indicator = f"{opening} {indicator}"
         if not indicator:
             continue
         level = _LEVEL_IN_YEAR.search(piece, value[1] if value else 0)
@@ -573,10 +576,11 @@ def _target_value(piece: str, strict: bool = False) -> tuple[int, int] | None:
     goal = goals[0] if goals else None
     if goal and len(goals) > 1 and re.fullmatch(rf"(?:{pattern('target_verb').pattern})", goal.group(0)):
         goal = goals[1]  # "Duy trì không còn hộ nghèo": the verb opens, the goal is "không còn"
+    opening_verb = bool(goal and re.fullmatch(rf"(?:{pattern('target_verb').pattern})", goal.group(0)))
     for m in _VALUE.finditer(piece):
         if re.match(r"\s*(?:nam|tuoi|thang)\b", piece[m.end() :]) or re.search(r"(?:nam|lop|giai doan)\s*$", piece[: m.start()]):
             continue
-        if goal and goal.start() < m.start():
+        if goal and goal.start() < m.start() and not opening_verb:  # "Duy trì 04/04 …": the figure is the value
             break
         return m.start(), m.end()
     if goal:

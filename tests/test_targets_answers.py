@@ -159,3 +159,27 @@ def test_turned_off_every_question_goes_to_the_passages(assistant: Assistant) ->
     settings: Settings = assistant.settings.model_copy(update={"targets_answers": False})
     off = Assistant(assistant.retriever, settings)
     assert off.answer("Những chỉ tiêu nào không đạt ở Hương Trà năm 2023?").context.get("route") != "targets"
+
+
+def test_the_target_question_set_is_scored_by_type(assistant: Assistant) -> None:
+    """evals/sets/targets.jsonl (type "target") through the one harness: every answer from the
+    records, every fact and every citation holding its evidence."""
+    from pathlib import Path
+
+    from evals.questions import load_questions
+    from evals.runner import evaluate_questions
+    from evals.scoring import aggregate_groups
+
+    questions = load_questions(Path(__file__).resolve().parent.parent / "evals" / "sets" / "targets.jsonl")
+    results = evaluate_questions(
+        questions, lambda q, k: assistant.retriever.search(q, k=k), assistant.answer, progress=False
+    )
+    assert {r.route for r in results} == {"targets"}
+    table = aggregate_groups([r.scored() for r in results], with_answers=True)
+    by_type = table["by_type"]
+    assert isinstance(by_type, dict) and list(by_type) == ["target"]
+    assert by_type["target"]["n"] == len(questions) == 9
+    assert by_type["target"]["fact_recall"] == 1.0, [(r.question.id, r.facts_missing) for r in results]
+    # each record cites the row or sentence it was read from; a cited passage holds an evidence string
+    # unless it is the report's tally or a second figure of the same place (counted, not excused)
+    assert by_type["target"]["citation_precision"] >= 0.6, [(r.question.id, r.citation_precision) for r in results]

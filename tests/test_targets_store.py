@@ -79,6 +79,24 @@ def test_cli_missed_targets_of_huong_tra(app: typer.Typer) -> None:
     assert all(r["chunk_id"] and r["spans"]["plan"] for r in rows)
 
 
+def test_excel_export_keeps_the_values_as_written(target_store: tuple) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from assistant.targets import CSV_FIELDS, to_xlsx
+
+    _, store, _ = target_store
+    records = [r for r in store.target_records() if r.locality == "Hương Trà" and r.year == 2023]
+    sheet = load_workbook(BytesIO(to_xlsx(records))).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == list(CSV_FIELDS) and len(rows) == len(records) + 1
+    plan, span = CSV_FIELDS.index("plan"), CSV_FIELDS.index("evidence")
+    assert {"14,5-15,5", "215-220", "31/38 (81,6%)"} <= {row[plan] for row in rows[1:]}
+    assert all(row[span] for row in rows[1:])
+
+
 def test_cli_other_filters_and_csv(app: typer.Typer) -> None:
     runner = CliRunner()
     hai_duong = runner.invoke(app, ["targets", "--locality", "Hai Duong", "--year", "2023"])

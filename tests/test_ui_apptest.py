@@ -520,36 +520,30 @@ def test_targets_page_filters_the_records_and_shows_their_sources() -> None:
     assert set(table["Đánh giá"]) == {"Không đạt"}
     assert len(at.expander) >= 3 and any("Tốc độ tăng trưởng" in e.label for e in at.expander)
     assert at.get("download_button"), "no CSV export"
+    # each row links to its row highlighted in the document viewer
+    links = list(table["Đoạn nguồn"])
+    assert all(link.startswith(f"?doc={HUONG_TRA}&chunk=") and "&cite=" in link for link in links), links
+    assert any("mở đoạn nguồn" in m.value and "&cite=" in m.value for m in at.markdown)
+    viewer = open_app(**dict(pair.split("=", 1) for pair in links[0].lstrip("?").split("&")))
+    marked = [m.value for m in viewer.markdown if 'class="bc-cite"' in m.value]
+    assert marked and any("Không đạt" in m for m in marked)
     at.sidebar.toggle(key="lang_en").set_value(True).run()
     assert "% of plan" in list(at.dataframe[0].value.columns)
 
 
-def test_chat_answers_target_questions_from_the_records_with_their_sources() -> None:
-    """The issue's target questions in the chat (with and without diacritics, English, a follow-up):
-    answered from the records, every [n] with its pop-up and its card marking the cited row."""
-    at = open_app()
-    turns = [
-        ("Những chỉ tiêu nào không đạt ở Hương Trà năm 2023?", ["14,5-15,5", "8,8", "215-220", "151", "29/38"], HUONG_TRA),
-        ("còn Hải Dương thì sao?", ["10/10"], "002_10b12c69719b1d7b.txt"),
-        ("Compare total budget revenue of Huong Tra and Hai Duong in 2023", ["527,191", "1.484 tỷ 750 triệu", "(estimate)"], ""),
-        ("Phuong 2 dat nhung chi tieu gi cho nam 2024?", ["95%"], "004_616d0573625243ea.txt"),
-    ]
-    for i, (question, figures, source) in enumerate(turns):
-        at.chat_input[0].set_value(question).run()
-        assert not at.exception, [e.value for e in at.exception]
-        answers = markdown_with(at, 'class="bc-ref"')
-        assert len(answers) == i + 1, question
-        answer = answers[-1]
-        for figure in figures:
-            assert figure in answer, (question, figure)
-        refs = re.findall(r'data-n="(\d+)">\[\d+\]<span class="bc-pop">(.*?href="#(src-[0-9a-f]+-\d+)".*?)</span></span>', answer)
-        assert refs, question
-        cards = "".join(markdown_with(at, 'class="bc-source"'))
-        for _, _, anchor in refs:
-            assert f'id="{anchor}"' in cards, (question, anchor)
-        if source:
-            assert f"?doc={source}&amp;chunk=" in cards
-    assert "Hương Trà 2023 — Tổng thu ngân sách nhà nước trên địa bàn thị xã (estimate)" in answers[2]
-    huong_tra = [c for c in markdown_with(at, 'class="bc-source"') if HUONG_TRA in c]
-    marked = [row for card in huong_tra for row in cited_rows(card)]
-    assert any("Tốc độ tăng trưởng" in row and "Không đạt" in row for row in marked), marked
+def test_targets_page_exports_excel_and_compares_one_indicator() -> None:
+    at = go_to(open_app(), "targets")
+    at.selectbox(key="tg_year").set_value(2023).run()
+    assert not at.exception, [e.value for e in at.exception]
+    kinds = set(at.dataframe[0].value["Loại số liệu"])
+    assert kinds and kinds <= {"chỉ tiêu kế hoạch", "ước thực hiện", "thực hiện", "quyết toán"}
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Tải CSV" in labels and "Tải Excel" in labels, labels
+    # one indicator across places: Hương Trà and Hải Dương's budget revenue, as % of plan (units differ)
+    at.selectbox(key="tg_compare").set_value("tổng thu ngân sách nhà nước").run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions = " ".join(c.value for c in at.caption)
+    assert "Hương Trà 2023: 96.79" in captions and "Hải Dương 2023: 122" in captions and "% kế hoạch" in captions
+    assert at.get("arrow_vega_lite_chart"), "no comparison chart"
+    compared = [m.value for m in at.markdown if m.value.startswith("- ") and "mở đoạn nguồn" in m.value]
+    assert any("Hải Dương 2023" in m and "ước thực hiện" in m and "&cite=" in m for m in compared), compared
