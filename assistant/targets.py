@@ -121,6 +121,13 @@ def route(question: str, records: list[TargetRecord]) -> TargetAsk | None:
         shape = "list"
     if shape == "compare" and not indicators:
         shape = "list"
+    # The records answer questions about a set of targets (which were missed, were all met, what a
+    # plan sets, how many of them, one indicator compared); a question about one indicator, or about
+    # targets with no such shape, is the passage answer's: it quotes the sentence that answers it.
+    if indicators and shape not in ("compare", "trend"):
+        return None
+    if shape == "list" and "count" not in shapes:
+        return None
     wanted = TargetFilter(localities=localities, years=years)
     return TargetAsk(shape=shape, wanted=wanted, count="count" in shapes, indicators=indicators)
 
@@ -209,7 +216,12 @@ def answer_from_records(
         ))
         return f"[{n}]"
 
-    if ask.shape == "all_met":
+    if ask.shape == "list" and ask.count:  # "how many targets did … meet": the reports' own tallies
+        for a in _tallies(records, wanted):
+            head = w["tally"].format(place=a.locality, met=a.result, total=a.plan)
+            lines.append(f"- {a.year}: {head} {cite(a)}" if not wanted.years else f"- {head} {cite(a)}")
+        chosen = [r for r in chosen if r.canonical == "chỉ tiêu chủ yếu"]
+    elif ask.shape == "all_met":
         places = wanted.localities or sorted({r.locality for r in chosen})
         for place in places:
             mine = [r for r in chosen if fold(r.locality) == fold(place)]

@@ -183,3 +183,9 @@ def test_the_target_question_set_is_scored_by_type(assistant: Assistant) -> None
     # each record cites the row or sentence it was read from; a cited passage holds an evidence string
     # unless it is the report's tally or a second figure of the same place (counted, not excused)
     assert by_type["target"]["citation_precision"] >= 0.6, [(r.question.id, r.citation_precision) for r in results]
+
+
+def test_how_many_targets_gives_the_report_s_own_tally(assistant: Assistant) -> None:
+    answer = assistant.answer("Năm 2023 thành phố Hải Dương đạt bao nhiêu chỉ tiêu phát triển kinh tế - xã hội?")
+    assert_every_figure_cited(answer)
+    assert "10/10" in answer.text and len(answer.citations) == 1

@@ -152,7 +152,7 @@ def test_targets_page_in_chromium(app_url: str, tmp_path: Path) -> None:
             for label in ("Tải CSV", "Tải Excel"):
                 expect(page.get_by_test_id("stDownloadButton").filter(has_text=label)).to_have_count(1)
             expect(page.get_by_text("So sánh một chỉ tiêu giữa các địa phương, các năm")).to_be_visible()
-            charts = page.get_by_test_id("stVegaLiteChart")
+            charts = page.locator("[data-testid='stVegaLiteChart'], [data-testid='stArrowVegaLiteChart']")
             charts.first.wait_for(timeout=30_000)
             assert charts.count() >= 2  # plan-vs-result bars and the comparison
             assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
