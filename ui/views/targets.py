@@ -14,6 +14,8 @@ from ui.backend import Context
 from ui.i18n import t
 from ui.render import viewer_query
 
+TALLY = "chỉ tiêu chủ yếu"  # the canonical name of a report's count of its main targets met
+
 
 def source_link(r: TargetRecord) -> str:
     """The viewer's address of the record's row or sentence, highlighted."""
@@ -47,8 +49,8 @@ def percent_of_plan(r: TargetRecord) -> float | None:
 def comparable(records: list[TargetRecord]) -> dict[str, list[TargetRecord]]:
     """Canonical indicators with a figure in two or more (place, year)s, each with those records."""
     groups: dict[str, list[TargetRecord]] = {}
-    for r in records:
-        if r.canonical and (r.result or r.percent_of_plan):
+    for r in records:  # a report's tally of its targets ("8/11 chỉ tiêu") is no indicator to compare
+        if r.canonical and r.canonical != TALLY and (r.result or r.percent_of_plan):
             groups.setdefault(r.canonical, []).append(r)
     return {name: rs for name, rs in sorted(groups.items()) if len({(r.locality, r.year) for r in rs}) >= 2}
 
