@@ -126,7 +126,7 @@ def route(question: str, records: list[TargetRecord]) -> TargetAsk | None:
     # targets with no such shape, is the passage answer's: it quotes the sentence that answers it.
     if indicators and shape not in ("compare", "trend"):
         return None
-    if shape == "list" and "count" not in shapes:
+    if shape == "list" and "count_targets" not in shapes:
         return None
     wanted = TargetFilter(localities=localities, years=years)
     return TargetAsk(shape=shape, wanted=wanted, count="count" in shapes, indicators=indicators)
