@@ -23,7 +23,7 @@ from assistant.compose import Composed, abstention_text, compose_extractive
 from assistant.conversation import Resolved, Turn, resolve_followup, topic_words
 from assistant.extractive import ExtractiveAnswerer, ExtractiveResult, Prepared
 from assistant.llm import CONDENSED_MAX_RATIO, LLMAnswerer, LLMError
-from assistant.targets import answer_from_records, route
+from assistant.targets import answer_from_records, route, uncovered_places
 from assistant.types import Answer
 from baocao.lang.detect import Lang
 from baocao.lang.periods import years_in
@@ -112,8 +112,8 @@ class Assistant:
         if problem:
             raise QuestionRefusedError(problem)
         started = time.perf_counter()
-        routed = self._target_answer(question) if self.settings.targets_answers and not history else None
-        if routed is not None:  # a question about targets: answered from the records
+        routed = self._target_answer(question, history or []) if self.settings.targets_answers else None
+        if routed is not None:  # a question about targets the records cover: answered from them
             routed.timings["total"] = round(time.perf_counter() - started, 4)
             yield routed.text
             yield routed
@@ -131,13 +131,37 @@ class Assistant:
         answer.timings["total"] = round(time.perf_counter() - started, 4)
         yield answer
 
-    def _target_answer(self, question: str) -> Answer | None:
-        """The answer from the target records when the question asks about targets (see assistant.targets)."""
+    def _target_answer(self, question: str, history: list[Turn]) -> Answer | None:
+        """The answer from the target records when the question (a follow-up resolved against the
+        history) asks about targets and the records cover what it names (see assistant.targets);
+        None sends it to the passage answer."""
         records = self.store.target_records()
-        ask = route(question, records)
+        if not records:
+            return None
+        resolved = resolve_followup(question, history, self._place_names)
+        ask = route(resolved.question, records)
         if ask is None:
             return None
-        return answer_from_records(question, ask, records, self.store.documents())
+        query = self.retriever.read(resolved.question)
+        if query.unknown_places or uncovered_places(ask, records, query.locality_names):
+            return None  # a place no report (or no record) covers: the passage answer says so
+        answer = answer_from_records(resolved.question, ask, records, self.store.documents())
+        if not answer.citations:
+            return None  # nothing in the records answers it: the passages may
+        cited = list(dict.fromkeys(c.chunk_id for c in answer.citations))
+        chunks = {c.chunk_id: c for c in self.store.get_chunks(cited)}
+        answer.passages = [Hit(chunk=chunks[cid], score=1.0, rank=i + 1, why=["target record"])
+                           for i, cid in enumerate(c for c in cited if c in chunks)]
+        for citation in answer.citations:  # the section its passage sits in, as passage answers give it
+            if citation.chunk_id in chunks:
+                citation.section = chunks[citation.chunk_id].section
+        answer.question = question
+        answer.standalone = resolved.question
+        answer.context.update(
+            localities=resolved.localities or ask.wanted.localities, years=resolved.years or ask.wanted.years,
+            topic=resolved.topic, lang=resolved.lang, carried=resolved.carried,
+        )
+        return answer
 
     def turn(self, question: str, answer: Answer) -> Turn:
         """The history entry for an answered question."""

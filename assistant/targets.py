@@ -13,11 +13,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.types import Answer, Citation
 from baocao.lang.detect import Lang, detect_language
-from baocao.lang.targets import fold, indicators_named, question_shapes
+from baocao.lang.targets import fold, indicators_named, question_shapes, to_number
 from baocao.models import DocumentRecord, TargetRecord
 
 STATUSES = ("met", "missed", "pending")
@@ -33,6 +34,25 @@ def to_csv(records: list[TargetRecord]) -> str:
     writer.writeheader()
     for r in records:
         writer.writerow(r.to_dict())
+    return out.getvalue()
+
+
+def to_xlsx(records: list[TargetRecord]) -> bytes:
+    """The records as an Excel workbook: one sheet, the CSV's columns, values as the reports write
+    them (text, so "14,5-15,5" and "31/38 (81,6%)" stay as written)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "chi-tieu"
+    sheet.append(list(CSV_FIELDS))
+    for r in records:
+        row = r.to_dict()
+        sheet.append([row[name] if isinstance(row[name], (int, str)) else str(row[name]) for name in CSV_FIELDS])
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
     return out.getvalue()
 
 
@@ -101,8 +121,22 @@ def route(question: str, records: list[TargetRecord]) -> TargetAsk | None:
         shape = "list"
     if shape == "compare" and not indicators:
         shape = "list"
+    # The records answer questions about a set of targets (which were missed, were all met, what a
+    # plan sets, how many of them, one indicator compared); a question about one indicator, or about
+    # targets with no such shape, is the passage answer's: it quotes the sentence that answers it.
+    if indicators and shape not in ("compare", "trend"):
+        return None
+    if shape == "list" and "count_targets" not in shapes:
+        return None
     wanted = TargetFilter(localities=localities, years=years)
     return TargetAsk(shape=shape, wanted=wanted, count="count" in shapes, indicators=indicators)
+
+
+def uncovered_places(ask: TargetAsk, records: list[TargetRecord], named: list[str]) -> list[str]:
+    """The places a question names (as the store's place finder reads them) of which no record
+    holds a figure for the years asked: a question about them goes to the passages."""
+    held = {fold(r.locality) for r in records if not ask.wanted.years or r.year in ask.wanted.years}
+    return [p for p in named if fold(p) not in held]
 
 
 def _spaced(text: str) -> str:
@@ -125,6 +159,9 @@ _WORDS = {
         "kinds": "Lưu ý: các số liệu khác loại ({kinds}), không hoàn toàn so sánh được",
         "two_reports": "Lưu ý: {place} {year} có số liệu từ {n} báo cáo; mỗi số ghi rõ nguồn",
         "year": " năm {year}", "in": " của {place}",
+        "tally": "{place}: báo cáo đạt {met}/{total} chỉ tiêu chủ yếu",
+        "compare_head": "So sánh {indicator}:", "also": "cũng báo cáo",
+        "used": "Số dùng để so sánh: {used}", "smaller": "số khác, nhỏ hơn số dùng để so sánh",
     },
     "en": {
         "met": "met", "missed": "missed", "pending": "no result yet", "": "not assessed",
@@ -138,7 +175,10 @@ _WORDS = {
         "all_yes": "{place}: met {met}/{total} targets", "all_no": "{place}: not all met — {missed} targets missed",
         "kinds": "Note: the figures are of different kinds ({kinds}) and not fully comparable",
         "two_reports": "Note: {place} {year} has figures from {n} reports; each figure names its source",
-        "year": " for {year}", "in": " of {place}",
+        "year": " for {year}", "in": " in {place}",
+        "tally": "{place}: the report states {met}/{total} main targets met",
+        "compare_head": "Comparison of {indicator}:", "also": "also reported",
+        "used": "Figures compared: {used}", "smaller": "another figure, smaller than the one compared",
     },
 }
 
@@ -176,7 +216,12 @@ def answer_from_records(
         ))
         return f"[{n}]"
 
-    if ask.shape == "all_met":
+    if ask.shape == "list" and ask.count:  # "how many targets did … meet": the reports' own tallies
+        for a in _tallies(records, wanted):
+            head = w["tally"].format(place=a.locality, met=a.result, total=a.plan)
+            lines.append(f"- {a.year}: {head} {cite(a)}" if not wanted.years else f"- {head} {cite(a)}")
+        chosen = [r for r in chosen if r.canonical == "chỉ tiêu chủ yếu"]
+    elif ask.shape == "all_met":
         places = wanted.localities or sorted({r.locality for r in chosen})
         for place in places:
             mine = [r for r in chosen if fold(r.locality) == fold(place)]
@@ -195,18 +240,31 @@ def answer_from_records(
                 for r in missed:
                     lines.append("  " + _line(r, w) + " " + cite(r))
     else:
-        if not chosen:
+        if ask.shape == "compare" and chosen:
+            head, *rest = _compare_lines(chosen, w, cite)
+            lines[0] += head
+            lines.extend(rest)
+        elif not chosen:
             lines.append(w["none"] + ".")
         else:
             head_key = f"{ask.shape}_head" if f"{ask.shape}_head" in w else "list_head"
             place = ", ".join(wanted.localities)
-            lines.append(w[head_key].format(n=len(chosen)) + (w["in"].format(place=place) if place else "") + ":")
+            lines[0] += " " + w[head_key].format(n=len(chosen)) + (w["in"].format(place=place) if place else "") + ":"
+            if ask.shape in ("missed", "met"):  # the report's own tally of its main targets comes first
+                for a in _tallies(records, wanted):
+                    lines.append(f"- {w['tally'].format(place=a.locality, met=a.result, total=a.plan)} {cite(a)}")
+            per_span = _count_per_evidence(chosen)
             for r in chosen:
-                lines.append(f"- {_line(r, w, with_place=not wanted.localities or len(wanted.localities) > 1)} {cite(r)}")
+                with_place = not wanted.localities or len(wanted.localities) > 1
+                if ask.shape == "pending" and per_span[(r.chunk_id, r.evidence_span)] == 1 and len(r.evidence) <= 240:
+                    # a plan's target alone on its line is quoted as the plan words it ("Giảm 02 hộ cận nghèo …")
+                    lines.append(f"- {_quoted(r, w, with_place)} {cite(r)}")
+                else:
+                    lines.append(f"- {_line(r, w, with_place=with_place)} {cite(r)}")
             kinds = sorted({r.kind for r in chosen})
-            if ask.shape in ("compare", "trend") and len(kinds) > 1:
+            if ask.shape == "trend" and len(kinds) > 1:
                 lines.append(w["kinds"].format(kinds=", ".join(w[k] for k in kinds)) + ".")
-            if ask.shape in ("compare", "trend"):
+            if ask.shape == "trend":
                 canon = {r.canonical for r in chosen}
                 if len({fold(r.indicator) for r in chosen}) > len(canon):
                     lines.append(_parts_note(chosen, w))
@@ -237,6 +295,81 @@ def _line(r: TargetRecord, w: dict[str, str], with_place: bool = False) -> str:
     how = w["stated"] if r.status_stated else w["computed"] if r.status in ("met", "missed") else ""
     verdict = f"{status} ({how})" if how else status
     return f"{place}{name}{unit}: {'; '.join(parts) or '—'} → {verdict}; {w[r.kind]}"
+
+
+def _tallies(records: list[TargetRecord], wanted: TargetFilter) -> list[TargetRecord]:
+    """The reports' own counts of their main targets met ("đạt và vượt 10/10 chỉ tiêu") in scope."""
+    scope = TargetFilter(localities=wanted.localities, years=wanted.years)
+    return [r for r in select(records, scope) if r.canonical == "chỉ tiêu chủ yếu" and r.plan and r.result]
+
+
+def _compare_lines(chosen: list[TargetRecord], w: dict[str, str], cite: Callable[[TargetRecord], str]) -> list[str]:
+    """One block per place and year: the figure compared (where a place gives several for the
+    indicator, the largest of one unit — a total is never smaller than its parts), the other
+    figures after it, each with its kind; then which figure of which kind each place's comparison
+    used, and a note when the kinds differ."""
+    lines = [" " + w["compare_head"].format(indicator=", ".join(sorted({r.canonical or r.indicator for r in chosen})))]
+    used: list[str] = []
+    groups: dict[tuple[str, int], list[TargetRecord]] = {}
+    for r in chosen:
+        groups.setdefault((r.locality, r.year), []).append(r)
+    for (place, year), mine in groups.items():
+        figures: dict[tuple[str, str, str], list[TargetRecord]] = {}
+        for r in mine:  # one figure stated against two bases ("122% dự toán tỉnh và 114% dự toán thành phố") is one figure
+            figures.setdefault((fold(r.indicator), r.result, r.plan), []).append(r)
+        ordered = sorted(figures.values(), key=lambda rs: _size(rs[0]), reverse=True)
+        main, rest = ordered[0], ordered[1:]
+        lines.append(f"- {place} {year}: {_figure(main, w, cite)}")
+        for other in rest:
+            smaller = _size(other[0]) < _size(main[0]) and _unit(other[0]) == _unit(main[0])
+            lines.append(f"  {w['also']}: {_figure(other, w, cite)}" + (f" ({w['smaller']})" if smaller else ""))
+        used.append(f"{place} {year} — {main[0].indicator} ({w[main[0].kind]})")
+    lines.append(w["used"].format(used="; ".join(used)) + ".")
+    kinds = sorted({r.kind for r in chosen})
+    if len(kinds) > 1:
+        lines.append(w["kinds"].format(kinds=", ".join(w[k] for k in kinds)) + ".")
+    if len({fold(r.indicator) for r in chosen}) > 1:
+        lines.append(_parts_note(chosen, w))
+    return lines
+
+
+def _unit(r: TargetRecord) -> str:
+    return fold(r.unit).strip()
+
+
+def _size(r: TargetRecord) -> float:
+    value = to_number(r.result) if r.result else None
+    return value if value is not None else -1.0
+
+
+def _figure(records: list[TargetRecord], w: dict[str, str], cite: Callable[[TargetRecord], str]) -> str:
+    """A figure as written, with its unit, kind, plan and each base's % — each base cited."""
+    r = records[0]
+    unit = f" {r.unit}" if r.unit and not r.result.endswith(r.unit) else ""
+    value = r.result or r.plan or "—"
+    parts = [f"{r.indicator}: {value}{unit}", w[r.kind]]
+    if r.plan and r.result:
+        parts.append(f"{w['plan']} {r.plan}")
+    cited = []
+    for one in records:
+        pct = f"{one.percent_of_plan} {one.basis or w['of_plan']} " if one.percent_of_plan else ""
+        cited.append(f"{pct}{cite(one)}")
+    verdict = f" → {w[r.status]}" if r.status else ""
+    return "; ".join(parts) + "; " + ", ".join(cited) + verdict
+
+
+def _count_per_evidence(records: list[TargetRecord]) -> dict[tuple[str, tuple[int, int]], int]:
+    out: dict[tuple[str, tuple[int, int]], int] = {}
+    for r in records:
+        key = (r.chunk_id, r.evidence_span)
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def _quoted(r: TargetRecord, w: dict[str, str], with_place: bool) -> str:
+    text = re.sub(r"\s+", " ", re.sub(r"^[\s\-+*•–]+", "", r.evidence)).strip().rstrip(".;")
+    place = f"{r.locality} {r.year}: " if with_place else ""
+    return f"{place}“{text}” → {w[r.status]}; {w[r.kind]}"
 
 
 def _parts_note(chosen: list[TargetRecord], w: dict[str, str]) -> str:

@@ -90,10 +90,10 @@ class Settings(BaseSettings):
     abbreviations: Path | None = None  # BAOCAO_ABBREVIATIONS: an abbreviations table (ABBR<TAB>expansion|...)
     glossary: Path | None = None  # BAOCAO_GLOSSARY: an English -> Vietnamese glossary (phrase<TAB>vi|...)
 
-    # Target questions (missed / met / plan vs result / compare) answered from the target records
-    # (assistant.targets) instead of passages. Off by default until the chat UI shows record answers
-    # with its source cards and follow-ups carry over (see docs/targets.md).
-    targets_answers: bool = False
+    # Target questions (missed / met / plan vs result / compare; follow-ups resolved first) answered
+    # from the target records (assistant.targets), cited row by row with their passages; a question
+    # the records do not cover goes to the passage answer. False: every question to the passages.
+    targets_answers: bool = True
 
     llm: LLMSettings = LLMSettings()
 

@@ -50,6 +50,7 @@ def config_summary(settings: Settings) -> dict[str, Any]:
         "llm": settings.llm.provider,
         "llm_model": settings.llm.model,
         "reranker": settings.reranker_model,
+        "targets_answers": settings.targets_answers,
     }
 
 

@@ -87,6 +87,7 @@ class QuestionResult:
     mode: str | None = None  # the answer's mode: "extractive" or "llm"
     llm_fallback: str = ""  # LLM mode answered extractively: "unavailable" or "checks"
     checks_failed: list[str] = field(default_factory=list)  # the checks the LLM's answer failed
+    route: str = ""  # "targets": answered from the target records (assistant.targets), else from passages
     error: str | None = None
 
     @property
@@ -163,6 +164,7 @@ class QuestionResult:
             "mode": self.mode,
             "llm_fallback": self.llm_fallback,
             "checks_failed": self.checks_failed,
+            "route": self.route,
             "error": self.error,
         }
 
@@ -305,6 +307,7 @@ def _score_answer(result: QuestionResult, ans: Answer, retrieved_hits: Sequence[
     result.mode = ans.mode if ans.text else None
     result.llm_fallback = ans.llm_fallback
     result.checks_failed = list(ans.checks_failed)
+    result.route = str(ans.context.get("route", ""))
     # A cited chunk is looked up among the answer's passages, then among what we retrieved.
     by_id = {h.chunk.chunk_id: h for h in retrieved_hits}
     by_id.update({h.chunk.chunk_id: h for h in ans.passages})

@@ -299,7 +299,7 @@ def aggregate(items: Sequence[ScoredQuestion], *, with_answers: bool) -> dict[st
 
 
 LANG_ORDER = ["vi", "vi-noaccent", "en"]
-TYPE_ORDER = ["factoid", "list", "table", "footnote", "paraphrase", "abbreviation", "cross", "unanswerable"]
+TYPE_ORDER = ["factoid", "list", "table", "footnote", "paraphrase", "abbreviation", "cross", "target", "unanswerable"]
 
 
 def ordered_groups(values: Iterable[str], preferred: Sequence[str]) -> list[str]:

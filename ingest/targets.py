@@ -41,8 +41,10 @@ from baocao.models import Chunk, DocumentMeta, LayoutUnit, TargetRecord
 
 _NUM = r"\d+(?:[.,]\d+)*"
 # "% of plan": "94,34% so kế hoạch", "122% dự toán tỉnh", "24,45 % so với kế hoạch", "100% kế hoạch vốn"
-_PCT_OF_PLAN = re.compile(rf"(?<![\d.,])({_NUM}\s?%)\s*(?:so\s+(?:voi\s+)?)?(ke hoach|du toan|chi tieu kh|chi tieu|kh)\b((?:(?!\s(?:va|hoac)\s|\d)[^,;.()])*)")
+_PCT_OF_PLAN = re.compile(rf"(?<![\d.,])({_NUM}\s?%)\s*(?:so\s+(?:voi\s+)?)?(ke hoach|du toan|chi tieu kh|chi tieu|kh)(?![a-z])((?:(?!\s(?:va|hoac)\s|\d)[^,;.()])*)")
 _PCT_PREV = re.compile(rf"(?:tang|giam)\s+({_NUM}\s?%)\s*so\s+(?:voi\s+)?(?:cung ki|nam)")
+# a change on its own: "tăng 42%", "giảm 7,04%" (kept when it is against the previous year or the same period)
+_CHANGE = re.compile(rf"(?<!\w)(?:tang|giam)\s+(?:(?:tren|hon|gan)\s+)?({_NUM}\s?%)")
 # x/y with an optional unit after x ("711ha/600 ha", "297.570.829 đồng/1.010.709.500 đồng")
 _RATIO = re.compile(rf"(?<![\d/.,])({_NUM})\s*([a-z]{{1,5}})?\s*/\s*({_NUM})(?![\d/])")
 # a plan stated after the result: "kế hoạch đề ra 1,15%", "kế hoạch đề ra là 31/38 trường"
@@ -56,7 +58,7 @@ _VALUE = re.compile(
 )
 _LEVEL_IN_YEAR = re.compile(rf"\(\s*nam\s+((?:19|20)\d{{2}})\s*:\s*({_NUM}\s?%?)\s*\)")
 _YEAR_AFTER_REF = re.compile(r"nam\s+((?:19|20)\d{2})\b")
-_BULLET = re.compile(r"^[\s\-+*•–]+")
+_BULLET = re.compile(r"^[\s\-+*•–⁰¹²³⁴⁵⁶⁷⁸⁹]+")  # bullets, and a footnote's own marker
 _ENUM = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[a-zđ]\)|[IVX]+\.)\s+", re.IGNORECASE)
 _LEAD = re.compile(
     r"(?:trong do|va|thi|tuy nhien|nhung|dong thoi|ngoai ra|mat khac)\b[\s,:]*"
@@ -79,7 +81,7 @@ class _Doc:
     def __init__(self, meta: DocumentMeta) -> None:
         self.meta = meta
         self.is_plan = "ke hoach" in fold(meta.doc_type)
-        self.partial = bool(meta.period_month)
+        self.partial = bool(meta.period_month) or bool(pattern("partial_period").search(fold(meta.period)))
         self.table = glossary()
 
 
@@ -98,7 +100,7 @@ def extract_targets(chunks: list[Chunk], meta: DocumentMeta) -> list[TargetRecor
                 if record:
                     out.append(record)
                 continue
-            if unit.kind not in ("sentence", "item"):
+            if unit.kind not in ("sentence", "item", "footnote"):
                 continue
             if lead_status and unit.kind == "item" and (lead_block is None or lead_block == (chunk.position, unit.block)):
                 lead_block = (chunk.position, unit.block)
@@ -255,7 +257,13 @@ def _from_prose(chunk: Chunk, unit: LayoutUnit, raw: str, doc: _Doc, prose_paren
             fields["percent_prev"] = (prev.start(1), prev.end(1))
         ratio = _RATIO.search(folded, c_start, m.start(1))
         plan = ""
-        if ratio and ratio.end() <= m.start(1):
+        allotted = _allotted(folded, _floor(used, m.start(1)), result_at[0][0]) if result_at else None
+        if allotted:  # "số vốn được bố trí 239 tỷ 491 triệu đồng …, giải ngân được 15 tỷ 298 triệu đồng, đạt 6,39 %"
+            plan, fields["plan"] = raw[allotted[0] : allotted[1]], allotted
+            label = _label_before(raw, folded, _floor(used, m.start(1)), allotted[0])
+            if label:
+                indicator, fields["indicator"] = label[0], (label[1], label[2])
+        elif ratio and ratio.end() <= m.start(1):
             result, plan = raw[ratio.start(1) : ratio.end(1)], raw[ratio.start(3) : ratio.end(3)]
             fields["result"], fields["plan"] = (ratio.start(1), ratio.end(1)), (ratio.start(3), ratio.end(3))
             unit_word = raw[ratio.start(2) : ratio.end(2)] if ratio.group(2) else _noun_after(raw, ratio.end())
@@ -264,7 +272,7 @@ def _from_prose(chunk: Chunk, unit: LayoutUnit, raw: str, doc: _Doc, prose_paren
         direction = direction_of(indicator)
         kind = _kind(_segment(folded, result_at[0][0] if result_at else m.start(1)), doc)
         status = verdict or (_computed(read_value(plan), read_value(result), raw[pct[0]:pct[1]], direction, doc)
-                             if plan else _partial(percent_status(raw[pct[0] : pct[1]], direction), doc))
+                             if plan and not allotted else _partial(percent_status(raw[pct[0] : pct[1]], direction), doc))
         out.append(_prose_record(
             chunk, unit, raw, doc, indicator, fields, kind=kind, plan=plan, result=result, unit_word=unit_word,
             status=status, stated=bool(verdict), direction=direction, basis=basis, parent=prose_parent,
@@ -297,10 +305,13 @@ def _from_prose(chunk: Chunk, unit: LayoutUnit, raw: str, doc: _Doc, prose_paren
             fields = {"indicator": (m.end(), m.end() + len(noun)), "result": (m.start(1), m.end(1)), "plan": plan_at}
             unit_word = ""
         else:
-            clause = _subject(raw, folded, m.start(), floor=_floor(used, m.start()))
+            counted = _counted_after(raw, folded, m) if re.search(r"(?<!\w)co\s*$", folded[: m.start()]) else None
+            clause = counted or _subject(raw, folded, m.start(), floor=_floor(used, m.start()))
             indicator = clause[0] if clause else noun
             fields = {"indicator": (clause[1], clause[2]) if clause else (m.end(), m.end() + len(noun)),
                       "result": (m.start(1), m.end(1)), "plan": plan_at}
+            if "/" in plan_text:  # "29/38 trường … kế hoạch đề ra là 31/38": the result is a ratio too
+                x, fields["result"] = raw[m.start(1) : m.end(3)], (m.start(1), m.end(3))
             unit_word = raw[m.start(2) : m.end(2)] if m.group(2) else noun.split(" ")[0] if noun else ""
             if not (sentence_verdict or _has_plan_word(folded) or doc.partial or "%" in folded[m.end() : m.end() + 40]):
                 continue
@@ -344,6 +355,8 @@ def _from_prose(chunk: Chunk, unit: LayoutUnit, raw: str, doc: _Doc, prose_paren
         ))
         used.append((s, e))
 
+    out.extend(_changes(chunk, unit, raw, folded, doc, out, used, prose_parent))
+    out.extend(_quotas(chunk, unit, raw, doc, used, prose_parent))
     if out:
         return out
 
@@ -366,6 +379,130 @@ def _from_prose(chunk: Chunk, unit: LayoutUnit, raw: str, doc: _Doc, prose_paren
     if doc.is_plan and ((unit.kind == "item" and _under_targets_heading(chunk)) or _has_target_value(folded)):
         return _plan_targets(chunk, unit, raw, folded, doc, prose_parent)
     return []
+
+
+def _changes(
+    chunk: Chunk, unit: LayoutUnit, raw: str, folded: str, doc: _Doc, found: list[TargetRecord],
+    used: list[tuple[int, int]], parent: str,
+) -> list[TargetRecord]:
+    """Figures stated only against the previous year or the same period: "tỷ lệ hồ sơ trực tuyến đạt
+    trên 94% (tăng 42% so với năm 2022)", and the items of a parenthesis after a lead-in that names
+    the base ("… tăng so với cùng kỳ năm 2022 (nông nghiệp tăng 3%, công nghiệp tăng 13,6%)").
+    Month-on-month changes are not these; a change of a count of activity (reports issued) is no
+    indicator; a change already read with its plan figure is not read twice."""
+    taken = {r.spans.get("percent_prev") for r in found}
+    out: list[TargetRecord] = []
+    for m in _CHANGE.finditer(folded):
+        pct = (m.start(1), m.end(1))
+        if (unit.start + pct[0], unit.start + pct[1]) in taken or any(s <= m.start() < e for s, e in used):
+            continue
+        lead = _paren_lead(folded, m.start())
+        if not (pattern("prev_ref").match(folded[m.end() :].lstrip()) or (lead and _names_previous(lead))):
+            continue
+        before = folded[max(0, m.start() - 40) : m.start()]
+        if re.search(rf"{_NUM}\s+(?:{'|'.join(terms('tally_nouns'))})\b", before):
+            continue  # "ban hành 1.003 báo cáo các loại tăng 12%": a count of activity
+        clause = _subject(raw, folded, m.start(), floor=_floor(used, m.start()))
+        if clause is None:
+            continue
+        indicator, c_start, c_end = clause
+        fields = {"indicator": (c_start, c_end), "percent_prev": pct}
+        result_at = _last_amount(folded, c_end, m.start())
+        result, unit_word = "", ""
+        if result_at:
+            start = result_at[0][0]
+            bound = re.search(r"(?:tren|hon|duoi|gan)\s+$", folded[max(0, start - 6) : start])
+            start = start - (len(bound.group(0)) if bound else 0)
+            end = result_at[0][1]
+            if result_at[1] == "%":  # "đạt trên 94%": the sign belongs to the figure
+                end = folded.index("%", end) + 1
+            fields["result"] = (start, end)
+            result, unit_word = raw[start:end].strip(), result_at[1]
+        lead_parent = parent
+        if lead and not result:
+            lead_parent = _clean_indicator(raw[_bullet_len(raw) : lead[1]]) or parent
+        out.append(_prose_record(
+            chunk, unit, raw, doc, indicator, fields, kind=_kind(_segment(folded, m.start()), doc), plan="",
+            result=result, unit_word=unit_word, status="", stated=False, direction=direction_of(indicator),
+            parent=lead_parent, year=doc.meta.period_year,
+        ))
+        used.append((m.start(), m.end()))
+    return out
+
+
+def _paren_lead(folded: str, pos: int) -> tuple[str, int] | None:
+    """The text before the parenthesis ``pos`` is in (the clause that introduces it) and where the
+    parenthesis opens; None outside a parenthesis."""
+    opened = folded.rfind("(", 0, pos)
+    if opened < 0 or ")" in folded[opened:pos]:
+        return None
+    start = max(folded.rfind(". ", 0, opened), folded.rfind(";", 0, opened), folded.rfind("(", 0, opened), -1) + 1
+    return folded[start:opened], opened
+
+
+def _names_previous(lead: tuple[str, int]) -> bool:
+    return bool(re.search(rf"(?:tang|giam)\s+(?:{pattern('prev_ref').pattern})", lead[0]))
+
+
+def _quotas(
+    chunk: Chunk, unit: LayoutUnit, raw: str, doc: _Doc, used: list[tuple[int, int]], parent: str,
+) -> list[TargetRecord]:
+    """A quota filled: "giao đủ 214 chỉ tiêu" — plan and result are the number, met as stated; its
+    subject is the clause before."""
+    low = lower(raw)
+    folded = fold(raw)
+    out: list[TargetRecord] = []
+    for m in re.finditer(rf"(?:{pattern('quota').pattern})\s+({_NUM})\s+(chỉ tiêu)", low):
+        if any(s <= m.start() < e for s, e in used):
+            continue
+        n = (m.start(1), m.end(1))
+        clause = _subject(raw, folded, m.start(), floor=_floor(used, m.start()))
+        fields: dict[str, tuple[int, int]] = {"plan": n, "result": n}
+        if not clause:
+            continue
+        indicator = clause[0]
+        fields["indicator"] = (clause[1], clause[2])
+        number = raw[n[0] : n[1]]
+        out.append(_prose_record(
+            chunk, unit, raw, doc, indicator, fields, kind="actual", plan=number, result=number,
+            unit_word=raw[m.start(2) : m.end(2)], status="met", stated=True, direction="up", parent=parent,
+            year=doc.meta.period_year,
+        ))
+        used.append((m.start(), m.end()))
+    return out
+
+
+def _allotted(folded: str, start: int, end: int) -> tuple[int, int] | None:
+    """The amount of capital allotted (the plan) stated before the result, between ``start`` and ``end``."""
+    phrase = pattern("plan_amount").search(folded, start, end)
+    if not phrase:
+        return None
+    amount = _AMOUNT.search(folded, phrase.end(), end)
+    if not amount or not amount.group(3) or amount.group(3) == "%":
+        return None
+    return amount.start(1), amount.end(2) if amount.group(2) else amount.end(1)
+
+
+def _label_before(raw: str, folded: str, start: int, end: int) -> tuple[str, int, int] | None:
+    """The label a part opens with ("Vốn ngân sách tỉnh quản lý: …", "- Tiến độ … năm 2023: …"), the
+    last one between ``start`` and ``end``."""
+    best = None
+    for m in re.finditer(r"(?:^|(?<=[.;]\s)|(?<=\*\*))([^:.;()]{6,100}?):\s", folded[start:end]):
+        a, b = start + m.start(1), start + m.end(1)
+        text = _clean_indicator(raw[a:b].replace("**", ""))
+        if len(text.split()) >= 2:
+            best = (text, a, b)
+    return best
+
+
+def _counted_after(raw: str, folded: str, m: re.Match[str]) -> tuple[str, int, int] | None:
+    """The counted noun phrase after "có x/y" ("chỉ có 29/38 trường đạt chuẩn quốc gia không đạt kế
+    hoạch"), up to the verdict or the plan words."""
+    start = m.end() + len(folded[m.end() :]) - len(folded[m.end() :].lstrip())
+    stop = re.search(r"\s(?:khong|chua)\s|\s(?:ke hoach|chi tieu)\b|[,.;()]", folded[start:])
+    end = start + stop.start() if stop else len(folded)
+    text = _clean_indicator(raw[start:end])
+    return (text, start, end) if len(text.split()) >= 2 else None
 
 
 def _plan_targets(chunk: Chunk, unit: LayoutUnit, raw: str, folded: str, doc: _Doc, parent: str) -> list[TargetRecord]:
@@ -391,8 +528,17 @@ def _plan_targets(chunk: Chunk, unit: LayoutUnit, raw: str, folded: str, doc: _D
         else:
             plan_at = (a + value[0], a + value[1])
             plan = raw[plan_at[0] : plan_at[1]].strip(" .")
-            indicator_span = (a, a + value[0]) if value[0] > 2 else (a + value[1], b)
+            before = folded[a : a + value[0]].strip(" -+*•–")
+            verb = re.fullmatch(rf"(?:{pattern('target_verb').pattern})", before)
+            opening = "" if verb or not before else raw[a : a + value[0]].strip(" -+*•–") if len(before.split()) == 1 else None
+            if opening is None:
+                indicator_span = (a, a + value[0])
+            else:  # "Duy trì không còn hộ nghèo chuẩn trung ương, …", "Giảm 02 hộ cận nghèo": what follows names it
+                cut = re.search(r",\s|;\s", folded[a + value[1] : b])
+                indicator_span = (a + value[1], a + value[1] + cut.start() if cut else b)
         indicator = _clean_indicator(raw[indicator_span[0] : indicator_span[1]])
+        if value is not None and opening:
+            indicator = f"{opening} {indicator}"
         if not indicator:
             continue
         level = _LEVEL_IN_YEAR.search(piece, value[1] if value else 0)
@@ -426,11 +572,15 @@ def _split_parts(folded: str, start: int, strict: bool) -> list[tuple[int, int]]
 def _target_value(piece: str, strict: bool = False) -> tuple[int, int] | None:
     """Where a target's value is in a folded piece: a figure ("đạt 95%", "dưới 1%", "04/04", "từ 5%
     đến 10%") or a goal phrase ("đạt và vượt kế hoạch", "đạt chỉ tiêu được giao")."""
-    goal = next((g for g in pattern("goal").finditer(piece) if not strict or re.match(r"dat|khong con", g.group(0))), None)
+    goals = [g for g in pattern("goal").finditer(piece) if not strict or re.match(r"dat|khong con", g.group(0))]
+    goal = goals[0] if goals else None
+    if goal and len(goals) > 1 and re.fullmatch(rf"(?:{pattern('target_verb').pattern})", goal.group(0)):
+        goal = goals[1]  # "Duy trì không còn hộ nghèo": the verb opens, the goal is "không còn"
+    opening_verb = bool(goal and re.fullmatch(rf"(?:{pattern('target_verb').pattern})", goal.group(0)))
     for m in _VALUE.finditer(piece):
         if re.match(r"\s*(?:nam|tuoi|thang)\b", piece[m.end() :]) or re.search(r"(?:nam|lop|giai doan)\s*$", piece[: m.start()]):
             continue
-        if goal and goal.start() < m.start():
+        if goal and goal.start() < m.start() and not opening_verb:  # "Duy trì 04/04 …": the figure is the value
             break
         return m.start(), m.end()
     if goal:
@@ -611,7 +761,7 @@ def _subject(
 def _clean_indicator(text: str) -> str:
     text = _ENUM.sub("", _BULLET.sub("", strip_markup(text)))
     text = re.sub(r"\s+", " ", text).strip(" ,.:;-–\"“”")
-    return re.sub(r"\s+(?:nam\s+)?$", "", text)
+    return re.sub(r"\s+(?:n[aă]m\s*)?$", "", text)
 
 
 def _strip_lead(label: str) -> str:

@@ -17,7 +17,8 @@ KNOWN_GAP = "known gap of the trained answerer (issue 11, docs/answers.md 'Known
 def assistant(sample_settings: Settings, sample_store) -> Assistant:  # type: ignore[no-untyped-def]
     from vectorstore.retriever import build_retriever
 
-    return Assistant(build_retriever(sample_settings, sample_store), sample_settings)
+    settings = sample_settings.model_copy(update={"targets_answers": False})  # the passage answerer itself
+    return Assistant(build_retriever(settings, sample_store), settings)
 
 
 # Figures of the loaded reports' budgets: none may answer a question about a place with no report.

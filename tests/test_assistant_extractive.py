@@ -15,7 +15,8 @@ from baocao.settings import Settings
 def assistant(sample_settings: Settings, sample_store) -> Assistant:  # type: ignore[no-untyped-def]
     from vectorstore.retriever import build_retriever
 
-    return Assistant(build_retriever(sample_settings, sample_store), sample_settings)
+    settings = sample_settings.model_copy(update={"targets_answers": False})  # the passage answerer itself
+    return Assistant(build_retriever(settings, sample_store), settings)
 
 
 def _cited_texts(answer: Answer) -> list[str]:

@@ -24,7 +24,8 @@ def test_ask_prints_the_answer_with_numbered_sources(app: typer.Typer) -> None:
     result = CliRunner().invoke(app, ["ask", "Năm 2023 Hương Trà có những chỉ tiêu nào không đạt?"])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "Tổng thu ngân sách NN (Tỷ đồng): Kế hoạch 215-220; Ước TH cả năm 151" in out
+    # answered from the target records (Settings.targets_answers), each row cited with its section
+    assert "Tổng thu ngân sách NN (Tỷ đồng): kế hoạch 215-220; kết quả 151 → không đạt" in out
     assert "Nguồn:" in out
     assert "[1] Báo cáo 3422/BC-UBND" in out and " — I. Kết quả thực hiện" in out
     assert "“1. Tốc độ tăng trưởng (GTSX) % 14,5-15,5 8,8 Không đạt”" in out

@@ -6,7 +6,7 @@ import pytest
 
 from baocao.lang.targets import canonical_indicator, compare, direction_of, question_shapes, read_value
 from baocao.llm_tokens import count_llm_tokens
-from baocao.models import DocumentMeta, TargetRecord
+from baocao.models import Chunk, DocumentMeta, TargetRecord
 from evals.targets.score import extract_corpus, read_gold, score
 from ingest.chunker import chunk_document
 from ingest.metadata import extract_metadata
@@ -79,13 +79,18 @@ def test_values_directions_and_canonical_names() -> None:
     assert "all_met" in question_shapes("Did Hai Duong meet all its targets?")
 
 
-def _extract(text: str, name: str = "x.txt") -> list[TargetRecord]:
+def _chunks(text: str, name: str) -> list[Chunk]:
     meta = extract_metadata(text, name)
     meta.doc_id, meta.source = name, name
     chunks = chunk_document(text, meta, lambda t: len(t.split()), max_tokens=350, count_llm_tokens=count_llm_tokens)
     for c in chunks:
         c.chunk_id = f"{name}:{c.position}"
-    return extract_targets(chunks, meta)
+    return chunks
+
+
+def _extract(text: str, name: str = "x.txt") -> list[TargetRecord]:
+    chunks = _chunks(text, name)
+    return extract_targets(chunks, chunks[0].meta if chunks and chunks[0].meta else extract_metadata(text, name))
 
 
 OTHER_TABLE = """UBND HUYỆN AN PHÚ
@@ -161,3 +166,85 @@ def test_meta_partial_year_is_not_a_miss() -> None:
     chunk = Chunk("m:0", "m", 0, "text", text, text, text, layout=[LayoutUnit("sentence", 0, len(text), text)])
     (record,) = extract_targets([chunk], meta)
     assert record.status == ""  # the year is not over
+
+
+# Reports of other layouts for the rules added with the second pass (the expectations below were
+# written from the texts before the extractor was run on them).
+SIX_MONTHS_PROSE = """UBND HUYỆN ĐÔNG SƠN
+Số: 15/BC-UBND
+BÁO CÁO
+Tình hình kinh tế - xã hội 6 tháng đầu năm 2024
+
+I. KẾT QUẢ THỰC HIỆN
+1. Kinh tế
+- Giá trị sản xuất các ngành tăng so với cùng kỳ năm 2023 (nông, lâm nghiệp tăng 2,1%, công nghiệp - xây dựng tăng 9,4%, dịch vụ tăng 7,8%).
+- Tỷ lệ hồ sơ giải quyết trực tuyến đạt trên 80% (tăng 15% so với cùng kỳ).
+- Sản lượng điện tiêu thụ tăng 3,2% so với tháng trước.
+- Trong 6 tháng, huyện ban hành 420 văn bản các loại tăng 10% so với năm 2023.
+2. Quốc phòng
+- Tổ chức tốt Lễ giao nhận quân, giao đủ 180 chỉ tiêu.
+3. Đầu tư công
+- Kế hoạch vốn đầu tư công năm 2024: số vốn được bố trí 85 tỷ 400 triệu đồng, giải ngân được 30 tỷ 120 triệu đồng, đạt 35,27% so với kế hoạch.
+"""
+
+
+def test_figures_against_the_same_period_quotas_and_capital_in_a_six_month_report() -> None:
+    records = _extract(SIX_MONTHS_PROSE, "dong_son.txt")
+    by_prev = {r.percent_prev: r for r in records if r.percent_prev}
+    assert set(by_prev) == {"2,1%", "9,4%", "7,8%", "15%"}  # not the month-on-month 3,2%, not the count of documents
+    assert "lâm nghiệp" in by_prev["2,1%"].indicator and "xây dựng" in by_prev["9,4%"].indicator
+    assert "dịch vụ" in by_prev["7,8%"].indicator
+    assert all((r.plan, r.status, r.status_stated) == ("", "", False) for r in by_prev.values())
+    online = by_prev["15%"]
+    assert "hồ sơ giải quyết trực tuyến" in online.indicator and online.result == "trên 80%"
+    quota = next(r for r in records if r.unit == "chỉ tiêu")
+    assert (quota.plan, quota.result, quota.status, quota.status_stated) == ("180", "180", "met", True)
+    assert "giao nhận quân" in quota.indicator
+    capital = next(r for r in records if r.percent_of_plan == "35,27%")
+    assert capital.indicator == "Kế hoạch vốn đầu tư công năm 2024"
+    assert (capital.plan, capital.result, capital.unit) == ("85 tỷ 400 triệu", "30 tỷ 120 triệu", "đồng")
+    assert capital.status == ""  # half a year: below the plan is not a miss yet
+    texts = {c.position: c.text for c in _chunks(SIX_MONTHS_PROSE, "dong_son.txt")}
+    for r in records:  # each figure's span is exactly its text in the source chunk
+        for name in ("plan", "result", "percent_of_plan", "percent_prev"):
+            if getattr(r, name):
+                start, end = r.spans[name]
+                assert texts[r.chunk_position][start:end] == getattr(r, name), (r.indicator, name)
+
+
+SIX_MONTHS_TABLE = """UBND XÃ HÒA BÌNH
+BÁO CÁO
+Kết quả thực hiện các chỉ tiêu 6 tháng đầu năm 2024
+
+I. CÁC CHỈ TIÊU
+
+TT\tNội dung\tĐVT\tKế hoạch năm\tThực hiện 6 tháng\tSo với cùng kỳ (%)
+1\tThu ngân sách xã\tTriệu đồng\t3.500\t1.620\t108,5
+2\tTỷ lệ tham gia bảo hiểm y tế\t%\t92\t90,1\t101,2
+"""
+
+
+def test_a_six_month_table_with_a_same_period_column() -> None:
+    rows = {r.indicator: r for r in _extract(SIX_MONTHS_TABLE, "hoa_binh.txt") if r.origin == "table"}
+    assert set(rows) == {"Thu ngân sách xã", "Tỷ lệ tham gia bảo hiểm y tế"}
+    revenue = rows["Thu ngân sách xã"]
+    assert (revenue.plan, revenue.result, revenue.percent_prev, revenue.unit) == ("3.500", "1.620", "108,5", "Triệu đồng")
+    assert revenue.status == "" and rows["Tỷ lệ tham gia bảo hiểm y tế"].status == ""  # the year is not over
+    assert all(r.kind == "actual" for r in rows.values())
+
+
+PLAN_WITH_VERBS = """UBND PHƯỜNG 5
+KẾ HOẠCH
+Phát triển kinh tế - xã hội năm 2025
+
+I. CÁC CHỈ TIÊU CHỦ YẾU
+- Duy trì không còn hộ nghèo, giảm 03 hộ cận nghèo.
+- Tỷ lệ tham gia bảo hiểm y tế đạt 95%.
+"""
+
+
+def test_a_plan_target_opened_by_its_verb_is_named_by_what_follows() -> None:
+    records = _extract(PLAN_WITH_VERBS, "phuong_5.txt")
+    poverty = next(r for r in records if r.plan == "không còn")
+    assert poverty.indicator == "hộ nghèo" and poverty.status == "pending" and poverty.year == 2025
+    assert any(r.plan == "95%" and "bảo hiểm y tế" in r.indicator for r in records)

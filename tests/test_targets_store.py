@@ -79,6 +79,24 @@ def test_cli_missed_targets_of_huong_tra(app: typer.Typer) -> None:
     assert all(r["chunk_id"] and r["spans"]["plan"] for r in rows)
 
 
+def test_excel_export_keeps_the_values_as_written(target_store: tuple) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from assistant.targets import CSV_FIELDS, to_xlsx
+
+    _, store, _ = target_store
+    records = [r for r in store.target_records() if r.locality == "Hương Trà" and r.year == 2023]
+    sheet = load_workbook(BytesIO(to_xlsx(records))).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == list(CSV_FIELDS) and len(rows) == len(records) + 1
+    plan, span = CSV_FIELDS.index("plan"), CSV_FIELDS.index("evidence")
+    assert {"14,5-15,5", "215-220", "31/38 (81,6%)"} <= {row[plan] for row in rows[1:]}
+    assert all(row[span] for row in rows[1:])
+
+
 def test_cli_other_filters_and_csv(app: typer.Typer) -> None:
     runner = CliRunner()
     hai_duong = runner.invoke(app, ["targets", "--locality", "Hai Duong", "--year", "2023"])
@@ -99,11 +117,12 @@ def assistant(target_store: tuple) -> Assistant:
     return Assistant(build_retriever(settings, store, embedder), settings)
 
 
-def test_routing_is_off_unless_enabled(target_store: tuple) -> None:
+def test_routing_is_on_by_default_and_can_be_turned_off(target_store: tuple) -> None:
     settings, store, embedder = target_store
-    plain = Assistant(build_retriever(settings, store, embedder), settings)
-    assert not settings.targets_answers
-    assert plain.answer("Which targets were missed in Hương Trà in 2023?").context.get("route") != "targets"
+    assert Settings().targets_answers
+    plain = settings.model_copy(update={"targets_answers": False})
+    off = Assistant(build_retriever(plain, store, embedder), plain)
+    assert off.answer("Which targets were missed in Hương Trà in 2023?").context.get("route") != "targets"
 
 
 @pytest.mark.parametrize(
@@ -119,7 +138,8 @@ def test_missed_targets_answer(assistant: Assistant, question: str) -> None:
     assert answer.context.get("route") == "targets"
     for figure in ("14,5-15,5", "8,8", "215-220", "151", "31/38", "29/38"):
         assert figure in answer.text
-    assert len(answer.citations) == 3
+    # the three missed rows, and the report's own tally of its 11 main targets (8 met) before them
+    assert len(answer.citations) == 4 and "8/11" in answer.text
     assert all(c.chunk_id and c.quote for c in answer.citations)
     assert "5" in answer.text.splitlines()[0]  # the coverage line: "3 trong 5 báo cáo …"
 
@@ -164,3 +184,12 @@ def test_other_questions_are_not_routed(assistant: Assistant) -> None:
     records = assistant.store.target_records()
     assert route("Nguyên nhân của những hạn chế ở Hải Dương là gì?", records) is None
     assert route("tổng thu ngân sách Hải Dương 2023", records) is None
+    # one indicator asked about: the passage answer quotes its sentence
+    assert route("TP Hải Dương có đạt chỉ tiêu về tỷ lệ hộ nghèo năm 2023 không?", records) is None
+    assert route("Chỉ tiêu tổng vốn đầu tư toàn xã hội năm 2023 của Hương Trà có đạt không?", records) is None
+    count = route("Năm 2023 thành phố Hải Dương đạt bao nhiêu chỉ tiêu phát triển kinh tế - xã hội?", records)
+    assert count is not None and count.count
+    # "đất" (land) is not "đạt" (met) in a question typed with diacritics; a count of something else
+    # is no count of targets
+    assert route("Năm 2023 TP Hải Dương xác định giá khởi điểm đấu giá quyền sử dụng đất được bao nhiêu dự án "
+                 "so với kế hoạch?", records) is None

@@ -552,5 +552,34 @@ def test_targets_page_filters_the_records_and_shows_their_sources() -> None:
     assert set(table["Đánh giá"]) == {"Không đạt"}
     assert len(at.expander) >= 3 and any("Tốc độ tăng trưởng" in e.label for e in at.expander)
     assert at.get("download_button"), "no CSV export"
+    # each row links to its row highlighted in the document viewer
+    links = list(table["Đoạn nguồn"])
+    assert all(link.startswith(f"?doc={HUONG_TRA}&chunk=") and "&cite=" in link for link in links), links
+    assert any("mở đoạn nguồn" in m.value and "&cite=" in m.value for m in at.markdown)
+    from urllib.parse import parse_qsl
+
+    growth = links[list(table["Kế hoạch"]).index("14,5-15,5")]
+    viewer = open_app(**dict(parse_qsl(growth.lstrip("?"))))
+    documents = markdown_with(viewer, 'class="bc-document"')
+    marked = " ".join(re.findall(r'<mark class="bc-cite">(.*?)</mark>', documents[0])) if documents else ""
+    assert "Tốc độ tăng trưởng" in marked and "Không đạt" in marked and MISSED[1] not in marked
     at.sidebar.toggle(key="lang_en").set_value(True).run()
     assert "% of plan" in list(at.dataframe[0].value.columns)
+
+
+def test_targets_page_exports_excel_and_compares_one_indicator() -> None:
+    at = go_to(open_app(), "targets")
+    at.selectbox(key="tg_year").set_value(2023).run()
+    assert not at.exception, [e.value for e in at.exception]
+    kinds = set(at.dataframe[0].value["Loại số liệu"])
+    assert kinds and kinds <= {"chỉ tiêu kế hoạch", "ước thực hiện", "thực hiện", "quyết toán"}
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Tải CSV" in labels and "Tải Excel" in labels, labels
+    # one indicator across places: Hương Trà and Hải Dương's budget revenue, as % of plan (units differ)
+    at.selectbox(key="tg_compare").set_value("tổng thu ngân sách nhà nước").run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions = " ".join(c.value for c in at.caption)
+    assert "Hương Trà 2023: 96.79" in captions and "Hải Dương 2023: 122" in captions and "% kế hoạch" in captions
+    assert len(at.get("vega_lite_chart")) >= 2, "no comparison chart"  # plan-vs-result bars and the comparison
+    compared = [m.value for m in at.markdown if m.value.startswith("- ") and "mở đoạn nguồn" in m.value]
+    assert any("Hải Dương 2023" in m and "ước thực hiện" in m and "&cite=" in m for m in compared), compared

@@ -132,3 +132,47 @@ def test_ask_and_open_a_citation_in_chromium(app_url: str, tmp_path: Path, width
             shutil.copyfile(viewer_shot, f"/tmp/ui-viewer-screenshot-{width}.png")
         finally:
             browser.close()
+
+
+def test_targets_page_in_chromium(app_url: str, tmp_path: Path) -> None:
+    """The "Chỉ tiêu" page at 1280 px: the records grid, result-against-plan bars, CSV and Excel
+    export, the comparison of one indicator across places, and a record's link opening its row
+    highlighted in the document viewer."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+            page = context.new_page()
+            page.goto(f"{app_url}/?page=targets")
+            page.get_by_text("🎯 Chỉ tiêu").first.wait_for(timeout=START_TIMEOUT_S * 1000)
+            page.get_by_test_id("stDataFrame").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+            expect(page.get_by_text("chỉ tiêu từ", exact=False).first).to_be_visible()
+            for label in ("Tải CSV", "Tải Excel"):
+                expect(page.get_by_test_id("stDownloadButton").filter(has_text=label)).to_have_count(1)
+            expect(page.get_by_text("So sánh một chỉ tiêu giữa các địa phương, các năm")).to_be_visible()
+            charts = page.locator("[data-testid='stVegaLiteChart'], [data-testid='stArrowVegaLiteChart']")
+            charts.first.wait_for(timeout=30_000)
+            assert charts.count() >= 2  # plan-vs-result bars and the comparison
+            assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+            # A record's source link: its row marked in the whole document.
+            expander = page.get_by_test_id("stExpander").filter(has_text="Tốc độ tăng trưởng").first
+            expander.scroll_into_view_if_needed()
+            expander.locator("summary").click()
+            link = expander.get_by_role("link", name="mở đoạn nguồn")
+            expect(link).to_be_visible()
+            href = link.get_attribute("href") or ""
+            assert "doc=001_4f6835b70005be68.txt" in href and "cite=" in href, href
+            shot = tmp_path / "ui-targets-screenshot-1280.png"
+            page.screenshot(path=str(shot), full_page=True)
+            shutil.copyfile(shot, "/tmp/ui-targets-screenshot-1280.png")
+            viewer = context.new_page()
+            viewer.goto(href if href.startswith("http") else f"{app_url}/{href.lstrip('/')}")
+            viewer.wait_for_selector("div.bc-document", timeout=ANSWER_TIMEOUT_MS)
+            marked = viewer.locator("div.bc-document mark.bc-cite")
+            marked.first.wait_for(timeout=30_000)
+            assert "Tốc độ tăng trưởng" in " ".join(marked.all_inner_texts())
+        finally:
+            browser.close()

@@ -31,12 +31,13 @@ def lower(text: str) -> str:
 
 
 # roles matched on the accent-kept lower-case form (see :func:`lower`)
-ACCENTED_ROLES = frozenset({"result_verb", "missed", "met"})
+ACCENTED_ROLES = frozenset({"result_verb", "missed", "met", "quota"})
 
 ROLES = (
     "col_pct_prev", "col_pct_plan", "col_status", "col_result", "col_plan", "col_unit", "col_label",
     "estimate", "settlement", "plan_ref", "prev_ref", "lower_bound", "upper_bound", "lower_after",
     "missed", "met", "result_verb", "down", "reduction", "neutral", "tally_nouns", "aggregate", "goal",
+    "plan_amount", "quota", "target_verb", "partial_period",
 )
 
 
@@ -222,28 +223,31 @@ def direction_of(indicator: str, plan: str = "") -> str:
 
 # ----------------------------------------------------------------------------- questions
 
-QUESTION_SHAPES = ("topic", "missed", "met", "all_met", "pending", "count", "compare", "trend")
+QUESTION_SHAPES = ("topic", "missed", "met", "all_met", "pending", "count", "count_targets", "compare", "trend")
 
 
 @cache
-def _question_patterns() -> dict[str, re.Pattern[str]]:
+def _question_patterns(accents: bool = False) -> dict[str, re.Pattern[str]]:
     by_shape: dict[str, list[str]] = {}
     for row in records("target_questions.tsv"):
         shape = row["shape"][0]
         if shape not in QUESTION_SHAPES:
             raise ValueError(f"target_questions.tsv: unknown shape {shape!r}")
-        by_shape.setdefault(shape, []).extend(_phrase_regex(_words_form(p)) for p in row["phrases"])
+        by_shape.setdefault(shape, []).extend(_phrase_regex(_words_form(p, accents)) for p in row["phrases"])
     return {shape: re.compile("|".join(sorted(ps, key=len, reverse=True))) for shape, ps in by_shape.items()}
 
 
-def _words_form(text: str) -> str:
-    return " ".join(re.findall(r"[^\W_]+", fold(text)))
+def _words_form(text: str, accents: bool = False) -> str:
+    return " ".join(re.findall(r"[^\W_]+", lower(text) if accents else fold(text)))
 
 
 def question_shapes(question: str) -> set[str]:
-    """The target-question shapes a question's words ask for (``data/target_questions.tsv``)."""
-    words = _words_form(question)
-    return {shape for shape, pat in _question_patterns().items() if pat.search(words)}
+    """The target-question shapes a question's words ask for (``data/target_questions.tsv``): on
+    folded words for a question typed without diacritics, with the accents kept for one typed with
+    them (folded, "đất" land reads as "đạt" met)."""
+    accents = fold(question) != lower(question)
+    words = _words_form(question, accents)
+    return {shape for shape, pat in _question_patterns(accents).items() if pat.search(words)}
 
 
 def indicators_named(question: str, table: tuple[tuple[str, tuple[str, ...]], ...] | None = None) -> list[str]:
