@@ -174,7 +174,7 @@ def main() -> None:
     from evals.harness import evaluate, prepare_corpus, settings_for_corpus
     from vectorstore.retriever import SearchStack
 
-    gguf = check_whole(args.gguf) if args.gguf else assemble(args.work_dir / "deepseek-r1-distill-qwen-7b.gguf")
+    gguf = args.gguf or assemble(args.work_dir / "deepseek-r1-distill-qwen-7b.gguf")
     subset = args.work_dir / f"dev-first-{args.questions}.jsonl"
     subset.parent.mkdir(parents=True, exist_ok=True)
     lines = DEV_QUESTION_SET.read_text(encoding="utf-8").splitlines()
