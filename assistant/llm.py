@@ -13,11 +13,6 @@ reported. Each failed check is named in :attr:`Checked.failed` (:data:`CHECKS`);
 then gives the extractive answer instead (``LLMSettings.fallback_on_failed_checks``), or shows
 the answer marked ``grounded=False``. The model may generate at most
 ``LLMSettings.max_answer_tokens`` tokens.
-
-A reasoning model (DeepSeek-R1 and its distills, Qwen3) writes ``<think>…</think>`` before its
-answer. That block is not the answer: it is left out of the stream and removed before the checks
-(:func:`strip_reasoning`); a reply that is still thinking when the token cap cuts it has no answer
-(and so fails ``uncited``).
 """
 from __future__ import annotations
 
@@ -60,8 +55,6 @@ BLOCKING_CHECKS = (CHECK_UNCITED, CHECK_FIGURE, CHECK_LANGUAGE)
 _CITATION = re.compile(r"\[(\s*\d+(?:\s*[,;]\s*\d+)*\s*)\]")
 _FIGURE = re.compile(r"(?<![\w.,/])\d+(?:[.,/]\d+)*(?:\s*%)?")
 _ENUMERATOR = re.compile(r"^\s*(?:\d+[.)]|[-*•+])\s+", re.MULTILINE)
-THINK_OPEN = "<think>"
-THINK_CLOSE = "</think>"
 
 
 class LLMError(RuntimeError):
@@ -213,9 +206,8 @@ class LLMAnswerer:
 
     # ----- calls -------------------------------------------------------------------------
     def stream(self, question: str, passages: list[Hit], lang: Lang) -> Iterator[str]:
-        """Text pieces of the answer as the model produces them, without a leading reasoning block;
-        raises LLMError on failure."""
-        yield from without_reasoning(self.chat.stream(self.messages(question, passages, lang)))
+        """Text pieces of the answer as the model produces them; raises LLMError on failure."""
+        yield from self.chat.stream(self.messages(question, passages, lang))
 
     def generate(self, question: str, passages: list[Hit], lang: Lang) -> str:
         return "".join(self.stream(question, passages, lang))
@@ -229,48 +221,13 @@ class LLMAnswerer:
                 lines.append(f"A: {collapse_ws(turn.answer)[:300]}")
         user = "Conversation:\n" + "\n".join(lines) + f"\n\nFollow-up question: {question.strip()}\n\nStandalone question:"
         reply = self.chat.complete([ChatMessage("system", prompt("condense")), ChatMessage("user", user)])
-        text = strip_reasoning(reply).strip().splitlines()
+        text = reply.strip().splitlines()
         condensed = text[0].strip().strip('"“”') if text else ""
         return re.sub(r"^(?:standalone question|câu hỏi)\s*:\s*", "", condensed, flags=re.IGNORECASE)
 
     # ----- checking ----------------------------------------------------------------------
     def check(self, text: str, passages: list[Hit], question: str, lang: Lang | None = None) -> Checked:
         return check_answer(text, passages, question, lang)
-
-
-def strip_reasoning(text: str) -> str:
-    """The reply without its reasoning: what follows the last ``</think>`` (the chat template may
-    have opened the block itself), or nothing when a block opened and never closed."""
-    if THINK_CLOSE in text:
-        return text.rsplit(THINK_CLOSE, 1)[1].lstrip()
-    if text.lstrip().startswith(THINK_OPEN):
-        return ""
-    return text
-
-
-def without_reasoning(pieces: Iterator[str]) -> Iterator[str]:
-    """``pieces`` less a leading ``<think>…</think>`` block (held back until it closes); a reply
-    that does not open with one streams as it comes."""
-    pieces = iter(pieces)
-    head = ""
-    for piece in pieces:
-        head += piece
-        start = head.lstrip()
-        if len(start) < len(THINK_OPEN) and THINK_OPEN.startswith(start):
-            continue  # too short yet to tell
-        if not start.startswith(THINK_OPEN):
-            yield head
-            break
-        if THINK_CLOSE in head:
-            rest = head.split(THINK_CLOSE, 1)[1].lstrip()
-            if rest:
-                yield rest
-            break
-    else:
-        if head and not head.lstrip().startswith(THINK_OPEN):
-            yield head
-        return
-    yield from pieces
 
 
 def format_passages(passages: list[Hit]) -> str:
@@ -323,7 +280,6 @@ def _describe(exc: BaseException, settings: LLMSettings) -> str:
 def check_answer(text: str, passages: list[Hit], question: str = "", lang: Lang | None = None) -> Checked:
     """Remove citations to passages that do not exist, flag unsupported figures and an answer not in
     ``lang`` (the question's language; None = not checked), build citations."""
-    text = strip_reasoning(text)
     warnings: list[str] = []
     failed: list[str] = []
     n_passages = len(passages)

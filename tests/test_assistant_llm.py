@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from assistant.conversation import Turn
-from assistant.llm import LLMAnswerer, LLMError, check_answer, strip_reasoning, without_reasoning
+from assistant.llm import LLMAnswerer, LLMError, check_answer
 from assistant.service import Assistant
 from assistant.types import Answer
 from baocao.lang.normalize import strip_markup
@@ -327,33 +327,6 @@ def test_streaming_pieces_arrive_before_the_checked_answer(server: ScriptedServe
     assert "".join(texts) == reply
     assert server.requests[-1]["stream"] is True
     assert final.mode == "llm" and final.text == reply and [c.n for c in final.citations] == [1, 2]
-
-
-def test_a_reasoning_block_is_neither_streamed_nor_checked(server: ScriptedServer, passages: list[Hit], fixed: Callable[[list[Hit]], FixedRetriever]) -> None:
-    # An R1-style reply: thinking (with a figure in no passage) before the answer.
-    answer_part = "Giải ngân được 15 tỷ 298 triệu đồng, đạt 6,39 % so với kế hoạch [1]."
-    server.script = ["<think>\nThe passage says 6,39 %; maybe 7,25% too? No.\n</think>\n\n" + answer_part]
-    pieces = list(_assistant(server, fixed(passages)).stream(QUESTION))
-    texts, final = [p for p in pieces if isinstance(p, str)], pieces[-1]
-    assert "".join(texts) == answer_part and not any("think" in p for p in texts)
-    assert final.mode == "llm" and final.text == answer_part and final.checks_failed == []
-
-
-def test_a_reply_cut_while_thinking_has_no_answer_and_falls_back(server: ScriptedServer, passages: list[Hit], fixed: Callable[[list[Hit]], FixedRetriever]) -> None:
-    server.script = ["<think>\nLet me look at passage [1]: 6,39 % of the plan, so the answer is"]  # the token cap hit
-    answer = _assistant(server, fixed(passages)).answer(QUESTION)
-    assert answer.mode == "extractive" and answer.llm_fallback == "checks" and answer.checks_failed == ["uncited"]
-
-
-def test_strip_reasoning_and_its_stream_form() -> None:
-    assert strip_reasoning("<think>a [1] 99</think>\nĐạt 6,39 % [1].") == "Đạt 6,39 % [1]."
-    assert strip_reasoning("the template opened it</think>Đạt [1].") == "Đạt [1]."  # no opening tag in the reply
-    assert strip_reasoning("  <think> still thinking") == ""
-    assert strip_reasoning("Đạt 6,39 % [1].") == "Đạt 6,39 % [1]."
-    assert "".join(without_reasoning(iter(["<th", "ink>x", "y</th", "ink>\n", "Đạt ", "[1]."]))) == "Đạt [1]."
-    assert list(without_reasoning(iter(["Đạt ", "6,39 % ", "[1]."]))) == ["Đạt ", "6,39 % ", "[1]."]  # streams as it comes
-    assert list(without_reasoning(iter(["<", "b>x"]))) == ["<b>x"]
-    assert list(without_reasoning(iter(["<think>never closed"]))) == []
 
 
 def test_english_question_asks_for_an_english_answer(server: ScriptedServer, passages: list[Hit], fixed: Callable[[list[Hit]], FixedRetriever]) -> None:
