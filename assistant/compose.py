@@ -162,7 +162,7 @@ def _frame(result: ExtractiveResult, lang: Lang, labels: set[str], several_docs:
     source = next(iter(labels)) if len(labels) == 1 else ""
     n = len(result.statements)
     if lang == "en":
-        where = f"the {source}" if source else "the loaded reports"
+        where = f"“{source}”" if source else "the loaded reports"  # a document's name, as written
         if result.kind == "status":
             verdict = "were not met (“Không đạt”)" if result.status == "missed" else "were met (“Đạt”)"
             return f"{n} {'target' if n == 1 else 'targets'} {verdict} according to {where} (quoted in Vietnamese):"

@@ -117,15 +117,21 @@ def _question_changes(qa: dict[str, Any], qb: dict[str, Any]) -> list[tuple[Ques
 # --------------------------------------------------------------------------- markdown
 
 
+def delta_text(r: MetricDelta) -> str:
+    """"+0.125 ↑" (↑ better, ↓ worse, direction-aware), "+2" for counts, "–" when not comparable."""
+    d = r.delta
+    if d is None:
+        return "–"
+    if r.metric in ("n", "n_answerable"):
+        return f"{int(d):+d}"
+    mark = {True: " ↑", False: " ↓", None: ""}[r.improved]
+    return (f"{d:+.1f}" if r.metric.startswith("latency") else f"{d:+.3f}") + mark
+
+
 def _delta_table(rows: list[MetricDelta], a_name: str, b_name: str) -> str:
     lines = [f"| metric | A: {a_name} | B: {b_name} | Δ (B − A) |", "| --- | ---: | ---: | ---: |"]
     for r in rows:
-        d = r.delta
-        mark = {True: " ↑", False: " ↓", None: ""}[r.improved]
-        delta = "–" if d is None else (f"{d:+.1f}" if r.metric.startswith("latency") else f"{d:+.3f}")
-        if r.metric in ("n", "n_answerable") and d is not None:
-            delta, mark = f"{int(d):+d}", ""
-        lines.append(f"| {r.metric} | {fmt(r.a, r.metric)} | {fmt(r.b, r.metric)} | {delta}{mark} |")
+        lines.append(f"| {r.metric} | {fmt(r.a, r.metric)} | {fmt(r.b, r.metric)} | {delta_text(r)} |")
     return "\n".join(lines)
 
 

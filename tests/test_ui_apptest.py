@@ -486,17 +486,19 @@ INTERNAL_NAMES = [
     "parent_locality", "is_draft", "issued_year", "plan_year", "dense", "lexical", "score", "found by", "metric",
     "overall", "unreadable", "binary file", "not allowed", "FAILED", "Documents:", "chunks",
 ]
+# What the assistant's English messages (its warnings and reasons, for logs) say, were they shown as they are.
+ENGLISH_MESSAGES = [
+    "passage", "cites no", "the figure", "the question in", "answered without it", "failed the checks",
+    "cannot reach", "did not answer within", "used the rule", "quoted directly", "Better in B", "Worse in B",
+    "By lang", "By type", "Comparison",
+]
 
 
 def _visible_text(at: AppTest) -> str:
-    """What a user reads: markdown without tags or attributes, captions, alerts, widget labels, table headers.
-    (The run comparison is the evaluation tool's English report, said so in a caption: left out.)"""
-    from ui.i18n import t
-
-    tool_report = {m.value for e in at.expander if e.label == t("eval_compare") for m in e.markdown}
+    """What a user reads: markdown without tags or attributes, captions, alerts, widget labels, table headers."""
     parts: list[str] = []
     for kind in ("markdown", "caption", "info", "success", "warning", "error", "subheader", "title", "toast"):
-        parts += [re.sub(r"<[^>]+>", " ", str(e.value)) for e in at.get(kind) if e.value not in tool_report]
+        parts += [re.sub(r"<[^>]+>", " ", str(e.value)) for e in at.get(kind)]
     for kind in ("text_input", "checkbox", "toggle", "button", "selectbox", "multiselect", "number_input", "radio"):
         for widget in at.get(kind):
             parts.append(str(getattr(widget, "label", "")))
@@ -511,15 +513,73 @@ def _leaks(text: str) -> list[str]:
     from ui.i18n import STRINGS
 
     found = [name for name in INTERNAL_NAMES if re.search(rf"(?<![\w/.-]){re.escape(name)}(?![\w/.-])", text)]
-    english = {e["en"] for e in STRINGS.values() if e.get("en") and e["en"] != e["vi"] and len(e["en"]) > 5}
+    vietnamese = {e["vi"] for e in STRINGS.values()}
+    english = {e["en"] for e in STRINGS.values() if e.get("en") and e["en"] not in vietnamese and len(e["en"]) > 5}
     found += [en for en in english if "{" not in en and en in text]
+    found += [phrase for phrase in ENGLISH_MESSAGES if phrase in text]
     return found
 
 
-def test_the_vietnamese_pages_show_no_internal_names_or_english(ui_data_dir: Path) -> None:
+def _two_runs(at: AppTest, data_dir: Path) -> AppTest:
+    """Two evaluation runs of a one-question set on a folder of its own (retrieval only): a comparison to show."""
+    sets = data_dir / "eval_sets"
+    corpus = sets / "walk-reports"
+    corpus.mkdir(parents=True, exist_ok=True)
+    (corpus / "an-phu.txt").write_text(NEW_REPORT, encoding="utf-8")
+    questions = sets / "walk-q.jsonl"
+    questions.write_text(json.dumps({
+        "id": "w1", "question": "Năm 2023 xã An Phú có bao nhiêu đàn ong mật?", "lang": "vi", "type": "factoid",
+        "answerable": True, "docs": ["an-phu.txt"], "evidence": ["1.234 đàn ong mật"], "answer_facts": ["1.234"],
+    }, ensure_ascii=False) + "\n", encoding="utf-8")
+    at.text_input(key="eval_path").input(str(questions))
+    at.text_input(key="eval_corpus").input(str(corpus))
+    at.checkbox(key="eval_answers").uncheck()
+    for _ in range(2):
+        at.button(key="eval_go").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _llm_env(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
+    monkeypatch.setenv("BAOCAO_LLM__PROVIDER", "openai")
+    monkeypatch.setenv("BAOCAO_LLM__MODEL", "scripted")
+    monkeypatch.setenv("BAOCAO_LLM__BASE_URL", base_url)
+    monkeypatch.setenv("BAOCAO_LLM__TIMEOUT_S", "30")
+
+
+def _warnings(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption if c.value.startswith("⚠️")]
+
+
+def test_the_vietnamese_pages_show_no_internal_names_or_english(ui_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_assistant_llm import ScriptedServer
+
     at = open_app()
     at.chat_input[0].set_value(QUESTION).run()
     seen = {"chat": _visible_text(at)}
+    # LLM mode: a reply that breaks every check, then an endpoint that is down; both fall back, with warnings.
+    server = ScriptedServer()
+    server.thread.start()
+    try:
+        _llm_env(monkeypatch, server.base_url)
+        # asked twice: to condense the follow-up (a reply that drops the place is not used), then to answer
+        server.script = ["The answer is 999 percent of the plan [9]."] * 2
+        at.chat_input[0].set_value(QUESTION).run()
+        assert len(server.requests) == 2, "the LLM was not asked"
+        shown = _warnings(at)
+        for said in ("đã bỏ trích dẫn [9]", "không trích dẫn đoạn nào", "số liệu 999", "bằng tiếng Anh, câu hỏi bằng tiếng Việt",
+                     "không qua kiểm tra (trích dẫn đoạn không tồn tại, không trích dẫn", "không dùng câu hỏi viết lại"):
+            assert any(said in w for w in shown), (said, shown)
+        _llm_env(monkeypatch, "http://127.0.0.1:9/v1")
+        at.chat_input[0].set_value(QUESTION).run()
+        assert any("không kết nối được tới LLM http://127.0.0.1:9/v1" in w for w in _warnings(at)), _warnings(at)
+        assert any(w.startswith("⚠️ không viết lại được câu hỏi nối tiếp") for w in _warnings(at)), _warnings(at)
+        assert markdown_with(at, "Không dùng được mô hình ngôn ngữ (không kết nối được tới LLM")  # the note, too
+        seen["chat (LLM)"] = _visible_text(at)
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
+        monkeypatch.setenv("BAOCAO_LLM__PROVIDER", "none")
     at.sidebar.multiselect(key="f_locality").set_value(["Hương Trà"]).run()
     go_to(at, "search")
     search(at, "ngân sách")
@@ -529,7 +589,8 @@ def test_the_vietnamese_pages_show_no_internal_names_or_english(ui_data_dir: Pat
     at.button(key="upload_go").click().run()
     assert any("hong.pdf" in e.value and "PDF" in e.value for e in at.error)
     seen["documents"] = _visible_text(at)
-    go_to(at, "eval")
+    _two_runs(go_to(at, "eval"), ui_data_dir)
+    assert any("Chênh lệch (B − A)" in f.value.columns for f in at.dataframe)  # the run comparison, in the tables
     seen["eval"] = _visible_text(at)
     leaks = {page: _leaks(text) for page, text in seen.items()}
     assert not any(leaks.values()), leaks
@@ -537,6 +598,32 @@ def test_the_vietnamese_pages_show_no_internal_names_or_english(ui_data_dir: Pat
     at.sidebar.toggle(key="lang_en").set_value(True).run()
     go_to(at, "documents")
     assert "File" in at.dataframe[0].value.columns and "Tệp" not in at.dataframe[0].value.columns
+    go_to(at, "eval")
+    assert any("Δ (B − A)" in f.value.columns for f in at.dataframe)
+    go_to(at, "chat")
+    assert any("cannot reach LLM http://127.0.0.1:9/v1" in w for w in _warnings(at)), _warnings(at)
+
+
+def test_an_english_answer_has_english_labels_only() -> None:
+    """An English question in the Vietnamese UI: the answer, its pop-ups and sources say it in English."""
+    from ui.i18n import t
+
+    at = open_app()
+    at.chat_input[0].set_value("Which targets were missed in Hương Trà in 2023?").run()
+    assert not at.exception, [e.value for e in at.exception]
+    answer = markdown_with(at, 'class="bc-ref"')[0]
+    cards = markdown_with(at, 'class="bc-source"')
+    assert cards
+    frame = re.sub(r"<[^>]+>", " ", answer)
+    assert "quoted in Vietnamese" in frame and "Theo " not in frame
+    assert any(e.label.startswith(f"📚 {t('sources', 'en')}") for e in at.expander), [e.label for e in at.expander]
+    assert not any(t("sources", "vi") in e.label for e in at.expander)
+    shown = " ".join(re.sub(r"<[^>]+>", " ", text) for text in [answer, *cards])
+    for key in ("no_label", "date_label", "period_label"):
+        assert re.search(rf"· {re.escape(t(key, 'vi'))} ", shown) is None, (key, shown[:500])
+    assert re.search(rf"· {re.escape(t('no_label', 'en'))} ", shown)  # "· no. 3422/BC-UBND"
+    for key in ("cite_open_source", "open_document"):
+        assert t(key, "vi") not in shown and t(key, "en") in shown
 
 
 # ----------------------------------------------------------------------------- targets

@@ -348,3 +348,43 @@ def test_feedback_is_stored_and_exported_as_a_valid_question_set(tmp_path: Path)
     exported.write_text(export_questions(records), encoding="utf-8")
     assert [q.id for q in load_questions(exported)] == ["fb-a1", "fb-a2"]  # the evaluation format accepts it
     assert export_questions(records, only_up=True).count("\n") == 2
+
+
+# ----------------------------------------------------------------------------- LLM warnings and the run comparison
+
+
+def test_every_llm_warning_the_assistant_writes_is_told_in_both_languages() -> None:
+    from assistant.llm import check_answer
+    from ui.i18n import warning_text
+
+    chunk = Chunk.from_metadata("c1", "Giải ngân đạt 6,39 % so với kế hoạch.", {"doc_id": "d1", "source": "d1.txt"})
+    checked = check_answer("The answer is 999 percent of the plan [9].", [Hit(chunk, 1.0, 1)], "Tỷ lệ giải ngân?", "vi")
+    written = [*checked.warnings,  # the messages of assistant.llm and assistant.service, as they write them
+               "LLM answer failed the checks (missing-citation, uncited, figure, language); answered without it (extractive)",
+               "LLM unavailable: the LLM at http://h:1/v1 did not answer within 2.5s; answered without it (extractive)",
+               "the LLM's standalone question was not used (longer than a question); used the rule",
+               "could not condense the follow-up with the LLM (cannot reach the LLM at http://h:1/v1); used the rule"]
+    assert len(checked.warnings) == 4, checked.warnings
+    for warning in written:
+        vi, en = warning_text(warning, "vi"), warning_text(warning, "en")
+        assert vi != warning and vi != en, warning
+        assert detect_language(vi) != "en", vi
+    assert warning_text("LLM unavailable: the LLM at http://h:1/v1 did not answer within 2.5s; answered without it (extractive)",
+                        "vi") == "không dùng được mô hình ngôn ngữ (LLM http://h:1/v1 không trả lời trong 2.5 giây); " \
+                                 "đã trả lời bằng trích dẫn trực tiếp"
+    assert warning_text("something new", "vi") == "something new"  # unknown: shown as written
+
+
+def test_the_run_comparison_tables_are_in_the_pages_language() -> None:
+    from evals.compare import MetricDelta, QuestionChange
+    from ui.views.evaluation import change_rows, delta_rows
+
+    rows = delta_rows([MetricDelta("hit@5", 0.5, 0.75), MetricDelta("latency_answer_p50_ms", 10.0, 20.0)], "a", "b", "vi")
+    assert list(rows) == ["Chỉ số", "A: a", "B: b", "Chênh lệch (B − A)"]
+    assert rows["Chênh lệch (B − A)"] == ["+0.250 ↑", "+10.0 ↓"]
+    changes = [QuestionChange("q1", "Câu?", "vi", "factoid", "abstention", "right", "wrong"),
+               QuestionChange("q2", "Câu 2?", "vi", "list", "hit rank@5", None, 2)]
+    vi, en = change_rows(changes, "vi"), change_rows(changes, "en")
+    assert [(r["Thay đổi"], r["A"], r["B"]) for r in vi] == [
+        ("từ chối trả lời", "đúng", "sai"), ("hạng đoạn đúng (trong 5 đầu)", "không có", "2")]
+    assert [(r["What changed"], r["A"]) for r in en] == [("abstention", "right"), ("rank of the right passage (top 5)", "miss")]

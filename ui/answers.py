@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from assistant.types import Answer, Citation
 from baocao.models import Chunk
-from ui.i18n import t
+from ui.i18n import WARNINGS, llm_reason, t, warning_text
 from ui.render import CitePop, Interval, doc_title, meta_line, tidy_answer, viewer_query
 from vectorstore.hits import Hit
 
@@ -78,6 +78,25 @@ def cite_pops(sources: list[Source], lang: str) -> dict[int, CitePop]:
     return pops
 
 
+_UNAVAILABLE = next(pattern for pattern, key in WARNINGS if key == "w_llm_unavailable")
+
+
+def shown_text(answer: Answer, lang: str) -> str:
+    """The answer's text as shown: when the LLM was unavailable, the reason its note quotes (the
+    assistant's English reason, for logs) in ``lang``."""
+    text = answer.text
+    for warning in answer.warnings:
+        match = _UNAVAILABLE.search(warning)
+        if match and match.group("reason") in text:
+            text = text.replace(f"({match.group('reason')})", f"({llm_reason(match.group('reason'), lang)})", 1)
+    return text
+
+
+def shown_warnings(answer: Answer, lang: str) -> list[str]:
+    """The answer's warnings in ``lang`` (through the label tables)."""
+    return [warning_text(w, lang) for w in answer.warnings]
+
+
 def answer_lang(answer: Answer, ui_lang: str) -> str:
     """The language an answer's labels are shown in: English for an English question, else the UI's."""
     return "en" if answer.context.get("lang") == "en" else ui_lang
@@ -95,7 +114,7 @@ def group_by_passage(sources: list[Source]) -> list[list[Source]]:
 def answer_markdown(answer: Answer, lang: str = "vi") -> str:
     """The answer with its sources as a standalone Markdown document (copy / download)."""
     heading_sources = t("sources", lang)
-    lines = [f"## {answer.question}", "", tidy_answer(answer.text.strip()), ""]
+    lines = [f"## {answer.question}", "", tidy_answer(shown_text(answer, lang).strip()), ""]
     sources = sources_of(answer)
     if sources:
         lines += [f"### {heading_sources}", ""]

@@ -241,10 +241,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "eval_store": {"vi": "Kho được đánh giá", "en": "Store evaluated"},
     "eval_store_live": {"vi": "kho đang dùng, gồm cả tệp tải lên", "en": "the live store, uploads included"},
     "eval_store_corpus": {"vi": "kho riêng của thư mục {folder}", "en": "a store of its own for the folder {folder}"},
-    "eval_compare_english": {
-        "vi": "Bảng so sánh do công cụ đánh giá tạo, bằng tiếng Anh (như lệnh `baocao eval compare`).",
-        "en": "The comparison as the evaluation tool writes it (as `baocao eval compare` does).",
-    },
+    "eval_compare_runs": {"vi": "So sánh `{a}` (A) → `{b}` (B)", "en": "Comparison `{a}` (A) → `{b}` (B)"},
+    "eval_delta": {"vi": "Chênh lệch (B − A)", "en": "Δ (B − A)"},
+    "eval_better": {"vi": "Tốt hơn ở B", "en": "Better in B"},
+    "eval_worse": {"vi": "Kém hơn ở B", "en": "Worse in B"},
+    "eval_no_changes": {"vi": "Không có câu nào.", "en": "None."},
+    "eval_only_in": {"vi": "Câu hỏi chỉ có ở A: {a}; chỉ có ở B: {b}", "en": "Questions only in A: {a}; only in B: {b}"},
+    "eval_col_what": {"vi": "Thay đổi", "en": "What changed"},
+    "eval_aspect_rank": {"vi": "hạng đoạn đúng (trong 5 đầu)", "en": "rank of the right passage (top 5)"},
+    "eval_aspect_facts": {"vi": "tỷ lệ ý đúng (fact_recall)", "en": "share of facts found (fact_recall)"},
+    "eval_aspect_abstention": {"vi": "từ chối trả lời", "en": "abstention"},
+    "eval_v_miss": {"vi": "không có", "en": "miss"},
+    "eval_v_right": {"vi": "đúng", "en": "right"},
+    "eval_v_wrong": {"vi": "sai", "en": "wrong"},
     "eval_metric": {"vi": "Chỉ số", "en": "Metric"},
     "eval_col_question": {"vi": "Câu hỏi", "en": "Question"},
     "eval_col_lang": {"vi": "Ngôn ngữ", "en": "Language"},
@@ -301,6 +310,50 @@ STRINGS: dict[str, dict[str, str]] = {
     "r_duplicate": {"vi": "trùng nội dung với {twin}; không nạp hai lần", "en": "same content as {twin}; not ingested twice"},
     "r_permission": {"vi": "không có quyền đọc tệp", "en": "permission denied"},
     "r_other": {"vi": "không nạp được tệp ({detail})", "en": "could not ingest the file ({detail})"},
+    # LLM-mode warnings under an answer (see WARNINGS; the assistant writes them in English, for logs)
+    "w_removed_citation": {
+        "vi": "đã bỏ trích dẫn [{n}]: chỉ có {total} đoạn nguồn",
+        "en": "removed citation [{n}]: there are only {total} passages",
+    },
+    "w_uncited": {
+        "vi": "câu trả lời của mô hình không trích dẫn đoạn nào: không dựa trên các báo cáo",
+        "en": "the model's answer cites no passage: it is not grounded in the reports",
+    },
+    "w_figure": {"vi": "số liệu {figure} không có trong {where}", "en": "the figure {figure} is not in {where}"},
+    "w_the_passages": {"vi": "các đoạn nguồn", "en": "the passages"},
+    "w_language": {
+        "vi": "mô hình trả lời bằng {answer}, câu hỏi bằng {question}",
+        "en": "the model answered in {answer}, the question is in {question}",
+    },
+    "w_lang_en": {"vi": "tiếng Anh", "en": "English"},
+    "w_lang_vi": {"vi": "tiếng Việt", "en": "Vietnamese"},
+    "w_checks_failed": {
+        "vi": "câu trả lời của mô hình không qua kiểm tra ({checks}); đã trả lời bằng trích dẫn trực tiếp",
+        "en": "the model's answer failed the checks ({checks}); answered with direct quotes instead",
+    },
+    "check_missing-citation": {"vi": "trích dẫn đoạn không tồn tại", "en": "cites a passage that does not exist"},
+    "check_uncited": {"vi": "không trích dẫn", "en": "no citation"},
+    "check_figure": {"vi": "số liệu không có trong nguồn", "en": "a figure not in the sources"},
+    "check_language": {"vi": "sai ngôn ngữ", "en": "wrong language"},
+    "w_llm_unavailable": {
+        "vi": "không dùng được mô hình ngôn ngữ ({reason}); đã trả lời bằng trích dẫn trực tiếp",
+        "en": "the language model is unavailable ({reason}); answered with direct quotes instead",
+    },
+    "w_condense_unused": {
+        "vi": "không dùng câu hỏi viết lại của mô hình ({problem}); đã dùng quy tắc",
+        "en": "the model's rewritten question was not used ({problem}); the rule was used",
+    },
+    "w_condense_failed": {
+        "vi": "không viết lại được câu hỏi nối tiếp bằng mô hình ({reason}); đã dùng quy tắc",
+        "en": "could not rewrite the follow-up with the model ({reason}); the rule was used",
+    },
+    "w_cp_empty": {"vi": "câu trống", "en": "empty"},
+    "w_cp_long": {"vi": "dài hơn một câu hỏi", "en": "longer than a question"},
+    "w_cp_dropped": {"vi": "bỏ mất {what}", "en": "it dropped {what}"},
+    "llm_unreachable": {"vi": "không kết nối được tới {where}", "en": "cannot reach {where}"},
+    "llm_timeout": {"vi": "{where} không trả lời trong {seconds} giây", "en": "{where} did not answer within {seconds} s"},
+    "llm_failed": {"vi": "{where} bị lỗi: {detail}", "en": "{where} failed: {detail}"},
+    "llm_no_provider": {"vi": "chưa cấu hình mô hình ngôn ngữ ({detail})", "en": "no language model configured ({detail})"},
 }
 
 # Reasons the pipeline and the readers give (English, for logs), as users are told them.
@@ -326,6 +379,76 @@ def reason_text(reason: str, lang: Lang = "vi") -> str:
         if match:
             return t(key, lang, **{k: v for k, v in match.groupdict().items() if v is not None})
     return t("r_other", lang, detail=reason) if reason else ""
+
+
+# The warnings of LLM mode (assistant.llm.check_answer, assistant.service), as users are told them.
+WARNINGS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^removed citation \[(?P<n>\d+)\]: there (?:is|are) only (?P<total>\d+) passage"), "w_removed_citation"),
+    (re.compile(r"^the answer cites no passage"), "w_uncited"),
+    (re.compile(r"^the figure (?P<figure>.+) is not in (?P<where>.+)$"), "w_figure"),
+    (re.compile(r"^the answer is in (?P<answer>.+), the question in (?P<question>.+)$"), "w_language"),
+    (re.compile(r"^LLM answer failed the checks \((?P<checks>[^)]*)\)"), "w_checks_failed"),
+    (re.compile(r"^LLM unavailable: (?P<reason>.+); answered without it"), "w_llm_unavailable"),
+    (re.compile(r"^the LLM's standalone question was not used \((?P<problem>.+)\); used the rule$"), "w_condense_unused"),
+    (re.compile(r"^could not condense the follow-up with the LLM \((?P<reason>.+)\); used the rule$"), "w_condense_failed"),
+]
+# Why the LLM could not answer (assistant.llm._describe), the {reason} of the warnings above.
+LLM_REASONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^cannot reach the LLM at (?P<where>\S+)"), "llm_unreachable"),
+    (re.compile(r"^the LLM at (?P<where>\S+) did not answer within (?P<seconds>[\d.]+)s"), "llm_timeout"),
+    (re.compile(r"^the LLM at (?P<where>\S+) failed \((?P<detail>.*)\)$"), "llm_failed"),
+    (re.compile(r"^no LLM provider configured \((?P<detail>.*)\)$"), "llm_no_provider"),
+]
+
+
+def _matched(table: list[tuple[re.Pattern[str], str]], text: str) -> tuple[str, dict[str, str]] | None:
+    for pattern, key in table:
+        match = pattern.search(text)
+        if match:
+            return key, {k: v for k, v in match.groupdict().items() if v is not None}
+    return None
+
+
+def llm_reason(reason: str, lang: Lang = "vi") -> str:
+    """Why the LLM could not answer (the assistant's English reason), in ``lang``."""
+    found = _matched(LLM_REASONS, reason)
+    if found is None:
+        return reason
+    key, fields = found
+    if "where" in fields:
+        fields["where"] = "LLM " + fields["where"]
+    return t(key, lang, **fields)
+
+
+def _language(name: str, lang: Lang) -> str:
+    return t("w_lang_en" if name.lower().startswith("english") else "w_lang_vi", lang)
+
+
+def warning_text(warning: str, lang: Lang = "vi") -> str:
+    """An LLM-mode warning of an answer, in ``lang`` (the assistant writes them in English, for its logs);
+    one no table knows is shown as it is."""
+    found = _matched(WARNINGS, warning)
+    if found is None:
+        return warning
+    key, fields = found
+    if key == "w_figure" and fields["where"] == "the passages":
+        fields["where"] = t("w_the_passages", lang)
+    elif key == "w_language":
+        fields = {k: _language(v, lang) for k, v in fields.items()}
+    elif key == "w_checks_failed":
+        names = [c.strip() for c in fields["checks"].split(",")]
+        fields["checks"] = ", ".join(t(f"check_{c}", lang) if f"check_{c}" in STRINGS else c for c in names)
+    elif key in ("w_llm_unavailable", "w_condense_failed"):
+        fields["reason"] = llm_reason(fields["reason"], lang)
+    elif key == "w_condense_unused":
+        problem = fields["problem"]
+        dropped = re.match(r"it dropped (?P<what>.+)", problem)
+        known = {"empty": "w_cp_empty", "longer than a question": "w_cp_long"}
+        if dropped:
+            fields["problem"] = t("w_cp_dropped", lang, what=dropped.group("what"))
+        elif problem in known:
+            fields["problem"] = t(known[problem], lang)
+    return t(key, lang, **fields)
 
 
 def t(key: str, lang: Lang = "vi", **fmt: object) -> str:

@@ -10,7 +10,16 @@ import streamlit as st
 
 from assistant.types import Answer
 from baocao.protocols import ChunkStore
-from ui.answers import Source, answer_lang, answer_markdown, cite_pops, group_by_passage, sources_of
+from ui.answers import (
+    Source,
+    answer_lang,
+    answer_markdown,
+    cite_pops,
+    group_by_passage,
+    shown_text,
+    shown_warnings,
+    sources_of,
+)
 from ui.backend import Context, get_assistant, history_turns, module_problem
 from ui.cards import hit_card, source_card
 from ui.feedback import make_record, save_feedback
@@ -92,12 +101,12 @@ def render_entry(entry: dict[str, Any], ctx: Context) -> None:
     lang = answer_lang(answer, ctx.lang)  # an English question gets English labels around its answer
     prefix = f"src-{entry['id']}"
     sources = resolve_sources(sources_of(answer), ctx.store)
-    st.markdown(link_citations(answer.text, cite_pops(sources, lang), prefix, lang), unsafe_allow_html=True)
+    st.markdown(link_citations(shown_text(answer, lang), cite_pops(sources, lang), prefix, lang), unsafe_allow_html=True)
     if answer.abstained and not answer.text.strip():
         st.info(t("abstained", lang))
     if not answer.grounded:
         st.warning(t("not_grounded", lang))
-    for warning in answer.warnings:
+    for warning in shown_warnings(answer, lang):
         st.caption(f"⚠️ {warning}")
     render_sources(sources, answer, prefix, lang)
     render_actions(entry, answer, ctx, lang)

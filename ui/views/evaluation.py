@@ -257,8 +257,58 @@ def render_comparison(folder: Path, others: list[str], chosen: str, lang: str) -
         except Exception as exc:
             st.error(f"{type(exc).__name__}: {exc}")
             return
-        st.caption(t("eval_compare_english", lang))
-        st.markdown(comparison.to_markdown())
+        render_comparison_tables(comparison, lang)
+
+
+def delta_rows(rows: list[Any], a_name: str, b_name: str, lang: str) -> dict[str, list[Any]]:
+    """Columns of one metric-delta table (evals.compare.MetricDelta rows), headers in ``lang``."""
+    from evals.compare import delta_text
+    from evals.report import fmt
+
+    return {
+        t("eval_metric", lang): [r.metric for r in rows],
+        f"A: {a_name}": [fmt(r.a, r.metric) for r in rows],
+        f"B: {b_name}": [fmt(r.b, r.metric) for r in rows],
+        t("eval_delta", lang): [delta_text(r) for r in rows],
+    }
+
+
+def change_rows(changes: list[Any], lang: str) -> list[dict[str, Any]]:
+    """The questions that got better or worse (evals.compare.QuestionChange), columns and values in ``lang``."""
+    aspects = {"hit rank@5": "eval_aspect_rank", "fact_recall": "eval_aspect_facts", "abstention": "eval_aspect_abstention"}
+
+    def value(v: Any) -> str:
+        if v is None:
+            return t("eval_v_miss", lang)
+        if v in ("right", "wrong"):
+            return t(f"eval_v_{v}", lang)
+        return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+    return [{"id": c.id, t("eval_col_lang", lang): c.lang, t("eval_col_type", lang): c.type,
+             t("eval_col_what", lang): t(aspects[c.aspect], lang) if c.aspect in aspects else c.aspect,
+             "A": value(c.a), "B": value(c.b), t("eval_col_question", lang): c.question} for c in changes]
+
+
+def render_comparison_tables(comparison: Any, lang: str) -> None:
+    """evals.compare.Comparison through the label tables: deltas overall, by language, by type
+    (↑ better, ↓ worse), then the questions that changed."""
+    a, b = comparison.run_a, comparison.run_b
+    st.markdown(f"**{t('eval_compare_runs', lang, a=a, b=b)}**")
+    st.markdown(f"**{t('eval_overall', lang)}**")
+    st.dataframe(delta_rows(comparison.overall, a, b, lang), hide_index=True, width="stretch")
+    for title, groups in (("eval_by_lang", comparison.by_lang), ("eval_by_type", comparison.by_type)):
+        st.markdown(f"**{t(title, lang)}**")
+        for name, rows in groups.items():
+            st.caption(name)
+            st.dataframe(delta_rows(rows, a, b, lang), hide_index=True, width="stretch")
+    for title, changes in (("eval_better", comparison.better), ("eval_worse", comparison.worse)):
+        st.markdown(f"**{t(title, lang)} ({len(changes)})**")
+        if changes:
+            st.dataframe(change_rows(changes, lang), hide_index=True, width="stretch")
+        else:
+            st.caption(t("eval_no_changes", lang))
+    if comparison.only_in_a or comparison.only_in_b:
+        st.caption(t("eval_only_in", lang, a=", ".join(comparison.only_in_a) or "–", b=", ".join(comparison.only_in_b) or "–"))
 
 
 # ----------------------------------------------------------------------------- feedback export
