@@ -242,7 +242,7 @@ def main() -> None:
             ans = assistant.answer(question)
             seconds = time.perf_counter() - started
             model_answer, unclosed = strip_reasoning(recording.text)
-            think = "unclosed" if unclosed else ("yes" if model_answer != recording.text.strip() else "no")
+            think = "unclosed" if unclosed else ("yes" if "</think>" in recording.text.lower() else "no")
             kept = ans.llm_fallback != "unavailable" and not {"uncited", "missing-citation"} & set(ans.checks_failed)
             q = ids.get(question, {})
             row = {"id": q.get("id"), "lang": q.get("lang"), "mode": ans.mode, "llm_fallback": ans.llm_fallback,
