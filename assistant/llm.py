@@ -55,6 +55,10 @@ BLOCKING_CHECKS = (CHECK_UNCITED, CHECK_FIGURE, CHECK_LANGUAGE)
 _CITATION = re.compile(r"\[(\s*\d+(?:\s*[,;]\s*\d+)*\s*)\]")
 _FIGURE = re.compile(r"(?<![\w.,/])\d+(?:[.,/]\d+)*(?:\s*%)?")
 _ENUMERATOR = re.compile(r"^\s*(?:\d+[.)]|[-*•+])\s+", re.MULTILINE)
+# Reasoning models (DeepSeek-R1 and its distills, QwQ) write their reasoning first, between these
+# tags; the chat template may open the block itself, so the output can start inside it.
+_THINK_OPEN = re.compile(r"<think>", re.IGNORECASE)
+_THINK_CLOSE = re.compile(r"</think>", re.IGNORECASE)
 
 
 class LLMError(RuntimeError):
@@ -221,7 +225,7 @@ class LLMAnswerer:
                 lines.append(f"A: {collapse_ws(turn.answer)[:300]}")
         user = "Conversation:\n" + "\n".join(lines) + f"\n\nFollow-up question: {question.strip()}\n\nStandalone question:"
         reply = self.chat.complete([ChatMessage("system", prompt("condense")), ChatMessage("user", user)])
-        text = reply.strip().splitlines()
+        text = strip_reasoning(reply)[0].strip().splitlines()
         condensed = text[0].strip().strip('"“”') if text else ""
         return re.sub(r"^(?:standalone question|câu hỏi)\s*:\s*", "", condensed, flags=re.IGNORECASE)
 
@@ -277,11 +281,27 @@ def _describe(exc: BaseException, settings: LLMSettings) -> str:
 # --------------------------------------------------------------------------- checking
 
 
+def strip_reasoning(text: str) -> tuple[str, bool]:
+    """The answer without a reasoning model's ``<think>…</think>`` block, and whether the block
+    was left unclosed (the model ran out of tokens while reasoning: no answer follows it)."""
+    closes = list(_THINK_CLOSE.finditer(text))
+    if closes:
+        return text[closes[-1].end():].strip(), False
+    opened = _THINK_OPEN.search(text)
+    if opened:
+        return text[: opened.start()].strip(), True
+    return text, False
+
+
 def check_answer(text: str, passages: list[Hit], question: str = "", lang: Lang | None = None) -> Checked:
     """Remove citations to passages that do not exist, flag unsupported figures and an answer not in
-    ``lang`` (the question's language; None = not checked), build citations."""
+    ``lang`` (the question's language; None = not checked), build citations. A reasoning block
+    (``<think>…</think>``) is dropped first: only what follows it is the answer."""
     warnings: list[str] = []
     failed: list[str] = []
+    text, unclosed = strip_reasoning(text)
+    if unclosed:
+        warnings.append("the model's reasoning (<think>) used up the answer's token budget: no answer followed it")
     n_passages = len(passages)
     removed: list[int] = []
 

@@ -455,3 +455,20 @@ def test_ollama_provider_answers_and_streams_over_its_own_protocol(server: Scrip
     texts = [p for p in pieces if isinstance(p, str)]
     assert len(texts) > 3 and "".join(texts) == reply
     assert pieces[-1].mode == "llm" and [c.n for c in pieces[-1].citations] == [1]
+
+
+def test_a_reasoning_block_is_not_part_of_the_checked_answer(server: ScriptedServer, passages: list[Hit],
+                                                             fixed: Callable[[list[Hit]], FixedRetriever]) -> None:
+    # A reasoning model (an R1 distill) thinks first, in English, with figures of its own.
+    server.script = ["<think>The user asks about disbursement; maybe 99 percent? Passage 1 says 6,39 %.</think>\n"
+                     "Giải ngân được 15 tỷ 298 triệu đồng, đạt 6,39 % so với kế hoạch [1]."]
+    answer = _assistant(server, fixed(passages)).answer(QUESTION)
+    assert answer.mode == "llm" and answer.checks_failed == [] and answer.grounded
+    assert answer.text.startswith("Giải ngân được 15 tỷ") and "think" not in answer.text
+    # The chat template opened the block itself: only its end is in the output.
+    assert check_answer("so 99 it is.</think>Giải ngân đạt 6,39 % [1].", passages, QUESTION, "vi").failed == []
+    # The token budget ran out while thinking: no answer, so it falls back.
+    server.script = ["<think>The user asks about disbursement, I should look at passage 1 and"]
+    answer = _assistant(server, fixed(passages)).answer(QUESTION)
+    assert answer.mode == "extractive" and answer.llm_fallback == "checks" and answer.checks_failed == ["uncited"]
+    assert any("<think>" in w for w in answer.warnings)
