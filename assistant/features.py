@@ -146,6 +146,43 @@ def unit_features(query: Query, candidates: Sequence[UnitCandidate], weights: Te
     return rows
 
 
+def _neighbours(rows: np.ndarray, candidates: Sequence[UnitCandidate]) -> None:
+    """The coverage of each unit's neighbours: before and after it, what introduces its list, the
+    footnote it points to or the sentence pointing to it."""
+    cov = rows[:, _INDEX["cov_all"]]
+    by_passage: dict[str, list[int]] = {}
+    for i, c in enumerate(candidates):
+        by_passage.setdefault(c.chunk.chunk_id, []).append(i)
+    for members in by_passage.values():
+        members.sort(key=lambda i: candidates[i].order)
+        intro = -1
+        block_start: dict[int, int] = {}
+        for j, i in enumerate(members):
+            unit = candidates[i].unit
+            if j > 0:
+                rows[i, _INDEX["cov_prev"]] = cov[members[j - 1]]
+            if j + 1 < len(members):
+                rows[i, _INDEX["cov_next"]] = cov[members[j + 1]]
+            if unit.kind in ("item", "row") and unit.block >= 0:
+                first = block_start.setdefault(unit.block, j)
+                rows[i, _INDEX["block_pos_inv"]] = 1.0 / (1.0 + j - first)
+                if intro >= 0:
+                    rows[i, _INDEX["cov_intro"]] = cov[intro]
+            elif unit.kind == "heading" or unit.text.rstrip().endswith(":"):
+                intro = i
+    notes: dict[tuple[str, str], list[int]] = {}
+    for i, c in enumerate(candidates):
+        if c.unit.kind == "footnote" and c.unit.footnote:
+            notes.setdefault((c.chunk.doc_id, c.unit.footnote), []).append(i)
+    if not notes:
+        return
+    for i, c in enumerate(candidates):
+        for mark in c.unit.marks:
+            for n in notes.get((c.chunk.doc_id, mark), []):
+                rows[n, _INDEX["cov_citing"]] = max(rows[n, _INDEX["cov_citing"]], cov[i])
+                rows[i, _INDEX["cov_citing"]] = max(rows[i, _INDEX["cov_citing"]], cov[n])
+
+
 def set_dense(rows: np.ndarray, candidates: Sequence[UnitCandidate], english: float) -> None:
     """(Re)fill the dense columns from the candidates' cosines (units not embedded count as far)."""
     for row, c in zip(rows, candidates):
@@ -166,6 +203,28 @@ def set_dense(rows: np.ndarray, candidates: Sequence[UnitCandidate], english: fl
 def lexical_closeness(rows: np.ndarray) -> np.ndarray:
     """How close each unit is in words (what decides which units are worth embedding)."""
     return rows[:, _INDEX["cov_all"]] + rows[:, _INDEX["bigram_share"]]
+
+
+def to_embed(candidates: Sequence[UnitCandidate], closeness: np.ndarray) -> list[int]:
+    """Which units to embed (embedding every unit is the slow part): the :data:`UNITS_EMBEDDED`
+    lexically closest, the best passages first on ties."""
+    order = sorted(range(len(candidates)), key=lambda i: (closeness[i], -candidates[i].hit.rank), reverse=True)
+    return order[:UNITS_EMBEDDED]
+
+
+def refeaturize(query: Query, candidates: Sequence[UnitCandidate], weights: TermWeights) -> bool:
+    """Recompute the feature rows of candidates featurized before (their dense cosines kept): what
+    the training script does with its cached candidates. False, and nothing changed, when the
+    current code would embed other units than those that were embedded."""
+    if not candidates:
+        return True
+    rows = unit_features(query, candidates, weights)
+    if set(to_embed(candidates, lexical_closeness(rows))) != {i for i, c in enumerate(candidates) if c.dense is not None}:
+        return False
+    set_dense(rows, candidates, 1.0 if query.is_english else 0.0)
+    for c, features in zip(candidates, rows):
+        c.features = features
+    return True
 
 
 def _lexical(row: np.ndarray, query: Query, c: UnitCandidate, weights: TermWeights) -> None:
@@ -387,9 +446,7 @@ class Featurizer:
     def _dense(self, candidates: list[UnitCandidate], closeness: np.ndarray, span_query: str) -> None:
         if self.cache.embedder is None:
             return
-        # Embedding every unit is the slow part: only the lexically closest, the best passages first on ties.
-        order = sorted(range(len(candidates)), key=lambda i: (closeness[i], -candidates[i].hit.rank), reverse=True)
-        chosen = [candidates[i] for i in order[:UNITS_EMBEDDED]]
+        chosen = [candidates[i] for i in to_embed(candidates, closeness)]
         vectors = self.cache.passages([c.unit.text for c in chosen])
         q_vec = self.cache.query(span_query)
         if vectors is None or q_vec is None:

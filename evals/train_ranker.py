@@ -32,14 +32,14 @@ import pickle
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from assistant.features import QUESTION_FEATURES, UNIT_FEATURES, question_features
-from assistant.ranking import MODEL_FILE, AnswerModel, LogisticModel, Thresholds
+from assistant.features import QUESTION_FEATURES, UNIT_FEATURES, question_features, refeaturize
+from assistant.ranking import MODEL_FILE, AnswerModel, LogisticModel, Thresholds, TreeModel, UnitModel
 from assistant.service import Assistant, PreparedTurn
 from assistant.types import Answer
 from baocao.lang.tokens import match_tokens
@@ -58,9 +58,13 @@ SETS: dict[str, tuple[Path, Path]] = {
     "extra": (PROJECT_ROOT / "evals/sets/extra.jsonl", SHARED / "corpus-extra"),
     "alqac": (SHARED / "eval/alqac2022/questions.jsonl", SHARED / "eval/alqac2022/corpus"),
 }
-# Sources whose change makes cached candidates stale.
-FEATURE_SOURCES = ["assistant/features.py", "assistant/candidates.py", "assistant/service.py",
-                   "vectorstore/query.py", "vectorstore/retriever.py", "vectorstore/legs.py", "vectorstore/fusion.py"]
+# Sources whose change makes cached candidates stale. The features are not among them: they are
+# recomputed from the cached candidates at every run (:func:`assistant.features.refeaturize`; a
+# cache whose embedded units the current features would not choose is prepared afresh).
+CANDIDATE_SOURCES = ["assistant/candidates.py", "assistant/service.py", "vectorstore/query.py",
+                     "vectorstore/retriever.py", "vectorstore/legs.py", "vectorstore/fusion.py"]
+# Word lists read by assistant/features.py only (every other list may shape retrieval or the candidates).
+FEATURE_ONLY_LISTS: set[str] = set()
 
 
 # --------------------------------------------------------------------------- examples
@@ -96,11 +100,11 @@ def unit_label(quote: str, question: Question) -> bool:
 
 def _source_hash() -> str:
     digest = hashlib.sha256()
-    for name in FEATURE_SOURCES:
+    for name in CANDIDATE_SOURCES:
         digest.update((PROJECT_ROOT / name).read_bytes())
-    for path in sorted((PROJECT_ROOT / "baocao/lang/data").iterdir()):  # word lists shape the features too
-        digest.update(path.read_bytes())
-    digest.update(",".join(UNIT_FEATURES).encode())
+    for path in sorted((PROJECT_ROOT / "baocao/lang/data").iterdir()):  # word lists shape the query too
+        if path.name not in FEATURE_ONLY_LISTS:
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 
@@ -115,10 +119,15 @@ def build_examples(set_name: str, settings: Settings, progress: bool) -> tuple[l
     questions = load_questions(questions_path, corpus)
     key = hashlib.sha256(f"{questions_path.read_bytes()!r}{stack.store.revision()}{_source_hash()}".encode()).hexdigest()[:16]
     cache = settings.data_dir / "training" / f"{set_name}-{key}.pkl"
+    turns: list[PreparedTurn] = []
     if cache.is_file():
         with cache.open("rb") as handle:
-            turns: list[PreparedTurn] = pickle.load(handle)
-    else:
+            turns = pickle.load(handle)
+        if not all(refeaturize(t.prepared.query, t.prepared.usable, t.prepared.weights) for t in turns):
+            print(f"  {set_name}: the cached candidates embed other units than the features now choose; preparing afresh",
+                  file=sys.stderr)
+            turns = []
+    if not turns:
         started = time.perf_counter()
         turns = []
         for i, q in enumerate(questions):
@@ -217,7 +226,67 @@ def fit_unit_model(examples: Sequence[Example], l2: float, epochs: int = 400) ->
     return LogisticModel(list(UNIT_FEATURES), mean.tolist(), scale.tolist(), weights.detach().tolist(), 0.0, "softmax")
 
 
-def question_row(example: Example, unit: LogisticModel, drop_docs: set[str] | None = None) -> np.ndarray:
+@dataclass(frozen=True)
+class TreeParams:
+    """Gradient boosting of the unit ranker (scikit-learn's histogram boosting, exported as trees)."""
+
+    iterations: int = 300
+    learning_rate: float = 0.05
+    leaves: int = 15
+    min_leaf: int = 20
+    l2: float = 1.0
+
+
+def fit_unit_trees(examples: Sequence[Example], params: TreeParams) -> TreeModel:
+    """Boosted trees on (question, unit) rows, each question weighing the same (half on its positive
+    units, half on the others), scored at answer time as a softmax over the question's units."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
+
+    questions = [e for e in examples if e.question.answerable and e.labels.any()]
+    rows = np.concatenate([np.stack([c.features for c in e.turn.prepared.usable]) for e in questions])  # type: ignore[misc]
+    labels = np.concatenate([e.labels for e in questions])
+    weights = np.concatenate([np.where(e.labels, 0.5 / e.labels.sum(), 0.5 / max(int((~e.labels).sum()), 1))
+                              for e in questions])
+    classifier = HistGradientBoostingClassifier(
+        max_iter=params.iterations, learning_rate=params.learning_rate, max_leaf_nodes=params.leaves,
+        min_samples_leaf=params.min_leaf, l2_regularization=params.l2, early_stopping=False, random_state=0)
+    with threadpool_limits(1):  # many threads on a shared machine are slower than one
+        classifier.fit(rows, labels, sample_weight=weights * len(weights) / weights.sum())
+    return export_trees(classifier, UNIT_FEATURES, "softmax")
+
+
+def fit_answer_trees(rows: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> TreeModel:
+    """Boosted trees for answerability (few, shallow: there is one row per question), classes balanced."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
+
+    balance = np.where(labels, 0.5 / max(weights[labels].sum(), 1e-9), 0.5 / max(weights[~labels].sum(), 1e-9))
+    classifier = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.05, max_leaf_nodes=7, min_samples_leaf=20,
+                                                l2_regularization=1.0, early_stopping=False, random_state=0)
+    sample = weights * balance
+    with threadpool_limits(1):
+        classifier.fit(rows, labels, sample_weight=sample * len(sample) / sample.sum())
+    return export_trees(classifier, QUESTION_FEATURES, "sigmoid")
+
+
+def export_trees(classifier: Any, names: tuple[str, ...], kind: str) -> TreeModel:
+    """A fitted binary ``HistGradientBoostingClassifier`` as a :class:`TreeModel` (its raw score:
+    the baseline plus every tree's leaf value, the learning rate already applied to them)."""
+    trees = []
+    for (predictor,) in classifier._predictors:
+        nodes = predictor.nodes
+        trees.append({
+            "feature": np.where(nodes["is_leaf"] == 1, -1, nodes["feature_idx"]).tolist(),
+            "threshold": nodes["num_threshold"].tolist(),
+            "left": nodes["left"].astype(int).tolist(),
+            "right": nodes["right"].astype(int).tolist(),
+            "value": np.round(nodes["value"], 7).tolist(),
+        })
+    return TreeModel(list(names), trees, float(np.ravel(classifier._baseline_prediction)[0]), kind)
+
+
+def question_row(example: Example, unit: UnitModel, drop_docs: set[str] | None = None) -> np.ndarray:
     """The answerability row of a question, its units scored by ``unit`` (``drop_docs``: as if not loaded)."""
     prepared = example.turn.prepared
     usable = [c for c in prepared.usable if not drop_docs or c.chunk.meta is None or c.chunk.meta.source not in drop_docs]
@@ -228,7 +297,7 @@ def question_row(example: Example, unit: LogisticModel, drop_docs: set[str] | No
     return question_features(prepared.query, usable, prepared.weights, example.stats)
 
 
-def answerability_data(examples: Sequence[Example], unit_for: dict[int, LogisticModel]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def answerability_data(examples: Sequence[Example], unit_for: dict[int, UnitModel]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Rows, labels, sample weights and whether each row is a real question (not a taken-away copy)."""
     rows, labels, weights, real = [], [], [], []
     for i, e in enumerate(examples):
@@ -256,21 +325,44 @@ def choose_threshold(scores: np.ndarray, answerable: np.ndarray, max_false: floa
     return best
 
 
-def fit_models(examples: Sequence[Example], inner_folds: int, l2_unit: float, c_answer: float,
-               max_false: float) -> AnswerModel:
+@dataclass(frozen=True)
+class Options:
+    """What is fitted and how (the command line's choices)."""
+
+    inner_folds: int = 4
+    unit_model: str = "logit"  # "logit" (conditional logit) or "trees" (boosted trees; worse by CV, docs/answers.md)
+    l2_unit: float = 1e-3  # the conditional logit's L2 penalty
+    trees: TreeParams = field(default_factory=TreeParams)
+    c_answer: float = 0.5
+    max_false: float = 0.05
+    answer_model: str = "logistic"  # "logistic" or "trees" (boosted trees over the question rows)
+
+
+def fit_unit(examples: Sequence[Example], options: Options) -> UnitModel:
+    if options.unit_model == "trees":
+        return fit_unit_trees(examples, options.trees)
+    return fit_unit_model(examples, options.l2_unit)
+
+
+def fit_models(examples: Sequence[Example], options: Options) -> AnswerModel:
     """Unit ranker on ``examples``; answerability and its threshold on unit scores from an inner CV."""
-    unit = fit_unit_model(examples, l2_unit)
+    inner_folds, c_answer, max_false = options.inner_folds, options.c_answer, options.max_false
+    unit = fit_unit(examples, options)
     inner = split_by_document(examples, inner_folds, seed=11)
-    unit_for: dict[int, LogisticModel] = {}
+    unit_for: dict[int, UnitModel] = {}
     for f in range(inner_folds):
-        model = fit_unit_model([e for e, g in zip(examples, inner) if g not in (f, -1)], l2_unit)
+        model = fit_unit([e for e, g in zip(examples, inner) if g not in (f, -1)], options)
         for i, g in enumerate(inner):
             if g == f:
                 unit_for[i] = model
     kept = [e for e, g in zip(examples, inner) if g != -1]
     rows, labels, weights, real = answerability_data(kept, {j: unit_for[i] for j, i in enumerate(
         i for i, g in enumerate(inner) if g != -1)})
-    answerability = fit_logistic(rows, labels, QUESTION_FEATURES, c_answer, weights)
+    answerability: UnitModel
+    if options.answer_model == "trees":
+        answerability = fit_answer_trees(rows, labels, weights)
+    else:
+        answerability = fit_logistic(rows, labels, QUESTION_FEATURES, c_answer, weights)
     probabilities = answerability.probabilities(rows)
     threshold = choose_threshold(probabilities[real], labels[real], max_false)
     # one per language where it has enough answerable questions: English questions over Vietnamese
@@ -359,7 +451,7 @@ def evidence_retrieved(example: Example) -> bool:
 # --------------------------------------------------------------------------- main
 
 
-def cross_validate(examples: list[Example], assistants: dict[str, Assistant], folds: int, args: argparse.Namespace
+def cross_validate(examples: list[Example], assistants: dict[str, Assistant], folds: int, options: Options
                    ) -> tuple[list[Scored], dict[str, Any]]:
     scored: list[Scored] = []
     unit_hits = {"top1": 0, "questions": 0}
@@ -368,7 +460,7 @@ def cross_validate(examples: list[Example], assistants: dict[str, Assistant], fo
     for f in range(folds):
         train = [e for e, g in zip(examples, outer) if g not in (f, -1)]
         test = [e for e, g in zip(examples, outer) if g == f]
-        model = fit_models(train, args.inner_folds, args.l2_unit, args.c_answer, args.max_false_abstention)
+        model = fit_models(train, options)
         for e in test:
             assistant = assistants[e.set_name]
             assistant.extractive.model = model
@@ -399,13 +491,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--inner-folds", type=int, default=4)
-    parser.add_argument("--l2-unit", type=float, default=1e-3, help="L2 penalty of the unit ranker")
+    parser.add_argument("--unit-model", choices=("logit", "trees"), default="logit",
+                        help="the unit ranker: boosted trees or a conditional logit (docs/answers.md compares them)")
+    parser.add_argument("--l2-unit", type=float, default=1e-3, help="L2 penalty of the conditional logit")
+    parser.add_argument("--tree-iterations", type=int, default=TreeParams.iterations)
+    parser.add_argument("--tree-leaves", type=int, default=TreeParams.leaves)
     parser.add_argument("--c-answer", type=float, default=0.5, help="inverse L2 strength of the answerability model")
     parser.add_argument("--max-false-abstention", type=float, default=0.05)
+    parser.add_argument("--answer-model", choices=("logistic", "trees"), default="logistic",
+                        help="the answerability model: a logistic regression or boosted trees")
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     parser.add_argument("--report", type=Path, default=None, help="also write the figures as JSON here")
     parser.add_argument("--no-cv", action="store_true", help="fit the final models only")
     args = parser.parse_args(argv)
+    options = Options(args.inner_folds, args.unit_model, args.l2_unit,
+                      TreeParams(iterations=args.tree_iterations, leaves=args.tree_leaves),
+                      args.c_answer, args.max_false_abstention, args.answer_model)
     settings = get_settings().model_copy(update={"data_dir": get_settings().data_dir})
     examples: list[Example] = []
     assistants: dict[str, Assistant] = {}
@@ -434,12 +535,13 @@ def main(argv: list[str] | None = None) -> int:
         "grouping": "by document: each document in one fold; a question goes with its documents "
                     "(left out of the cross-validation when they fell into different folds)",
         "left_out_of_cv": sum(1 for g in split_by_document(examples, args.folds, seed=7) if g == -1),
+        "options": json.loads(json.dumps(asdict(options))),
     }
     if not args.no_cv:
-        scored, extra = cross_validate(examples, assistants, args.folds, args)
+        scored, extra = cross_validate(examples, assistants, args.folds, options)
         report["cross_validated"] = breakdown(scored)
         report.update(extra)
-    final = fit_models(examples, args.inner_folds, args.l2_unit, args.c_answer, args.max_false_abstention)
+    final = fit_models(examples, options)
     final.trained_on = report
     final.save(args.out)
     text = json.dumps(report, ensure_ascii=False, indent=1)

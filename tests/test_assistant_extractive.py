@@ -190,3 +190,22 @@ def test_a_question_typed_without_diacritics_gets_the_same_cited_spans(assistant
     typed = assistant.answer(fold_accents(question).lower())
     assert not accented.abstained and accented.citations
     assert [(c.chunk_id, c.span) for c in typed.citations] == [(c.chunk_id, c.span) for c in accented.citations]
+
+
+def test_cached_candidates_are_refeaturized_as_prepared_and_a_stale_embedding_is_told(assistant: Assistant) -> None:
+    """The training script recomputes the features of its cached candidates (their cosines kept)."""
+    import numpy as np
+
+    from assistant.features import refeaturize
+
+    turn = assistant.prepare("Tổng thu ngân sách nhà nước của Hương Trà năm 2023 ước đạt bao nhiêu?")
+    usable = turn.prepared.usable
+    assert len(usable) > 6 and any(c.dense is not None for c in usable)
+    before = np.stack([c.features for c in usable])  # type: ignore[misc]
+    for c in usable:
+        c.features = None
+    assert refeaturize(turn.prepared.query, usable, turn.prepared.weights)
+    assert np.array_equal(np.stack([c.features for c in usable]), before)  # type: ignore[misc]
+    far = next(c for c in usable if c.dense is None)
+    far.dense = 0.5  # as if other code had chosen to embed it: the cache is stale
+    assert not refeaturize(turn.prepared.query, usable, turn.prepared.weights)

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from assistant.features import QUESTION_FEATURES, UNIT_FEATURES
-from assistant.ranking import MODEL_FILE, AnswerModel, LogisticModel, ModelError
+from assistant.ranking import MODEL_FILE, AnswerModel, LogisticModel, ModelError, TreeModel, load_unit_model
 from evals.questions import Question
-from evals.train_ranker import choose_threshold, split_by_document, unit_label
+from evals.train_ranker import choose_threshold, export_trees, split_by_document, unit_label
 
 
 def _question(evidence: list[str], answerable: bool = True) -> Question:
@@ -69,6 +69,31 @@ def test_logistic_inference_is_standardised_dot_product() -> None:
     model = LogisticModel(["a", "b"], [1.0, 0.0], [2.0, 1.0], [1.0, -1.0], 0.5)
     p = model.probabilities(np.asarray([[3.0, 1.0]]))[0]
     assert p == pytest.approx(1 / (1 + np.exp(-((3 - 1) / 2 - 1 + 0.5))))
+
+
+def test_a_tree_sends_a_row_left_when_its_value_is_at_most_the_threshold() -> None:
+    # one split on feature b at 0.5: left leaf -1, right leaf +2; a second tree adds 0.25 everywhere
+    split = {"feature": [1, -1, -1], "threshold": [0.5, 0.0, 0.0], "left": [1, 0, 0], "right": [2, 0, 0], "value": [0.0, -1.0, 2.0]}
+    leaf = {"feature": [-1], "threshold": [0.0], "left": [0], "right": [0], "value": [0.25]}
+    model = TreeModel(["a", "b"], [split, leaf], 0.1, "softmax")
+    rows = np.asarray([[9.0, 0.5], [0.0, 0.7]])
+    assert model.logits(rows) == pytest.approx([0.1 - 1.0 + 0.25, 0.1 + 2.0 + 0.25])
+    assert model.probabilities(rows).sum() == pytest.approx(1.0)  # one question's units share one mass
+    assert model.probabilities(rows)[1] > 0.9
+
+
+def test_exported_trees_score_as_the_fitted_boosting_does() -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    rows = rng.random((400, 3))
+    labels = rows[:, 0] + 0.5 * rows[:, 1] > 0.8
+    classifier = HistGradientBoostingClassifier(max_iter=20, max_leaf_nodes=7, random_state=0).fit(rows, labels)
+    model = export_trees(classifier, ("a", "b", "c"), "sigmoid")
+    assert np.allclose(model.logits(rows), classifier.decision_function(rows), atol=1e-5)
+    again = load_unit_model(json.loads(json.dumps(model.to_dict())))  # as stored in the model file
+    assert isinstance(again, TreeModel)
+    assert np.allclose(again.probabilities(rows), classifier.predict_proba(rows)[:, 1], atol=1e-5)
 
 
 @pytest.mark.slow
