@@ -32,7 +32,7 @@ from vectorstore.lexical import BM25Index
 from vectorstore.retriever import Retriever, SearchStack
 
 
-class MemoEmbedder:
+class QueryMemoEmbedder:
     """The store's embedder, with query vectors remembered by text."""
 
     def __init__(self, inner: Embedder) -> None:
@@ -114,7 +114,7 @@ def run_set(
     show_failures: str | None,
 ) -> None:
     stack = SearchStack.open(settings_for_corpus(settings, corpus))
-    stack.embedder = MemoEmbedder(stack.embedder)
+    stack.embedder = QueryMemoEmbedder(stack.embedder)
     memo_dense(stack.store)
     questions: list[Question] = load_questions(questions_path, corpus, reader=read_document)
     snapshot = stack.snapshots.current()
