@@ -27,6 +27,7 @@ from assistant.targets import answer_from_records, route, uncovered_places
 from assistant.types import Answer
 from baocao.lang.detect import Lang
 from baocao.lang.periods import years_in
+from baocao.lang.targets import off_target_words
 from baocao.models import Chunk
 from baocao.protocols import Filters
 from baocao.settings import Settings
@@ -145,6 +146,8 @@ class Assistant:
         query = self.retriever.read(resolved.question)
         if query.unknown_places or uncovered_places(ask, records, query.locality_names):
             return None  # a place no report (or no record) covers: the passage answer says so
+        if not ask.indicators and off_target_words([" ".join(term.forms[0]) for term in query.terms if term.forms]):
+            return None  # about one particular thing ("… giao đủ bao nhiêu chỉ tiêu"): its passage says it
         answer = answer_from_records(resolved.question, ask, records, self.store.documents())
         if not answer.citations:
             return None  # nothing in the records answers it: the passages may

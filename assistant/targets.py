@@ -126,6 +126,10 @@ def route(question: str, records: list[TargetRecord]) -> TargetAsk | None:
     # targets with no such shape, is the passage answer's: it quotes the sentence that answers it.
     if indicators and shape not in ("compare", "trend"):
         return None
+    # One indicator of one place in one year is one figure, which the report states in a sentence or
+    # a row: the passage answer quotes it as written. The records compare across places or years.
+    if shape in ("compare", "trend") and len(localities) == 1 and len(years) == 1:
+        return None
     if shape == "list" and "count_targets" not in shapes:
         return None
     wanted = TargetFilter(localities=localities, years=years)
@@ -162,6 +166,7 @@ _WORDS = {
         "tally": "{place}: báo cáo đạt {met}/{total} chỉ tiêu chủ yếu",
         "compare_head": "So sánh {indicator}:", "also": "cũng báo cáo",
         "used": "Số dùng để so sánh: {used}", "smaller": "số khác, nhỏ hơn số dùng để so sánh",
+        "quoted": "",
     },
     "en": {
         "met": "met", "missed": "missed", "pending": "no result yet", "": "not assessed",
@@ -177,8 +182,9 @@ _WORDS = {
         "two_reports": "Note: {place} {year} has figures from {n} reports; each figure names its source",
         "year": " for {year}", "in": " in {place}",
         "tally": "{place}: the report states {met}/{total} main targets met",
-        "compare_head": "Comparison of {indicator}:", "also": "also reported",
+        "compare_head": "Comparison of {indicator} (quoted in Vietnamese):", "also": "also reported",
         "used": "Figures compared: {used}", "smaller": "another figure, smaller than the one compared",
+        "quoted": " (indicators quoted in Vietnamese)",
     },
 }
 
@@ -249,7 +255,7 @@ def answer_from_records(
         else:
             head_key = f"{ask.shape}_head" if f"{ask.shape}_head" in w else "list_head"
             place = ", ".join(wanted.localities)
-            lines[0] += " " + w[head_key].format(n=len(chosen)) + (w["in"].format(place=place) if place else "") + ":"
+            lines[0] += " " + w[head_key].format(n=len(chosen)) + (w["in"].format(place=place) if place else "") + w["quoted"] + ":"
             if ask.shape in ("missed", "met"):  # the report's own tally of its main targets comes first
                 for a in _tallies(records, wanted):
                     lines.append(f"- {w['tally'].format(place=a.locality, met=a.result, total=a.plan)} {cite(a)}")

@@ -147,6 +147,10 @@ def test_a_comparison_of_different_kinds_says_so() -> None:
         "Những chỉ tiêu nào không đạt ở Trà Vinh năm 2024?",  # no record of Trà Vinh for 2024
         "Nguyên nhân của những hạn chế ở Hải Dương là gì?",  # not a target question
         "Những chỉ tiêu nào không đạt ở Đà Nẵng năm 2023?",  # a place no report covers
+        # about one particular thing that "chỉ tiêu" counts, not the report's targets
+        "Năm 2023 Hương Trà tuyển sinh được bao nhiêu chỉ tiêu vào lớp 10?",
+        # one indicator of one place in one year: the sentence that states it is quoted
+        "Thu ngân sách của Hương Trà năm 2023 tăng bao nhiêu so với năm trước?",
     ],
 )
 def test_questions_the_records_do_not_cover_get_the_passage_answer(assistant: Assistant, question: str) -> None:

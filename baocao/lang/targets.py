@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from baocao.lang.normalize import fold_same_length, nfc
-from baocao.lang.tables import read_pairs, records
+from baocao.lang.tables import read_pairs, records, word_list
 
 _FINAL_Y = re.compile(r"\b([bcdghklmnpqrstvx]+)y\b")
 
@@ -248,6 +248,20 @@ def question_shapes(question: str) -> set[str]:
     accents = fold(question) != lower(question)
     words = _words_form(question, accents)
     return {shape for shape, pat in _question_patterns(accents).items() if pat.search(words)}
+
+
+@cache
+def _target_question_words() -> frozenset[str]:
+    phrases = [p for row in records("target_questions.tsv") for p in row["phrases"]]
+    return frozenset(w for p in [*phrases, *word_list("target_question_words.txt")] for w in _words_form(p).split())
+
+
+def off_target_words(words: list[str]) -> list[str]:
+    """The words of a question's content terms that neither ask about targets nor shape the
+    question (``target_questions.tsv``, ``target_question_words.txt``), folded: a question about
+    targets that holds one asks about a particular thing."""
+    known = _target_question_words()
+    return [w for w in (_words_form(word) for word in words) if w and any(x not in known for x in w.split())]
 
 
 def indicators_named(question: str, table: tuple[tuple[str, tuple[str, ...]], ...] | None = None) -> list[str]:
