@@ -21,7 +21,7 @@ from baocao.lang.restore import COMMON_PHRASE_COUNT, FormCounter, Vocabulary
 from baocao.lang.tables import word_list
 from baocao.lang.tokens import clause_tokens
 from baocao.models import Chunk
-from vectorstore.term_stats import TermStats
+from vectorstore.term_stats import TermStats, packed_pairs, packed_tokens
 
 # folded syllable (or "a_b" pair) -> accented form -> count; plain dicts, which unpickle several
 # times faster than Counters (a reader opening the index reads every document's tables)
@@ -96,8 +96,8 @@ class CorpusTables:
         stats = TermStats()
         stats.n = self.stats.n
         stats.df = {accents: dict(self.stats.df[accents]) for accents in (False, True)}
-        stats.doc_tokens = {accents: dict(self.stats.doc_tokens[accents]) for accents in (False, True)}
-        stats.doc_pairs = dict(self.stats.doc_pairs)
+        stats.doc_tokens = {accents: packed_tokens(self.stats.doc_tokens[accents]) for accents in (False, True)}
+        stats.doc_pairs = packed_pairs(self.stats.doc_pairs)
         copied: set[tuple[int, str]] | None = set() if self.doc_abbreviations else None  # None: every counter is new, ours
         for old in removed:
             if abbreviations.pop(old.doc_id, None) is None:
