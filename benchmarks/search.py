@@ -3,7 +3,8 @@
     python -m benchmarks.search --chunks 10000
     python -m benchmarks.search --chunks 100000
 
-The store is built from the real sample chunks: documents get varied metadata (localities,
+The store is built from the real sample chunks (the synthetic documents of
+:mod:`vectorstore.bench_search`): documents get varied metadata (localities,
 years, months, types), chunk texts are recombined from real sentences, and chunk vectors are
 the real chunks' vectors perturbed with Gaussian noise and re-normalised. No passage is
 embedded while building, so this measures *search* (query embedding, both legs, fusion,
@@ -13,40 +14,22 @@ included, after one warm-up pass.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
-import re
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from baocao.lang.normalize import search_form
-from baocao.models import Chunk, DocumentMeta, ParsedDocument
 from baocao.protocols import ChunkStore
-from baocao.settings import DEV_QUESTION_SET, SAMPLE_CORPUS, Settings
+from baocao.settings import SAMPLE_CORPUS, Settings
+from vectorstore.bench_search import NOISE_SIGMA, bench_queries, sentences_of, synthetic_document
 from vectorstore.retriever import Retriever, SearchStack
 from vectorstore.store import drop_collection
 
 DEFAULT_WORK_DIR = Path("/tmp/baocao-bench")
-DEV_SET = DEV_QUESTION_SET
 CHUNKS_PER_DOC = 500  # large documents keep the registry small; chunks are written 500 at a time
-NOISE_SIGMA = 0.016  # per dimension: cosine to the source vector about 0.95 at 384 dimensions
-
-LOCALITIES = [
-    ("thành phố", "Tây Ninh"), ("thị xã", "Hương Trà"), ("thành phố", "Hải Dương"), ("thành phố", "Trà Vinh"),
-    ("huyện", "Châu Thành"), ("huyện", "Phú Vang"), ("thị xã", "Hương Thủy"), ("huyện", "Cẩm Giàng"),
-    ("thành phố", "Bến Tre"), ("huyện", "Cầu Kè"), ("thị xã", "Duyên Hải"), ("huyện", "Tiểu Cần"),
-    ("thành phố", "Vĩnh Long"), ("huyện", "Long Hồ"), ("thị xã", "Bình Minh"), ("huyện", "Gò Dầu"),
-    ("thị xã", "Trảng Bàng"), ("huyện", "Dương Minh Châu"), ("thành phố", "Chí Linh"), ("huyện", "Kinh Môn"),
-    ("thành phố", "Huế"), ("huyện", "Phong Điền"), ("huyện", "Quảng Điền"), ("thị xã", "Ninh Hòa"),
-    ("thành phố", "Cam Ranh"), ("huyện", "Diên Khánh"), ("thành phố", "Long Xuyên"), ("huyện", "Chợ Mới"),
-    ("thành phố", "Sóc Trăng"), ("huyện", "Mỹ Xuyên"), ("phường", "Phường 1"), ("phường", "Phường 2"),
-    ("phường", "Phường 3"), ("xã", "Bình Thành"), ("xã", "Hương Văn"), ("xã", "Tân Bình"),
-]
-DOC_TYPES = ["Báo cáo", "Kế hoạch", "Tờ trình", "Báo cáo"]
 
 
 def source_store(data_dir: Path) -> ChunkStore:
@@ -58,50 +41,6 @@ def source_store(data_dir: Path) -> ChunkStore:
         print(f"ingesting the sample corpus into {data_dir} (embedding takes a minute or two)...")
         ingest_paths([SAMPLE_CORPUS], stack.store, stack.embedder, stack.settings, progress=False)
     return stack.store
-
-
-def sentences_of(chunks: list[Chunk]) -> list[str]:
-    pool: list[str] = []
-    for chunk in chunks:
-        for sentence in re.split(r"(?<=[.;:])\s+|\n+", chunk.text):
-            if len(sentence) > 30:
-                pool.append(sentence.strip())
-    return pool
-
-
-def synthetic_document(
-    number: int, sources: list[Chunk], vectors: dict[str, np.ndarray], pool: list[str], rng: random.Random,
-    np_rng: np.random.Generator, size: int,
-) -> tuple[ParsedDocument, np.ndarray]:
-    level, name = rng.choice(LOCALITIES)
-    year = rng.randint(2019, 2025)
-    month = rng.choice([0, 0, 0, rng.randint(1, 12)])
-    doc_type = rng.choice(DOC_TYPES)
-    doc_id = f"synthetic/{number:05d}.txt"
-    meta = DocumentMeta(
-        doc_id=doc_id, source=f"{number:05d}.txt", content_hash=f"{number:08d}" + "0" * 56,
-        locality=name, locality_level=level, doc_type=doc_type, period_year=year, period_month=month,
-        period=f"{month:02d}/{year}" if month else str(year), plan_year=year + 1,
-        short_title=f"{doc_type} – {level} {name} – {year}",
-    )
-    chunks: list[Chunk] = []
-    rows: list[np.ndarray] = []
-    for position in range(size):
-        template = rng.choice(sources)
-        sentences = sentences_of([template]) or [template.text]
-        # keep about half of the template's sentences, the rest drawn from the whole corpus
-        mixed = [s if rng.random() < 0.5 else rng.choice(pool) for s in sentences]
-        text = "\n".join(mixed)
-        chunks.append(
-            Chunk(
-                chunk_id="", doc_id=doc_id, position=position, kind=template.kind, text=text,
-                search_text=search_form(text), embed_text=f"{meta.short_title}\n{text}",
-                section_path=list(template.section_path), meta=meta,
-            )
-        )
-        vector = vectors[template.chunk_id] + np_rng.normal(0.0, NOISE_SIGMA, size=vectors[template.chunk_id].shape)
-        rows.append(vector / np.linalg.norm(vector))
-    return ParsedDocument(meta=meta, original_text="\n\n".join(c.text for c in chunks), chunks=chunks), np.asarray(rows, dtype=np.float32)
 
 
 def build_store(n_chunks: int, work_dir: Path, source_dir: Path, seed: int = 7) -> tuple[SearchStack, float]:
@@ -129,16 +68,6 @@ def build_store(n_chunks: int, work_dir: Path, source_dir: Path, seed: int = 7) 
         if number % 20 == 0:
             print(f"  {written} chunks written ({time.perf_counter() - started:.0f} s)")
     return stack, time.perf_counter() - started
-
-
-def bench_queries() -> list[str]:
-    if DEV_SET.exists():
-        return [json.loads(line)["question"] for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [
-        "Tỷ lệ giải ngân vốn đầu tư công của thành phố Trà Vinh tháng 2/2023?",
-        "ty le ho ngheo huong tra nam 2023",
-        "What was the poverty rate at the end of 2023 in Hải Dương city?",
-    ]
 
 
 class MemoEmbedder:

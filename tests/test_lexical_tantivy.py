@@ -126,12 +126,15 @@ def test_incremental_tables_equal_the_tables_learned_from_every_chunk(tmp_path: 
 def test_tables_removed_leave_the_earlier_sum_untouched() -> None:
     one = DocumentTables.of_chunks("a", [])
     assert one.chunks == 0
-    first = CorpusTables.of([DocumentTables.build("a", [[["hộ", "nghèo"]]], ["hộ nghèo"]),
-                             DocumentTables.build("b", [[["hộ", "dân"]]], ["hộ dân"])])
-    second = first.with_changes(removed=["a"], added=[])
+    a = DocumentTables.build("a", [[["hộ", "nghèo"]]], ["hộ nghèo"])
+    first = CorpusTables.of([a, DocumentTables.build("b", [[["hộ", "dân"]]], ["hộ dân"])])
+    second = first.with_changes(removed=[a], added=[])
     assert first.stats.df[False]["ho"] == 2 and second.stats.df[False]["ho"] == 1
     assert "ngheo" in first.unigrams and "ngheo" not in second.unigrams
     assert first.unigrams["ho"]["hộ"] == 2 and second.unigrams["ho"]["hộ"] == 1
+    assert "a" in first and "a" not in second
+    with pytest.raises(ValueError, match="old shares"):  # replacing a document needs what it added
+        first.with_changes(removed=[], added=[DocumentTables.build("a", [[["hộ"]]], ["hộ"])])
 
 
 def test_both_indexes_rank_the_same_chunks_first(tmp_path: Path) -> None:
@@ -173,7 +176,7 @@ def summed_again(settings: Settings) -> tuple[dict[str, str], CorpusTables]:
 
 
 def assert_same_tables(one: CorpusTables, other: CorpusTables) -> None:
-    assert one.docs == other.docs and one.unigrams == other.unigrams and one.bigrams == other.bigrams
+    assert one.doc_abbreviations == other.doc_abbreviations and one.unigrams == other.unigrams and one.bigrams == other.bigrams
     assert one.stats.n == other.stats.n and one.stats.df == other.stats.df
     assert one.stats.doc_tokens == other.stats.doc_tokens and one.stats.doc_pairs == other.stats.doc_pairs
     assert one.abbreviations() == other.abbreviations()
@@ -211,7 +214,8 @@ def test_a_stale_or_damaged_sum_is_detected_and_rebuilt(tmp_path: Path, monkeypa
     if damage == "stale":  # a crash after the index commit, before the sum was moved: it reflects one document less
         markers, whole = summed_again(stack.settings)
         markers.pop("tv.txt")
-        tantivy_lexical.LexicalDisk(lexical_dir(stack.settings)).save_sums(markers, whole.with_changes(["tv.txt"], []))
+        disk = tantivy_lexical.LexicalDisk(lexical_dir(stack.settings))
+        disk.save_sums(markers, whole.with_changes(disk.tables(disk.searcher(), ["tv.txt"]), []))
     else:
         path.write_bytes(b"\x80\x05not a pickle")
     lexical_sync._DISKS.clear()
@@ -231,3 +235,25 @@ def test_a_stale_or_damaged_sum_is_detected_and_rebuilt(tmp_path: Path, monkeypa
     markers, whole = summed_again(stack.settings)
     assert saved is not None and saved.markers == markers
     assert_same_tables(saved.tables, whole)
+
+
+def test_a_view_from_the_persisted_sum_follows_another_writer(tmp_path: Path) -> None:
+    stack = indexed_stack(tmp_path / "data")
+    stack.snapshots.current()  # the sum is persisted
+    store = stack.store
+    assert isinstance(store, IndexedStore)
+    path = lexical_dir(stack.settings)
+    reader = lexical_sync.IncrementalCorpus(tantivy_lexical.LexicalDisk(path))  # a new process's view
+    reader.view(store, store.documents(), store.revision())
+    assert reader.shares == {}  # it loaded the sum, read no document's share
+    writer = IndexedStore(store.inner, tantivy_lexical.LexicalDisk(path))  # another process writes
+    fields, _ = DOCS["hd.txt"]
+    add(writer, parsed("hd.txt", ["Ủy ban nhân dân (UBND) thị xã; hộ nghèo giảm còn 0,5%."], fields, version="2"))
+    _, replaced = reader.view(store, store.documents(), store.revision())  # hd.txt's old share unknown here
+    add(writer, parsed("new.txt", ["Hội đồng nhân dân (HĐND) họp kỳ thứ 7."], fields))
+    _, grown = reader.view(store, store.documents(), store.revision())  # a new document: no old share needed
+    writer.delete_document("new.txt")  # its share was read by the last move
+    _, shrunk = reader.view(store, store.documents(), store.revision())
+    assert_same_tables(shrunk, summed_again(stack.settings)[1])
+    assert_same_tables(replaced, shrunk)
+    assert "HĐND" in grown.abbreviations() and "HĐND" not in shrunk.abbreviations() and "UBND" in shrunk.abbreviations()

@@ -5,8 +5,10 @@ its syllables and syllable pairs (the vocabulary that restores diacritics), its 
 (chunk frequencies, vocabulary, adjacent pairs) and the abbreviations it defines. It is made
 once, when the document is indexed, from the same clause tokens as the lexical fields.
 :class:`CorpusTables` is the sum over the live documents; ``with_changes`` returns a new sum
-with some documents removed and others added, leaving the old one untouched (searches still
-running on the previous snapshot keep reading it).
+with some documents' old shares taken out and new ones put in, leaving the old one untouched
+(searches still running on the previous snapshot keep reading it). The sum does not keep the
+documents' shares (it is persisted, and read by every new reader): whoever takes a document
+out passes its old share, read from the document's index entry before it is replaced.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from baocao.lang.restore import COMMON_PHRASE_COUNT, FormCounter, Vocabulary
 from baocao.lang.tables import word_list
 from baocao.lang.tokens import clause_tokens
 from baocao.models import Chunk
-from vectorstore.term_stats import TermStats
+from vectorstore.term_stats import TermStats, packed_pairs, packed_tokens
 
 # folded syllable (or "a_b" pair) -> accented form -> count; plain dicts, which unpickle several
 # times faster than Counters (a reader opening the index reads every document's tables)
@@ -66,7 +68,7 @@ class DocumentTables:
 class CorpusTables:
     """The tables of a set of documents (see the module docstring)."""
 
-    docs: dict[str, DocumentTables] = field(default_factory=dict)
+    doc_abbreviations: dict[str, dict[str, str]] = field(default_factory=dict)  # one entry per document summed
     unigrams: FormCounts = field(default_factory=dict)
     bigrams: FormCounts = field(default_factory=dict)
     stats: TermStats = field(default_factory=TermStats)
@@ -75,23 +77,31 @@ class CorpusTables:
     def of(cls, tables: Iterable[DocumentTables]) -> CorpusTables:
         return cls().with_changes(removed=[], added=list(tables))
 
-    def with_changes(self, removed: list[str], added: list[DocumentTables]) -> CorpusTables:
-        """A new sum: the documents ``removed`` (and those re-added) taken out, ``added`` put in.
+    def __contains__(self, doc_id: str) -> bool:
+        return doc_id in self.doc_abbreviations
+
+    def with_changes(self, removed: list[DocumentTables], added: list[DocumentTables]) -> CorpusTables:
+        """A new sum: the shares ``removed`` (documents taken out, and the old versions of those
+        re-added) subtracted, ``added`` put in. A document already in the sum can be added again
+        only with its old share in ``removed``.
 
         Dictionaries are copied one level deep and a counter is copied before it changes, so
         ``self`` stays as it was."""
-        docs = dict(self.docs)
+        out = {t.doc_id for t in removed}
+        missing = sorted(t.doc_id for t in added if t.doc_id in self and t.doc_id not in out)
+        if missing:
+            raise ValueError(f"replacing {missing} needs their old shares")
+        abbreviations = dict(self.doc_abbreviations)
         unigrams, bigrams = dict(self.unigrams), dict(self.bigrams)
         stats = TermStats()
         stats.n = self.stats.n
         stats.df = {accents: dict(self.stats.df[accents]) for accents in (False, True)}
-        stats.doc_tokens = {accents: dict(self.stats.doc_tokens[accents]) for accents in (False, True)}
-        stats.doc_pairs = dict(self.stats.doc_pairs)
-        copied: set[tuple[int, str]] | None = set() if self.docs else None  # None: every counter is new, ours
-        for doc_id in list(removed) + [t.doc_id for t in added]:
-            old = docs.pop(doc_id, None)
-            if old is None:
-                continue
+        stats.doc_tokens = {accents: packed_tokens(self.stats.doc_tokens[accents]) for accents in (False, True)}
+        stats.doc_pairs = packed_pairs(self.stats.doc_pairs)
+        copied: set[tuple[int, str]] | None = set() if self.doc_abbreviations else None  # None: every counter is new, ours
+        for old in removed:
+            if abbreviations.pop(old.doc_id, None) is None:
+                continue  # not in this sum
             _merge(unigrams, old.unigrams, -1, copied, 0)
             _merge(bigrams, old.bigrams, -1, copied, 1)
             stats.n -= old.chunks
@@ -103,10 +113,10 @@ class CorpusTables:
                         df[token] = left
                     else:
                         df.pop(token, None)
-                stats.doc_tokens[accents].pop(doc_id, None)
-            stats.doc_pairs.pop(doc_id, None)
+                stats.doc_tokens[accents].pop(old.doc_id, None)
+            stats.doc_pairs.pop(old.doc_id, None)
         for new in added:
-            docs[new.doc_id] = new
+            abbreviations[new.doc_id] = new.abbreviations
             _merge(unigrams, new.unigrams, 1, copied, 0)
             _merge(bigrams, new.bigrams, 1, copied, 1)
             stats.n += new.chunks
@@ -116,13 +126,13 @@ class CorpusTables:
                     df[token] = df.get(token, 0) + count
                 stats.doc_tokens[accents][new.doc_id] = new.tokens[accents]
             stats.doc_pairs[new.doc_id] = new.pairs
-        return CorpusTables(docs, unigrams, bigrams, stats)
+        return CorpusTables(abbreviations, unigrams, bigrams, stats)
 
     def abbreviations(self) -> dict[str, str]:
         """The first definition of each abbreviation, reading the documents in id order."""
         found: dict[str, str] = {}
-        for doc_id in sorted(self.docs):
-            for abbreviation, expansion in self.docs[doc_id].abbreviations.items():
+        for doc_id in sorted(self.doc_abbreviations):
+            for abbreviation, expansion in self.doc_abbreviations[doc_id].items():
                 found.setdefault(abbreviation, expansion)
         return found
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from baocao.models import DocumentRecord, chunk_id
 from baocao.protocols import ChunkStore
 from baocao.settings import Settings
-from vectorstore.corpus_tables import CorpusTables
-from vectorstore.tantivy_lexical import AnalysedDocument, LexicalDisk, TantivyLexicalIndex
+from vectorstore.corpus_tables import CorpusTables, DocumentTables
+from vectorstore.tantivy_lexical import AnalysedDocument, LexicalDisk, Searchers, TantivyLexicalIndex
 
 REPAIR_BATCH = 20  # documents per commit when many are (re)indexed at once
 
@@ -68,12 +68,18 @@ class IncrementalCorpus:
     """One process's view of the index and of the corpus tables, moved forward by the documents
     that changed since the last view (the tables of a document come from its index entry). The
     first view loads the persisted sum (:meth:`LexicalDisk.load_sums`) when it matches the
-    index's markers, and otherwise sums every document and persists the result."""
+    index's markers, and otherwise sums every document and persists the result.
+
+    Moving a sum forward takes a changed document's old share out: the view keeps the shares it
+    has read (every document's after summing them, the changed ones after a move). When one is
+    not known (a view that started from the persisted sum, and a document it has not read since
+    changed), the persisted sum of the new markers is loaded instead, or every document summed."""
 
     def __init__(self, disk: LexicalDisk) -> None:
         self.disk = disk
         self.tables: CorpusTables | None = None
         self.markers: dict[str, str] = {}
+        self.shares: dict[str, DocumentTables] = {}  # the documents' shares this view has read, at self.markers
 
     def view(self, store: ChunkStore, records: list[DocumentRecord], revision: str) -> tuple[TantivyLexicalIndex, CorpusTables]:
         live = {r.meta.doc_id: r.generation for r in records}
@@ -84,15 +90,26 @@ class IncrementalCorpus:
             searcher = self.disk.searcher()
             markers = self.disk.markers(searcher)
         if self.tables is None:
-            persisted = self.disk.load_sums(markers)
-            if persisted is None:  # none yet, or left stale by a crash: sum every document, keep the sum
-                persisted = CorpusTables.of(self.disk.tables(searcher))
-                self.disk.save_sums(markers, persisted)
-            tables = persisted
+            tables = self.disk.load_sums(markers) or self._sum_all(searcher, markers)
         else:
             changed = {d for d in self.markers.keys() | markers.keys() if self.markers.get(d) != markers.get(d)}
-            removed = [d for d in changed if d not in markers]
-            tables = self.tables.with_changes(removed, self.disk.tables(searcher, [d for d in changed if d in markers]))
+            old_ids = [d for d in changed if d in self.markers]
+            if all(d in self.shares for d in old_ids):
+                new = self.disk.tables(searcher, [d for d in changed if d in markers])
+                tables = self.tables.with_changes([self.shares.pop(d) for d in old_ids], new)
+                self.shares.update({t.doc_id: t for t in new})
+            else:
+                for doc_id in changed:
+                    self.shares.pop(doc_id, None)
+                tables = self.disk.load_sums(markers) or self._sum_all(searcher, markers)
         self.tables, self.markers = tables, markers
         doc_meta = {r.meta.doc_id: r.meta.to_dict() for r in records}
         return TantivyLexicalIndex(self.disk, searcher, revision, doc_meta), tables
+
+    def _sum_all(self, searcher: Searchers, markers: dict[str, str]) -> CorpusTables:
+        """No persisted sum for ``markers`` (none yet, or left stale by a crash): sum every document, keep the sum."""
+        shares = self.disk.tables(searcher)
+        self.shares = {t.doc_id: t for t in shares}
+        tables = CorpusTables.of(shares)
+        self.disk.save_sums(markers, tables)
+        return tables

@@ -29,6 +29,11 @@ from baocao.settings import Settings
 from vectorstore.targets import TargetTable
 
 _BATCH = 500  # rows per Chroma call (Chroma caps batch size)
+# The registry's rows (metadata and original text) wait in Chroma's log until its vector index
+# is persisted, every `sync_threshold` writes (1000 by default), and a new client's first read
+# of the registry replays them: 0.78 s at 100 documents, about 6.5 ms a document. Persisting
+# the registry's one-dimensional index every 10 writes keeps that read short.
+REGISTRY_SYNC_THRESHOLD = 10
 
 
 class StoreError(RuntimeError):
@@ -77,7 +82,14 @@ class ChromaChunkStore:
         self._check_embedder()
         # The registry holds one row per document (its metadata and original text); Chroma
         # needs a vector per row, so each gets a constant 1-d one.
-        self._docs = self._client.get_or_create_collection(f"{self.name}__docs", embedding_function=None)
+        self._docs = self._client.get_or_create_collection(
+            f"{self.name}__docs", embedding_function=None,
+            configuration={"hnsw": {"batch_size": REGISTRY_SYNC_THRESHOLD, "sync_threshold": REGISTRY_SYNC_THRESHOLD}},
+        )
+        if (self._docs.configuration_json or {}).get("hnsw", {}).get("sync_threshold") != REGISTRY_SYNC_THRESHOLD:
+            # a registry made before: its log is shortened from its next write on
+            self._docs.modify(configuration={"hnsw": {"batch_size": REGISTRY_SYNC_THRESHOLD,
+                                                      "sync_threshold": REGISTRY_SYNC_THRESHOLD}})
         if not self.revision():  # a new store, or one written before revisions existed
             self._bump_revision()
         self._targets = TargetTable(settings.targets_path, self.name)

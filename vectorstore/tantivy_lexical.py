@@ -10,10 +10,11 @@ so they do not count in the chunks' statistics). A document's chunks are replace
 commit, so a searcher sees all of a document's old chunks or all of its new ones.
 
 Beside the two indexes, ``corpus-tables.pkl`` holds the sum of the live documents' tables
-(:class:`PersistedSums`), keyed by the markers it reflects, so a new reader loads one file
-instead of reading and summing every document's tables. Each write moves it forward by the
-documents it changed (their old share out, the new one in), after the index commits and under
-the same writer locks; a sum whose key does not match the index's markers (a crash between the
+(:class:`PersistedSums`: only the sums, not each document's share), keyed by the markers it
+reflects, so a new reader loads one file instead of reading and summing every document's
+tables. Each write moves it forward by the documents it changed (their old share, read from
+their ``tables`` entries before the commit replaces them, out; the new one in), after the index
+commits and under the same writer locks; a sum whose key does not match the index's markers (a crash between the
 commit and the file, a damaged file) is not used: the reader sums the documents and rewrites it.
 
 Scores are tantivy's BM25 (k1 1.2, b 0.75) per field, weighted by each query term's weight,
@@ -42,7 +43,7 @@ WRITER_HEAP = 50_000_000
 FORMAT_FILE = "baocao-format"
 LOCK_WAIT_S = 120.0  # how long a writer waits for another process's writer to finish
 SUMS_FILE = "corpus-tables.pkl"
-SUMS_FORMAT = 1  # bump when CorpusTables' pickled layout changes
+SUMS_FORMAT = 2  # bump when CorpusTables' pickled layout changes
 
 
 def build_schema() -> tantivy.Schema:
@@ -164,18 +165,19 @@ class LexicalDisk:
         os.replace(partial, self.sums_path)
         self._sums = sums
 
-    def _move_sums(self, before: dict[str, str], added: list[AnalysedDocument], removed: list[str]) -> None:
-        """After a write: move the sum that reflected ``before`` by the documents written; drop
-        it when there is none (the next reader sums the documents)."""
-        current = self.load_sums(before)
+    def _move_sums(self, before: dict[str, str], current: CorpusTables | None, old: list[DocumentTables],
+                   added: list[AnalysedDocument]) -> None:
+        """After a write: move the sum that reflected ``before`` by the documents written (``old``:
+        the shares they had before it); drop it when there is none (the next reader sums the documents)."""
         new_tables = [d.tables for d in added if d.tables is not None]
         if current is None or len(new_tables) != len(added):
             self._sums = None
             self.sums_path.unlink(missing_ok=True)
             return
-        after = {doc_id: generation for doc_id, generation in before.items() if doc_id not in removed}
+        gone = {t.doc_id for t in old}
+        after = {doc_id: generation for doc_id, generation in before.items() if doc_id not in gone}
         after.update({d.doc_id: d.generation for d in added})
-        self.save_sums(after, current.with_changes(removed, new_tables))
+        self.save_sums(after, current.with_changes(old, new_tables))
 
     # ----- writing ---------------------------------------------------------------------
     def write(self, added: list[AnalysedDocument], removed: Iterable[str] = ()) -> None:
@@ -203,14 +205,20 @@ class LexicalDisk:
         try:
             docs_writer = acquire_writer(self.docs)
             try:
-                before = self.markers(self.searcher())  # under both locks: no other writer moves them
+                searchers = self.searcher()
+                before = self.markers(searchers)  # under both locks: no other writer moves them
+                current = self.load_sums(before)
+                old_ids = [doc_id for doc_id in gone if doc_id in before]
+                old = [] if current is None else self.tables(searchers, old_ids)
+                if len(old) != len(old_ids):  # a marker without its tables: the sum cannot be moved
+                    current = None
                 for writer, entries in ((chunks_writer, chunk_entries), (docs_writer, doc_entries)):
                     for doc_id in gone:
                         writer.delete_documents_by_term("doc_id", doc_id)
                     for entry in entries:
                         writer.add_document(entry)
                     writer.commit()
-                self._move_sums(before, added, dropped)
+                self._move_sums(before, current, old, added)
             finally:
                 docs_writer.wait_merging_threads()  # releases its lock
         finally:

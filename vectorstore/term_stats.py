@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from typing import Any, Generic, TypeVar
 
 from baocao.lang.normalize import canonical_syllable, fold_syllable
 from baocao.lang.tokens import is_number, match_tokens, normalize_number, syllable_parts
@@ -14,8 +16,8 @@ class TermStats:
 
     def __init__(self) -> None:
         self.df: dict[bool, dict[str, int]] = {False: {}, True: {}}
-        self.doc_tokens: dict[bool, dict[str, set[str]]] = {False: {}, True: {}}
-        self.doc_pairs: dict[str, set[tuple[str, str]]] = {}  # adjacent syllables as written, per document
+        self.doc_tokens: dict[bool, MutableMapping[str, set[str]]] = {False: {}, True: {}}
+        self.doc_pairs: MutableMapping[str, set[tuple[str, str]]] = {}  # adjacent syllables as written, per document
         self.n = 0
 
     def add(self, doc_id: str, clauses: list[list[str]]) -> None:
@@ -65,3 +67,92 @@ class TermStats:
 def _syllable_sequence(clause: list[str]) -> list[str]:
     return [token if is_number(token) else canonical_syllable(part)
             for token in clause for part in ([token] if is_number(token) else syllable_parts(token))]
+
+
+Item = TypeVar("Item")
+
+
+class PackedSets(MutableMapping[str, set[Item]], Generic[Item]):
+    """doc_id -> a set, each entry kept as one packed string until it is read (then both kept).
+
+    The corpus tables hold every document's vocabulary and pairs; a reader that loads them from
+    disk unpickles one string per document instead of millions of small objects, and unpacks a
+    document's set when a question asks about it. Pickled packed; ``copy`` shares the entries.
+    The sets are not changed once stored (a changed document is stored again)."""
+
+    def __init__(self, pack: Callable[[set[Item]], str], unpack: Callable[[str], set[Item]],
+                 items: Mapping[str, set[Item]] | None = None) -> None:
+        self._pack, self._unpack = pack, unpack
+        self._packed: dict[str, str] = {}
+        self._sets: dict[str, set[Item]] = {}
+        for key, value in (items or {}).items():
+            self[key] = value
+
+    def __getitem__(self, key: str) -> set[Item]:
+        found = self._sets.get(key)
+        if found is None:
+            found = self._sets[key] = self._unpack(self._packed[key])
+        return found
+
+    def __setitem__(self, key: str, value: set[Item]) -> None:
+        self._sets[key] = value
+        self._packed.pop(key, None)
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self:
+            raise KeyError(key)
+        self._sets.pop(key, None)
+        self._packed.pop(key, None)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._sets or key in self._packed
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sets.keys() | self._packed.keys())
+
+    def __len__(self) -> int:
+        return len(self._sets.keys() | self._packed.keys())
+
+    def copy(self) -> PackedSets[Item]:
+        copied = PackedSets(self._pack, self._unpack)
+        copied._packed, copied._sets = dict(self._packed), dict(self._sets)
+        return copied
+
+    def __getstate__(self) -> dict[str, Any]:
+        for key, value in self._sets.items():
+            if key not in self._packed:
+                self._packed[key] = self._pack(value)
+        return {"pack": self._pack, "unpack": self._unpack, "packed": self._packed}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._pack, self._unpack = state["pack"], state["unpack"]
+        self._packed, self._sets = state["packed"], {}
+
+
+def pack_tokens(tokens: set[str]) -> str:
+    return "\n".join(tokens)
+
+
+def unpack_tokens(text: str) -> set[str]:
+    return set(text.split("\n")) if text else set()
+
+
+def pack_pairs(pairs: set[tuple[str, str]]) -> str:
+    return "\n".join(f"{a}\t{b}" for a, b in pairs)
+
+
+def unpack_pairs(text: str) -> set[tuple[str, str]]:
+    pairs: set[tuple[str, str]] = set()
+    for line in text.split("\n") if text else []:
+        a, _, b = line.partition("\t")
+        pairs.add((a, b))
+    return pairs
+
+
+def packed_tokens(mapping: MutableMapping[str, set[str]]) -> PackedSets[str]:
+    """A copy of ``mapping`` as packed sets (sharing the entries of one that already is)."""
+    return mapping.copy() if isinstance(mapping, PackedSets) else PackedSets(pack_tokens, unpack_tokens, mapping)
+
+
+def packed_pairs(mapping: MutableMapping[str, set[tuple[str, str]]]) -> PackedSets[tuple[str, str]]:
+    return mapping.copy() if isinstance(mapping, PackedSets) else PackedSets(pack_pairs, unpack_pairs, mapping)
