@@ -42,7 +42,7 @@ def test_every_data_file_is_listed_here() -> None:
         "government_words.txt", "levels.tsv", "line_connectors.txt", "measure_stopwords.txt", "measures.tsv", "months_en.tsv",
         "numbered_name_words.txt", "question_phrases.tsv", "question_words.txt", "site_chrome.txt", "status_words.tsv",
         "stopwords_en.txt", "stopwords_vi.txt", "stopwords_vi_folded.txt", "target_glossary.tsv", "target_questions.tsv",
-        "target_terms.tsv",
+        "target_question_words.txt", "target_terms.tsv",
     }
 
 
@@ -165,3 +165,6 @@ def test_target_tables_parse_and_name_known_roles() -> None:
     assert shapes == set(targets.QUESTION_SHAPES)
     canonicals = [c for c, _ in targets.glossary()]
     assert len(canonicals) == len(set(canonicals)) and all(ws for _, ws in targets.glossary())
+    # shaping words of a question about a set of targets are not "other content"; a topic word is
+    assert targets.off_target_words(["chỉ tiêu", "chủ yếu", "main"]) == []
+    assert targets.off_target_words(["chỉ tiêu", "tuyển quân"]) == ["tuyen quan"]
