@@ -82,9 +82,9 @@ class Settings(BaseSettings):
     eval_set_dirs: list[Path] = []  # folders the UI may read question sets from, beside evals/sets and data_dir/eval_sets
 
     # Retrieval
-    # The lexical index: "bm25" (in memory, rebuilt whole at every store revision) or "tantivy"
-    # (on disk beside the store, changed a document at a time; see docs/scaling.md)
-    lexical_index: Literal["tantivy", "bm25"] = "bm25"
+    # The lexical index: "tantivy" (on disk beside the store, changed a document at a time; see
+    # docs/scaling.md) or "bm25" (in memory, rebuilt whole at every store revision)
+    lexical_index: Literal["tantivy", "bm25"] = "tantivy"
     reranker_model: str = ""  # sentence-transformers CrossEncoder name or folder; empty = off
     # Users' own term tables, read beside the shipped ones (data_dir/<same name> is read as well)
     abbreviations: Path | None = None  # BAOCAO_ABBREVIATIONS: an abbreviations table (ABBR<TAB>expansion|...)

@@ -107,6 +107,16 @@ def test_vocabulary_restores_diacritics_from_the_corpus() -> None:
     assert vocabulary.knows("ngan") and not vocabulary.knows("xyz")
 
 
+def test_a_restored_question_is_cased_as_written() -> None:
+    from baocao.lang.restore import written_casing
+
+    places = ["Hải Dương", "thành phố Tây Ninh", "Phường 2"]
+    assert written_casing("những hạn chế của hải dương và phường 2, thành phố tây ninh?", places) == (
+        "Những hạn chế của Hải Dương và Phường 2, thành phố Tây Ninh?"
+    )
+    assert written_casing("dân số hải dươngx", places) == "Dân số hải dươngx"  # whole words only
+
+
 def test_abbreviations_defined_in_the_text_are_learned() -> None:
     learned = learn_abbreviations(
         [

@@ -42,7 +42,7 @@ from baocao.lang.questions import (
     split_parts,
     stopwords,
 )
-from baocao.lang.restore import Vocabulary
+from baocao.lang.restore import Vocabulary, written_casing
 from baocao.lang.tokens import content_words, folded_words, match_tokens
 from vectorstore.snapshot import CorpusSnapshot, KnownValues, Locality, SnapshotCache
 
@@ -213,7 +213,9 @@ def read_query(
     query = Query(text=text, lang=lang, years=years, period=period, localities=find_localities(text, known),
                   doc_types=doc_types_named(text))
     if lang == "vi-noaccent" and vocabulary is not None:
-        query.restored = vocabulary.restore(text)
+        # cased as written: the dense leg embeds it, and e5 reads "hải dương" and "Hải Dương" apart
+        names = [n for loc in query.localities for n in (loc.name, loc.parent) if n]
+        query.restored = written_casing(vocabulary.restore(text), names)
     if lang == "en" and glossary is not None:
         translations, query.untranslated = glossary.translate(text)
         query.expansions.extend(translations)

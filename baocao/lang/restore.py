@@ -55,6 +55,27 @@ class Vocabulary:
         return "".join(restored)
 
 
+def written_casing(text: str, names: Iterable[str]) -> str:
+    """A restored question cased as it would be written: its first letter a capital, and each of
+    ``names`` (places the corpus knows, as it writes them) that it holds in any case or accents
+    written as the name is ("hải dương" -> "Hải Dương")."""
+    words = list(re.finditer(r"\w+", text))
+    folded = [fold_accents(m.group()).lower() for m in words]
+    out = list(text)
+    for name in names:
+        name_words = re.findall(r"\w+", name)
+        key = [fold_accents(w).lower() for w in name_words]
+        if not key:
+            continue
+        for start in range(len(words) - len(key) + 1):
+            if folded[start : start + len(key)] == key:
+                for m, written in zip(words[start : start + len(key)], name_words, strict=True):
+                    if len(written) == len(m.group()):
+                        out[m.start() : m.end()] = written
+    cased = "".join(out)
+    return cased[:1].upper() + cased[1:]
+
+
 def _adjacent(tokens: list[str], left: int, right: int) -> bool:
     """Two words form a pair when only spaces lie between them (no punctuation)."""
     return right == left + 2 and tokens[left + 1].strip() == ""
