@@ -28,7 +28,7 @@ from assistant.types import Answer
 from baocao.lang.detect import Lang
 from baocao.lang.periods import years_in
 from baocao.lang.targets import off_target_words
-from baocao.models import Chunk
+from baocao.models import Chunk, DocumentRecord, TargetRecord
 from baocao.protocols import Filters
 from baocao.settings import Settings
 from vectorstore.hits import Hit
@@ -91,6 +91,7 @@ class Assistant:
         self.llm = llm
         self.k = DEFAULT_K
         self._lock = threading.Lock()  # one question at a time through the extractive answerer
+        self._targets_view: tuple[str, list[TargetRecord], list[DocumentRecord]] | None = None
 
     # ----- public API ---------------------------------------------------------------------
     def answer(self, question: str, history: list[Turn] | None = None, filters: Filters | None = None,
@@ -132,11 +133,19 @@ class Assistant:
         answer.timings["total"] = round(time.perf_counter() - started, 4)
         yield answer
 
+    def _target_records(self) -> tuple[list[TargetRecord], list[DocumentRecord]]:
+        """The store's target records and document records, read again only when its revision
+        changes (reading them costs a pass over every document; the revision, a millisecond)."""
+        revision = self.store.revision()
+        if self._targets_view is None or self._targets_view[0] != revision:
+            self._targets_view = (revision, self.store.target_records(), self.store.documents())
+        return self._targets_view[1], self._targets_view[2]
+
     def _target_answer(self, question: str, history: list[Turn]) -> Answer | None:
         """The answer from the target records when the question (a follow-up resolved against the
         history) asks about targets and the records cover what it names (see assistant.targets);
         None sends it to the passage answer."""
-        records = self.store.target_records()
+        records, documents = self._target_records()
         if not records:
             return None
         resolved = resolve_followup(question, history, self._place_names)
@@ -148,7 +157,7 @@ class Assistant:
             return None  # a place no report (or no record) covers: the passage answer says so
         if not ask.indicators and off_target_words([" ".join(term.forms[0]) for term in query.terms if term.forms]):
             return None  # about one particular thing ("… giao đủ bao nhiêu chỉ tiêu"): its passage says it
-        answer = answer_from_records(resolved.question, ask, records, self.store.documents())
+        answer = answer_from_records(resolved.question, ask, records, documents)
         if not answer.citations:
             return None  # nothing in the records answers it: the passages may
         cited = list(dict.fromkeys(c.chunk_id for c in answer.citations))

@@ -193,3 +193,25 @@ def test_how_many_targets_gives_the_report_s_own_tally(assistant: Assistant) -> 
     answer = assistant.answer("Năm 2023 thành phố Hải Dương đạt bao nhiêu chỉ tiêu phát triển kinh tế - xã hội?")
     assert_every_figure_cited(answer)
     assert "10/10" in answer.text and len(answer.citations) == 1
+
+
+def test_target_records_are_read_again_only_when_the_store_changes(tmp_path_factory: pytest.TempPathFactory) -> None:
+    settings, store, embedder = sample_target_store(tmp_path_factory.mktemp("target-reads"))
+    assistant = Assistant(build_retriever(settings, store, embedder), settings)
+    reads: list[str] = []
+    read_records = store.target_records
+
+    def counted() -> list[TargetRecord]:
+        reads.append(store.revision())
+        return read_records()
+
+    store.target_records = counted  # type: ignore[method-assign]
+    first = assistant.answer("Hương Trà có những chỉ tiêu nào không đạt năm 2023?")
+    again = assistant.answer("Which targets did Huong Tra miss in 2023?")
+    assert first.context.get("route") == again.context.get("route") == "targets"
+    assert len(reads) == 1
+    doc_id = next(r.meta.doc_id for r in store.documents() if r.meta.locality == "Hương Trà")
+    store.update_metadata(doc_id, {"locality": "Hương Thủy"})
+    moved = assistant.answer("Hương Thủy có những chỉ tiêu nào không đạt năm 2023?")
+    assert len(reads) == 2 and reads[0] != reads[1]
+    assert moved.context.get("route") == "targets" and "Hương Thủy" in moved.text
