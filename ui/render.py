@@ -254,13 +254,18 @@ def link_citations(text: str, pops: dict[int, CitePop], prefix: str, lang: str =
 
 
 _NUMBERED_ITEM = re.compile(r"^(\s*[-*+]\s+)\d{1,3}[.)]\s+(?=\S)", re.MULTILINE)
+# The short answer an answer leads with: a first line all in bold, then its markers ("**ước đạt 527 tỷ đồng** [1]").
+_LEAD_LINE = re.compile(r"\A(\*\*[^*\n]+\*\*(?:[ \t]*\[\d{1,3}\])*)[ \t]*\n(?=[ \t]*\S)")
 
 
 def tidy_answer(text: str) -> str:
     """List items that start with a table's own row number ("- 4. Tổng thu …") lose that number:
     Markdown would draw a bullet *and* a nested list starting at 4, as if items 2 and 3 were missing.
-    The cited row (with its number) is one tap away in the item's [n]."""
-    return _NUMBERED_ITEM.sub(r"\1", text)
+    The cited row (with its number) is one tap away in the item's [n].
+
+    A bold short answer on the first line stands as its own paragraph: Markdown would run it into
+    the line after it ("… đồng [1] Theo Báo cáo …: …"), so the quotes would not come *after* it."""
+    return _LEAD_LINE.sub(r"\1\n\n", _NUMBERED_ITEM.sub(r"\1", text), count=1)
 
 
 def viewer_query(doc_id: str, chunk_id: str = "", cite: Interval | None = None) -> str:
