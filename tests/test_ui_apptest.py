@@ -525,7 +525,7 @@ def test_evaluation_page_runs_on_a_corpus_folder(ui_data_dir: Path) -> None:
 INTERNAL_NAMES = [
     "locality", "period_year", "doc_type", "doc_id", "chunk_id", "short_title", "issuer", "locality_level",
     "parent_locality", "is_draft", "issued_year", "plan_year", "dense", "lexical", "score", "found by", "metric",
-    "overall", "unreadable", "binary file", "not allowed", "FAILED", "Documents:", "chunks",
+    "overall", "unreadable", "binary file", "not allowed", "FAILED", "Documents:", "chunks", "metadata",
 ]
 # What the assistant's English messages (its warnings and reasons, for logs) say, were they shown as they are.
 ENGLISH_MESSAGES = [

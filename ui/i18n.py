@@ -193,7 +193,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_job_attempts": {"vi": "Số lần chạy", "en": "Attempts"},
     "manage": {"vi": "Quản lý tài liệu", "en": "Manage a document"},
     "choose_doc": {"vi": "Chọn tài liệu", "en": "Choose a document"},
-    "edit_meta": {"vi": "Sửa thông tin (metadata)", "en": "Edit metadata"},
+    "edit_meta": {"vi": "Sửa thông tin tài liệu", "en": "Edit metadata"},
     "save": {"vi": "Lưu", "en": "Save"},
     "saved": {"vi": "Đã lưu.", "en": "Saved."},
     "no_change": {"vi": "Không có thay đổi.", "en": "Nothing changed."},

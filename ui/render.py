@@ -49,16 +49,15 @@ span.bc-pop mark {background-color:#ffe58f;color:inherit}
 
 
 def widget_css(lang: str) -> str:
-    """Streamlit's file uploader speaks English ("Drag and drop files here", "Browse files",
-    "Limit 200MB per file"): its words are replaced by the label tables' (the limits are in our caption)."""
+    """Streamlit's file uploader speaks English (its button says "Upload", its drop zone "200MB per
+    file", a cap set generously above ours so that our check, in the page's language, refuses big
+    files): its words are replaced by the label tables' (the real limits are in our caption)."""
     drop, pick = t("upload_drop", lang), t("upload_pick", lang)
     return f"""<style>
-[data-testid="stFileUploaderDropzoneInstructions"] > div > span {{visibility:hidden;position:relative}}
-[data-testid="stFileUploaderDropzoneInstructions"] > div > span::after {{content:"{drop}";visibility:visible;
-  position:absolute;left:0;top:0;white-space:nowrap}}
-[data-testid="stFileUploaderDropzoneInstructions"] > div > small {{display:none}}
-[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] {{font-size:0}}
-[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]::after {{content:"{pick}";
+[data-testid="stFileUploaderDropzoneInstructions"] > div > * {{display:none}}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {{content:"{drop}";white-space:normal}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{font-size:0}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{content:"{pick}";
   font-size:0.875rem}}
 </style>"""
 
