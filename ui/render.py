@@ -44,16 +44,19 @@ span.bc-ref:hover > span.bc-pop, span.bc-ref:focus > span.bc-pop, span.bc-ref:fo
   border-radius:6px;box-shadow:0 2px 8px rgba(0,0,0,0.15);font-weight:400;white-space:normal;font-size:0.9em;
   overflow-wrap:anywhere}
 span.bc-pop mark {background-color:#ffe58f;color:inherit}
-[data-testid="stAppDeployButton"] {display:none}
+[data-testid="stAppDeployButton"], [data-testid="stMainMenu"] {display:none}
 </style>"""
 
 
 def widget_css(lang: str) -> str:
-    """Streamlit's file uploader speaks English (its button says "Upload", its drop zone "200MB per
-    file", a cap set generously above ours so that our check, in the page's language, refuses big
-    files): its words are replaced by the label tables' (the real limits are in our caption)."""
-    drop, pick = t("upload_drop", lang), t("upload_pick", lang)
+    """Streamlit's own words, in English, replaced by the label tables': the file uploader's (its
+    button says "Upload", its drop zone "200MB per file", a cap set generously above ours so that our
+    check, in the page's language, refuses big files; the real limits are in our caption) and the
+    "Stop" shown while a page runs. Its main menu (Rerun, Clear cache, Print, …) is hidden (PAGE_CSS)."""
+    drop, pick, stop = t("upload_drop", lang), t("upload_pick", lang), t("run_stop", lang)
     return f"""<style>
+[data-testid="stStatusWidget"] button {{font-size:0}}
+[data-testid="stStatusWidget"] button::after {{content:"{stop}";font-size:0.875rem}}
 [data-testid="stFileUploaderDropzoneInstructions"] > div > * {{display:none}}
 [data-testid="stFileUploaderDropzoneInstructions"] > div::after {{content:"{drop}";white-space:normal}}
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{font-size:0}}
