@@ -560,6 +560,7 @@ def _leaks(text: str) -> list[str]:
     english = {e["en"] for e in STRINGS.values() if e.get("en") and e["en"] not in vietnamese and len(e["en"]) > 5}
     found += [en for en in english if "{" not in en and en in text]
     found += [phrase for phrase in ENGLISH_MESSAGES if phrase in text]
+    found += re.findall(r"\S+:[0-9a-f]{8}:\d{4}\b", text)  # a passage's internal id (baocao.models.chunk_id)
     return found
 
 
