@@ -282,9 +282,9 @@ def test_targets_page_in_chromium(app_url: str, tmp_path: Path) -> None:
             for label in ("Tải CSV", "Tải Excel"):
                 expect(page.get_by_test_id("stDownloadButton").filter(has_text=label)).to_have_count(1)
             expect(page.get_by_text("So sánh một chỉ tiêu giữa các địa phương, các năm")).to_be_visible()
-            charts = page.locator("[data-testid='stVegaLiteChart'], [data-testid='stArrowVegaLiteChart']")
-            charts.first.wait_for(timeout=30_000)
-            assert charts.count() >= 2  # plan-vs-result bars and the comparison
+            charts = "[data-testid='stVegaLiteChart'], [data-testid='stArrowVegaLiteChart']"
+            # plan-vs-result bars and the comparison (drawn one after the other: wait for both)
+            page.wait_for_function("(sel) => document.querySelectorAll(sel).length >= 2", arg=charts, timeout=30_000)
             assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
 
             # A record's source link: its row marked in the whole document.
