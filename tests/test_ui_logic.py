@@ -94,7 +94,7 @@ class _FakeStore:
 
 def _stack(settings: Settings) -> SearchStack:
     """Only what uploads use: the settings, the store's documents, an embedder to hand the pipeline."""
-    return SearchStack(settings, EMBEDDER, _FakeStore(), None)  # type: ignore[arg-type]
+    return SearchStack(settings, EMBEDDER, _FakeStore(), None)
 
 
 def _fake_ingest(fail_on: str = "") -> tuple[list[Path], object]:
@@ -262,6 +262,20 @@ def test_numbered_rows_lose_their_table_number_not_the_bullet() -> None:
     assert tidy_answer(text) == "Theo báo cáo:\n- Tốc độ tăng trưởng [1]\n- Tổng thu [2]\n- Khác 5. mục [3]"
 
 
+def test_a_bold_short_answer_stands_before_the_quotes_as_its_own_paragraph() -> None:
+    from ui.render import tidy_answer
+
+    lead = "**Tổng thu ngân sách ước đạt 1.484 tỷ đồng** [1]"
+    quote = "Theo Báo cáo – Hải Dương – 2023: Tổng thu ngân sách ước đạt 1.484 tỷ đồng, bằng 122% dự toán. [1]"
+    assert tidy_answer(f"{lead}\n{quote}") == f"{lead}\n\n{quote}"  # not one run-on paragraph
+    assert tidy_answer(f"{lead}\nTheo X:\n- 2. Dòng [2]") == f"{lead}\n\nTheo X:\n- Dòng [2]"
+    # Only a first line wholly in bold is a lead; other lines are left as written.
+    for text in (f"Theo X: **đậm** ở giữa [1]\n{quote}", f"{quote}\n{lead}", f"{lead}\n\n{quote}"):
+        assert tidy_answer(text) == text
+    linked = link_citations(f"{lead}\n{quote}", {}, "src-a", "vi")
+    assert linked.startswith(lead + "\n\nTheo Báo cáo")
+
+
 def test_viewer_finds_the_cited_row_in_the_original_text() -> None:
     from ui.render import locate_quote, parse_cite
 
@@ -388,3 +402,15 @@ def test_the_run_comparison_tables_are_in_the_pages_language() -> None:
     assert [(r["Thay đổi"], r["A"], r["B"]) for r in vi] == [
         ("từ chối trả lời", "đúng", "sai"), ("hạng đoạn đúng (trong 5 đầu)", "không có", "2")]
     assert [(r["What changed"], r["A"]) for r in en] == [("abstention", "right"), ("rank of the right passage (top 5)", "miss")]
+
+
+def test_the_search_count_says_when_it_is_capped() -> None:
+    from ui.views.search import MAX_RESULTS, Results, count_text
+
+    hits = [object()] * MAX_RESULTS
+    assert count_text(Results(hits[:7], {}, exact=True, capped=False), "vi") == "7 đoạn chứa các từ tìm"
+    capped = count_text(Results(hits, {}, exact=True, capped=True), "vi")
+    assert capped.startswith(f"{MAX_RESULTS}+ đoạn") and f"chỉ xét {MAX_RESULTS} đoạn đầu" in capped
+    assert "only the first" in count_text(Results(hits, {}, exact=True, capped=True), "en")
+    closest = count_text(Results(hits[:5], {}, exact=False, capped=False), "vi")
+    assert "5" in closest and "chứa các từ tìm" not in closest  # no match: not counted as matches

@@ -193,7 +193,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_job_attempts": {"vi": "Số lần chạy", "en": "Attempts"},
     "manage": {"vi": "Quản lý tài liệu", "en": "Manage a document"},
     "choose_doc": {"vi": "Chọn tài liệu", "en": "Choose a document"},
-    "edit_meta": {"vi": "Sửa thông tin (metadata)", "en": "Edit metadata"},
+    "edit_meta": {"vi": "Sửa thông tin tài liệu", "en": "Edit metadata"},
     "save": {"vi": "Lưu", "en": "Save"},
     "saved": {"vi": "Đã lưu.", "en": "Saved."},
     "no_change": {"vi": "Không có thay đổi.", "en": "Nothing changed."},
@@ -294,6 +294,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "meta_is_draft": {"vi": "Là dự thảo", "en": "Is a draft"},
     "saved_fields": {"vi": "Đã sửa: {fields}", "en": "Changed: {fields}"},
     "upload_pick": {"vi": "Chọn tệp", "en": "Choose files"},
+    "run_stop": {"vi": "Dừng", "en": "Stop"},  # Streamlit's own "Stop" while a page runs
     "upload_drop": {"vi": "Kéo thả tệp vào đây", "en": "Drag and drop files here"},
     "reindex_path": {"vi": "Tệp gốc", "en": "Original file"},
     # why an upload or an ingest failed (see REASONS)

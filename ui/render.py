@@ -44,21 +44,23 @@ span.bc-ref:hover > span.bc-pop, span.bc-ref:focus > span.bc-pop, span.bc-ref:fo
   border-radius:6px;box-shadow:0 2px 8px rgba(0,0,0,0.15);font-weight:400;white-space:normal;font-size:0.9em;
   overflow-wrap:anywhere}
 span.bc-pop mark {background-color:#ffe58f;color:inherit}
-[data-testid="stAppDeployButton"] {display:none}
+[data-testid="stAppDeployButton"], [data-testid="stMainMenu"] {display:none}
 </style>"""
 
 
 def widget_css(lang: str) -> str:
-    """Streamlit's file uploader speaks English ("Drag and drop files here", "Browse files",
-    "Limit 200MB per file"): its words are replaced by the label tables' (the limits are in our caption)."""
-    drop, pick = t("upload_drop", lang), t("upload_pick", lang)
+    """Streamlit's own words, in English, replaced by the label tables': the file uploader's (its
+    button says "Upload", its drop zone "200MB per file", a cap set generously above ours so that our
+    check, in the page's language, refuses big files; the real limits are in our caption) and the
+    "Stop" shown while a page runs. Its main menu (Rerun, Clear cache, Print, …) is hidden (PAGE_CSS)."""
+    drop, pick, stop = t("upload_drop", lang), t("upload_pick", lang), t("run_stop", lang)
     return f"""<style>
-[data-testid="stFileUploaderDropzoneInstructions"] > div > span {{visibility:hidden;position:relative}}
-[data-testid="stFileUploaderDropzoneInstructions"] > div > span::after {{content:"{drop}";visibility:visible;
-  position:absolute;left:0;top:0;white-space:nowrap}}
-[data-testid="stFileUploaderDropzoneInstructions"] > div > small {{display:none}}
-[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] {{font-size:0}}
-[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]::after {{content:"{pick}";
+[data-testid="stStatusWidget"] button {{font-size:0}}
+[data-testid="stStatusWidget"] button::after {{content:"{stop}";font-size:0.875rem}}
+[data-testid="stFileUploaderDropzoneInstructions"] > div > * {{display:none}}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {{content:"{drop}";white-space:normal}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{font-size:0}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{content:"{pick}";
   font-size:0.875rem}}
 </style>"""
 
@@ -254,13 +256,18 @@ def link_citations(text: str, pops: dict[int, CitePop], prefix: str, lang: str =
 
 
 _NUMBERED_ITEM = re.compile(r"^(\s*[-*+]\s+)\d{1,3}[.)]\s+(?=\S)", re.MULTILINE)
+# The short answer an answer leads with: a first line all in bold, then its markers ("**ước đạt 527 tỷ đồng** [1]").
+_LEAD_LINE = re.compile(r"\A(\*\*[^*\n]+\*\*(?:[ \t]*\[\d{1,3}\])*)[ \t]*\n(?=[ \t]*\S)")
 
 
 def tidy_answer(text: str) -> str:
     """List items that start with a table's own row number ("- 4. Tổng thu …") lose that number:
     Markdown would draw a bullet *and* a nested list starting at 4, as if items 2 and 3 were missing.
-    The cited row (with its number) is one tap away in the item's [n]."""
-    return _NUMBERED_ITEM.sub(r"\1", text)
+    The cited row (with its number) is one tap away in the item's [n].
+
+    A bold short answer on the first line stands as its own paragraph: Markdown would run it into
+    the line after it ("… đồng [1] Theo Báo cáo …: …"), so the quotes would not come *after* it."""
+    return _LEAD_LINE.sub(r"\1\n\n", _NUMBERED_ITEM.sub(r"\1", text), count=1)
 
 
 def viewer_query(doc_id: str, chunk_id: str = "", cite: Interval | None = None) -> str:

@@ -112,7 +112,7 @@ def render(ctx: Context) -> None:
     render_comparison(records, lang)
     for r in chosen[:60]:
         with st.expander(f"{r.locality} {r.year} — {r.indicator[:80]}"):
-            st.markdown(f"`{r.chunk_id}` · {r.doc_label} · [{t('tg_open_link', lang)}]({source_link(r)})")
+            st.markdown(f"{r.doc_label} · [{t('tg_open_link', lang)}]({source_link(r)})")
             st.text(r.evidence)
 
 

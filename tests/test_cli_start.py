@@ -1,0 +1,49 @@
+"""``baocao start`` (what ``scripts/start.sh`` runs): the first run says why it takes a while and shows
+each report as it is ingested, then opens the app on the port asked for; a later run ingests nothing."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from baocao.settings import Settings
+
+REPORT = """ỦY BAN NHÂN DÂN
+XÃ AN PHÚ THỬ NGHIỆM
+Số: 77/BC-UBND
+An Phú, ngày 05 tháng 12 năm 2023
+
+BÁO CÁO
+Tình hình nuôi ong mật năm 2023
+
+I. Kết quả
+Năm 2023 toàn xã có 1.234 đàn ong mật, sản lượng mật ong đạt 56 tấn, tăng 12% so với năm 2022.
+"""
+
+
+def test_start_ingests_with_progress_then_opens_the_app_on_its_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cli.main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "an-phu.txt").write_text(REPORT, encoding="utf-8")  # a one-report "sample corpus" keeps it fast
+    settings = Settings(data_dir=tmp_path / "data")
+    opened: list[tuple[int, bool]] = []
+    monkeypatch.setattr(cli.main, "SAMPLE_CORPUS", corpus)
+    monkeypatch.setattr(cli.main, "get_settings", lambda: settings)
+    monkeypatch.setattr(cli.main, "ui", lambda port, headless: opened.append((port, headless)))
+
+    first = CliRunner().invoke(cli.main.app, ["start", "--port", "8600", "--headless"])
+    assert first.exit_code == 0, first.output
+    assert "First run: ingesting the sample reports" in first.output and "Ctrl+C stops" in first.output
+    assert re.search(r"Ingesting: .*1/1", first.output)  # a progress bar…
+    assert re.search(r"new +\S*an-phu\.txt \(\d+ chunks\)", first.output)  # …and each report's line when it is done
+    assert "Documents: 1 new" in first.output
+    assert opened == [(8600, True)]
+
+    again = CliRunner().invoke(cli.main.app, ["start"])
+    assert again.exit_code == 0, again.output
+    assert "First run" not in again.output and "Documents: 0 new, 0 updated, 1 unchanged" in again.output
+    assert opened == [(8600, True), (8501, False)]
