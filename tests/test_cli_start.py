@@ -9,18 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from baocao.settings import Settings
-
-REPORT = """ỦY BAN NHÂN DÂN
-XÃ AN PHÚ THỬ NGHIỆM
-Số: 77/BC-UBND
-An Phú, ngày 05 tháng 12 năm 2023
-
-BÁO CÁO
-Tình hình nuôi ong mật năm 2023
-
-I. Kết quả
-Năm 2023 toàn xã có 1.234 đàn ong mật, sản lượng mật ong đạt 56 tấn, tăng 12% so với năm 2022.
-"""
+from tests.sample_reports import COMMUNE_REPORT
 
 
 def test_start_ingests_with_progress_then_opens_the_app_on_its_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -28,7 +17,7 @@ def test_start_ingests_with_progress_then_opens_the_app_on_its_port(tmp_path: Pa
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "an-phu.txt").write_text(REPORT, encoding="utf-8")  # a one-report "sample corpus" keeps it fast
+    (corpus / "an-phu.txt").write_text(COMMUNE_REPORT, encoding="utf-8")  # a one-report "sample corpus" keeps it fast
     settings = Settings(data_dir=tmp_path / "data")
     opened: list[tuple[int, bool]] = []
     monkeypatch.setattr(cli.main, "SAMPLE_CORPUS", corpus)

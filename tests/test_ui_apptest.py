@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from baocao.protocols import ChunkStore
 from baocao.settings import Settings
+from tests.sample_reports import COMMUNE_REPORT
 
 APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
 TIMEOUT = 240  # the first run loads the embedder and builds the lexical index (2 shared CPUs)
@@ -24,21 +25,6 @@ HUONG_TRA = "001_4f6835b70005be68.txt"
 # The rows marked "Không đạt" in Hương Trà's targets table (corpus/001_4f6835b70005be68.txt).
 MISSED = ["Tốc độ tăng trưởng (GTSX)", "Tổng thu ngân sách NN", "Tỷ lệ trường đạt chuẩn quốc gia"]
 MET = ["Thu nhập bình quân đầu người", "Tổng vốn đầu tư toàn xã hội", "Tỷ lệ che phủ rừng"]
-
-NEW_REPORT = """ỦY BAN NHÂN DÂN
-XÃ AN PHÚ THỬ NGHIỆM
-Số: 77/BC-UBND
-An Phú, ngày 05 tháng 12 năm 2023
-
-BÁO CÁO
-Tình hình nuôi ong mật năm 2023
-
-I. Kết quả
-Năm 2023 toàn xã có 1.234 đàn ong mật, sản lượng mật ong đạt 56 tấn, tăng 12% so với năm 2022.
-
-II. Nhiệm vụ năm 2024
-Phát triển thêm 300 đàn ong mật và xây dựng nhãn hiệu mật ong An Phú.
-"""
 
 
 def copy_data_dir(source: Path, target: Path) -> Path:
@@ -93,7 +79,7 @@ def test_first_open_ingests_the_sample_corpus(
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "mau.txt").write_text(NEW_REPORT, encoding="utf-8")
+    (corpus / "mau.txt").write_text(COMMUNE_REPORT, encoding="utf-8")
     monkeypatch.setattr(ui.backend, "SAMPLE_CORPUS", corpus)  # a one-file "sample corpus" keeps it fast
     monkeypatch.setenv("BAOCAO_DATA_DIR", str(tmp_path / "data"))
 
@@ -105,7 +91,7 @@ def test_first_open_ingests_the_sample_corpus(
     assert "[baocao] ingest done in" in terminal, terminal
     go_to(at, "documents")
     assert list(at.dataframe[0].value["Tệp"]) == ["mau.txt"]
-    (corpus / "khac.txt").write_text(NEW_REPORT.replace("ong mật", "bò sữa"), encoding="utf-8")
+    (corpus / "khac.txt").write_text(COMMUNE_REPORT.replace("ong mật", "bò sữa"), encoding="utf-8")
     at.run()  # opened before: never ingested again, even if the user removes everything
     assert list(at.dataframe[0].value["Tệp"]) == ["mau.txt"]
 
@@ -119,7 +105,7 @@ def test_a_session_opened_during_the_first_ingest_says_how_far_it_is(
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "mau.txt").write_text(NEW_REPORT, encoding="utf-8")
+    (corpus / "mau.txt").write_text(COMMUNE_REPORT, encoding="utf-8")
     monkeypatch.setattr(ui.backend, "SAMPLE_CORPUS", corpus)
     monkeypatch.setenv("BAOCAO_DATA_DIR", str(tmp_path / "data"))
     # Another session's ingest, 2 of 5 reports in: it holds the lock for two seconds more.
@@ -288,7 +274,7 @@ def test_documents_page_shows_the_ingest_queue(tmp_path: Path, monkeypatch: pyte
         pytest.skip("redis-server not installed (scripts/redis_deps.sh)")
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "an-phu.txt").write_text(NEW_REPORT, encoding="utf-8")
+    (folder / "an-phu.txt").write_text(COMMUNE_REPORT, encoding="utf-8")
     (folder / "rong.txt").write_text("  \n", encoding="utf-8")  # an empty file: its job fails
     with redis_server(tmp_path) as url:
         settings = Settings(data_dir=tmp_path / "worker-data", redis_url=url, queue_name="ui-queue", queue_retries=0)
@@ -340,7 +326,7 @@ def test_viewer_marks_the_cited_row_in_the_whole_document() -> None:
 
 def test_upload_through_the_page_adds_a_document(ui_data_dir: Path) -> None:
     at = go_to(open_app(), "documents")
-    at.file_uploader[0].set_value(("bao-cao ong mat.txt", NEW_REPORT.encode("utf-8"), "text/plain")).run()
+    at.file_uploader[0].set_value(("bao-cao ong mat.txt", COMMUNE_REPORT.encode("utf-8"), "text/plain")).run()
     at.button(key="upload_go").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
@@ -385,7 +371,7 @@ def test_edit_metadata_then_remove_a_document(ui_data_dir: Path) -> None:
 
     stack = SearchStack.open(Settings(data_dir=ui_data_dir))
     store = stack.store
-    [result] = save_and_ingest([("tam thoi.md", NEW_REPORT.replace("ong mật", "cá tra").encode())], stack)
+    [result] = save_and_ingest([("tam thoi.md", COMMUNE_REPORT.replace("ong mật", "cá tra").encode())], stack)
     assert result.ok, result
 
     at = go_to(open_app(), "documents")
@@ -471,7 +457,7 @@ def test_evaluation_page_reads_no_path_outside_the_question_set_folders(tmp_path
 def test_evaluation_page_ingests_no_folder_outside_the_allowed_ones(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     reports.mkdir()
-    (reports / "secret.txt").write_text(NEW_REPORT, encoding="utf-8")
+    (reports / "secret.txt").write_text(COMMUNE_REPORT, encoding="utf-8")
     for typed in (str(reports), "/etc", "../../../../etc"):
         at = go_to(open_app(), "eval")
         at.text_input(key="eval_corpus").input(typed)
@@ -504,7 +490,7 @@ def test_evaluation_page_runs_on_a_corpus_folder(ui_data_dir: Path) -> None:
     sets = ui_data_dir / "eval_sets"
     corpus = sets / "reports"
     corpus.mkdir(parents=True, exist_ok=True)
-    (corpus / "an-phu.txt").write_text(NEW_REPORT, encoding="utf-8")
+    (corpus / "an-phu.txt").write_text(COMMUNE_REPORT, encoding="utf-8")
     questions = sets / "an-phu-q.jsonl"
     questions.write_text(json.dumps({
         "id": "ap1", "question": "Năm 2023 xã An Phú có bao nhiêu đàn ong mật?", "lang": "vi", "type": "factoid",
@@ -569,7 +555,7 @@ def _two_runs(at: AppTest, data_dir: Path) -> AppTest:
     sets = data_dir / "eval_sets"
     corpus = sets / "walk-reports"
     corpus.mkdir(parents=True, exist_ok=True)
-    (corpus / "an-phu.txt").write_text(NEW_REPORT, encoding="utf-8")
+    (corpus / "an-phu.txt").write_text(COMMUNE_REPORT, encoding="utf-8")
     questions = sets / "walk-q.jsonl"
     questions.write_text(json.dumps({
         "id": "w1", "question": "Năm 2023 xã An Phú có bao nhiêu đàn ong mật?", "lang": "vi", "type": "factoid",
