@@ -91,7 +91,7 @@ class Assistant:
         self.llm = llm
         self.k = DEFAULT_K
         self._lock = threading.Lock()  # one question at a time through the extractive answerer
-        self._targets_view: tuple[str, list[TargetRecord], list[DocumentRecord]] | None = None
+        self._targets_view: tuple[str, list[TargetRecord]] | None = None  # (store revision, records)
 
     # ----- public API ---------------------------------------------------------------------
     def answer(self, question: str, history: list[Turn] | None = None, filters: Filters | None = None,
@@ -134,12 +134,12 @@ class Assistant:
         yield answer
 
     def _target_records(self) -> tuple[list[TargetRecord], list[DocumentRecord]]:
-        """The store's target records and document records, read again only when its revision
-        changes (reading them costs a pass over every document; the revision, a millisecond)."""
-        revision = self.store.revision()
-        if self._targets_view is None or self._targets_view[0] != revision:
-            self._targets_view = (revision, self.store.target_records(), self.store.documents())
-        return self._targets_view[1], self._targets_view[2]
+        """The store's target records, read again only when the corpus snapshot moves to a new
+        store revision, and the snapshot's document records."""
+        snapshot = self.retriever.snapshots.current()
+        if self._targets_view is None or self._targets_view[0] != snapshot.revision:
+            self._targets_view = (snapshot.revision, self.store.target_records())
+        return self._targets_view[1], snapshot.records
 
     def _target_answer(self, question: str, history: list[Turn]) -> Answer | None:
         """The answer from the target records when the question (a follow-up resolved against the

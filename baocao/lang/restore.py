@@ -60,11 +60,11 @@ def written_casing(text: str, names: Iterable[str]) -> str:
     ``names`` (places the corpus knows, as it writes them) that it holds in any case or accents
     written as the name is ("hải dương" -> "Hải Dương")."""
     words = list(re.finditer(r"\w+", text))
-    folded = [fold_accents(m.group()).lower() for m in words]
+    folded = [fold_syllable(m.group()) for m in words]
     out = list(text)
     for name in names:
         name_words = re.findall(r"\w+", name)
-        key = [fold_accents(w).lower() for w in name_words]
+        key = [fold_syllable(w) for w in name_words]
         if not key:
             continue
         for start in range(len(words) - len(key) + 1):
