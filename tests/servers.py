@@ -6,32 +6,13 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from baocao.local_servers import free_port, start, stop, wait_http
+
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_http(url: str, timeout_s: float = 60.0, process: subprocess.Popen[bytes] | None = None) -> None:
-    """Until ``url`` answers; a ``process`` that exits meanwhile ends the wait at once."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise TimeoutError(f"the server exited with {process.returncode} before {url} answered")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except Exception:
-            time.sleep(0.2)
-    raise TimeoutError(f"server at {url} did not answer within {timeout_s}s")
 
 
 @contextmanager
@@ -55,11 +36,7 @@ def running(
             raise RuntimeError(f"{command[0]} failed to start ({exc}); log:\n{log.read_text(errors='replace')[-2000:]}") from exc
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 @contextmanager
@@ -87,8 +64,7 @@ def redis_server(tmp: Path) -> Iterator[str]:
     port = free_port()
     command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                "--dir", str(tmp)]
-    with open(tmp / "redis.log", "wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    process = start(command, tmp / "redis.log")
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -104,11 +80,7 @@ def redis_server(tmp: Path) -> Iterator[str]:
             time.sleep(0.1)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 @contextmanager
