@@ -51,8 +51,9 @@ span.bc-pop mark {background-color:#ffe58f;color:inherit}
 
 def widget_css(lang: str) -> str:
     """Streamlit's own words, in English, replaced by the label tables': the file uploader's (its
-    button says "Upload", its drop zone "200MB per file", a cap set generously above ours so that our
-    check, in the page's language, refuses big files; the real limits are in our caption) and the
+    button says "Upload", its drop zone "1GB per file": Streamlit's cap, server.maxUploadSize in
+    ui/.streamlit/config.toml, set well above ours so that our check, in the page's language, refuses
+    big files; the real limits are in our caption) and the
     "Stop" shown while a page runs. Its main menu (Rerun, Clear cache, Print, …) and the toolbar over
     tables and charts ("Download as CSV", "Search", "Fullscreen": English tooltips, no option to
     translate them) are hidden (PAGE_CSS); tables still scroll inside their frame, and the targets page
