@@ -3,9 +3,10 @@
 ``route`` decides, from the question's words alone (``baocao/lang/data/target_questions.tsv``), whether
 a question asks about targets — which were missed or met, did a place meet them all, what a plan
 sets, how many, plan against result, a comparison of places or years — and what it filters on
-(places and years named, the indicator). ``answer_from_records`` then selects the records, states
-what it covered ("3 trong 5 báo cáo đã nạp có số liệu chỉ tiêu năm 2023"), lists each figure with its
-plan, result and status, cites each one's source row or sentence, and says when a comparison mixes
+(places and years named, the indicator). ``answer_from_records`` then selects the records, leads with
+the short answer in bold ("3 chỉ tiêu không đạt của Hương Trà năm 2023: …", "Hải Dương: đạt 10/10 chỉ
+tiêu"), states what it covered ("3 trong 5 báo cáo đã nạp có số liệu chỉ tiêu năm 2023"), lists each
+figure with its plan, result and status, cites each one's source row or sentence, and says when a comparison mixes
 kinds of figure (an estimate against an actual) or two reports give one period. No LLM is involved.
 """
 from __future__ import annotations
@@ -194,16 +195,23 @@ def _lang(question: str) -> str:
     return "en" if lang == "en" else "vi"
 
 
+LEAD_NAMES = 6  # a short answer names the targets when there are at most this many (else it gives their count)
+
+
 def answer_from_records(
     question: str, ask: TargetAsk, records: list[TargetRecord], documents: list[DocumentRecord]
 ) -> Answer:
-    """The cited answer to a routed target question (see :func:`route`)."""
+    """The cited answer to a routed target question (see :func:`route`): the short answer first, in
+    bold on its own line (the count and the targets, a place's tally, the figures compared), then the
+    coverage ("3 trong 5 báo cáo đã nạp …"), then each figure with its citation."""
     w = _WORDS[_lang(question)]
     wanted = ask.wanted
     scoped = select(records, TargetFilter(years=wanted.years))
     scope = w["year"].format(year=", ".join(map(str, wanted.years))) if wanted.years else ""
     covered = {r.doc_id for r in scoped}
-    lines = [w["coverage"].format(n=len(covered), total=len(documents), scope=scope) + "."]
+    coverage = w["coverage"].format(n=len(covered), total=len(documents), scope=scope) + "."
+    lead = ""  # the short answer
+    lines: list[str] = []  # what follows the coverage: the figures, each cited, and the notes
     chosen = select(records, wanted)
     if ask.indicators and ask.shape in ("compare", "trend", "list"):
         chosen = [r for r in chosen if r.canonical in ask.indicators] or chosen
@@ -223,12 +231,15 @@ def answer_from_records(
         return f"[{n}]"
 
     if ask.shape == "list" and ask.count:  # "how many targets did … meet": the reports' own tallies
+        heads = []
         for a in _tallies(records, wanted):
             head = w["tally"].format(place=a.locality, met=a.result, total=a.plan)
-            lines.append(f"- {a.year}: {head} {cite(a)}" if not wanted.years else f"- {head} {cite(a)}")
+            heads.append((f"{a.year}: {head}" if not wanted.years else head, cite(a)))
+        lead, lines = _lead_of(heads)
         chosen = [r for r in chosen if r.canonical == "chỉ tiêu chủ yếu"]
     elif ask.shape == "all_met":
         places = wanted.localities or sorted({r.locality for r in chosen})
+        blocks: list[tuple[tuple[str, str], list[str]]] = []  # ((head, its marker), the missed targets under it)
         for place in places:
             mine = [r for r in chosen if fold(r.locality) == fold(place)]
             aggregate = [r for r in mine if r.canonical == "chỉ tiêu chủ yếu" and r.plan and r.result]
@@ -237,28 +248,39 @@ def answer_from_records(
                 a = aggregate[0]
                 head = w["all_yes"].format(place=place, met=a.result, total=a.plan) if a.status == "met" else \
                     w["all_no"].format(place=place, missed=len(missed))
-                lines.append(f"- {head} {cite(a)}")
+                marker = cite(a)
             elif mine:
                 head = w["all_no"].format(place=place, missed=len(missed)) if missed else \
                     w["all_yes"].format(place=place, met=sum(r.status == 'met' for r in mine), total=len(mine))
-                lines.append(f"- {head}")
-            if not (aggregate and aggregate[0].status == "met"):
-                for r in missed:
-                    lines.append("  " + _line(r, w) + " " + cite(r))
+                marker = ""
+            else:
+                continue
+            under = [] if aggregate and aggregate[0].status == "met" else [_line(r, w) + " " + cite(r) for r in missed]
+            blocks.append(((head, marker), under))
+        if len(blocks) == 1:  # one place: its verdict is the short answer, its missed targets follow
+            (head, marker), under = blocks[0]
+            lead = _bold(head, marker)
+            lines.extend(f"- {line}" for line in under)
+        else:
+            lead, _ = _lead_of([head for head, _ in blocks], listed=False)
+            for (head, marker), under in blocks:
+                lines.append(f"- {head} {marker}".rstrip())
+                lines.extend(f"  {line}" for line in under)
     else:
         if ask.shape == "compare" and chosen:
-            head, *rest = _compare_lines(chosen, w, cite)
-            lines[0] += head
-            lines.extend(rest)
+            lead, lines = _compare_lines(chosen, w, cite)
         elif not chosen:
-            lines.append(w["none"] + ".")
+            lead = _bold(w["none"])
         else:
             head_key = f"{ask.shape}_head" if f"{ask.shape}_head" in w else "list_head"
             place = ", ".join(wanted.localities)
-            lines[0] += " " + w[head_key].format(n=len(chosen)) + (w["in"].format(place=place) if place else "") + w["quoted"] + ":"
+            head = w[head_key].format(n=len(chosen)) + (w["in"].format(place=place) if place else "") + scope + w["quoted"]
             if ask.shape in ("missed", "met"):  # the report's own tally of its main targets comes first
                 for a in _tallies(records, wanted):
                     lines.append(f"- {w['tally'].format(place=a.locality, met=a.result, total=a.plan)} {cite(a)}")
+            names = list(dict.fromkeys(r.indicator for r in chosen))
+            named = ask.shape in ("missed", "met") and len(names) <= LEAD_NAMES
+            lead = _bold(head + (": " + "; ".join(names) if named else ""))
             per_span = _count_per_evidence(chosen)
             for r in chosen:
                 with_place = not wanted.localities or len(wanted.localities) > 1
@@ -277,11 +299,31 @@ def answer_from_records(
         for (place, year), docs in _reports_per_period(chosen).items():
             if len(docs) > 1:
                 lines.append(w["two_reports"].format(place=place, year=year, n=len(docs)) + ".")
+    text = "\n".join(([lead] if lead else []) + [coverage] + lines)
     return Answer(
-        question=question, text="\n".join(lines), citations=citations, mode="extractive", grounded=True,
+        question=question, text=text, citations=citations, mode="extractive", grounded=True,
         context={"route": "targets", "shape": ask.shape, "localities": wanted.localities, "years": wanted.years,
                  "records": len(chosen), "documents_covered": len(covered)},
     )
+
+
+def _bold(text: str, markers: str = "") -> str:
+    """A short answer: one line in bold (no ``*`` inside, so it stays one bold run), then its markers."""
+    inner = " ".join(text.replace("*", "").split()).rstrip(":")
+    return f"**{inner}** {markers}".rstrip()
+
+
+def _lead_of(heads: list[tuple[str, str]] | list[str], listed: bool = True) -> tuple[str, list[str]]:
+    """The short answer of one or more statements ((text, marker) pairs, or plain texts): one
+    statement is the answer itself, with its marker; several are joined in bold and, when
+    ``listed``, each follows as a cited line."""
+    pairs = [h if isinstance(h, tuple) else (h, "") for h in heads]
+    if not pairs:
+        return "", []
+    if len(pairs) == 1:
+        return _bold(*pairs[0]), []
+    lines = [f"- {text} {marker}".rstrip() for text, marker in pairs] if listed else []
+    return _bold("; ".join(text for text, _ in pairs)), lines
 
 
 def _line(r: TargetRecord, w: dict[str, str], with_place: bool = False) -> str:
@@ -309,13 +351,17 @@ def _tallies(records: list[TargetRecord], wanted: TargetFilter) -> list[TargetRe
     return [r for r in select(records, scope) if r.canonical == "chỉ tiêu chủ yếu" and r.plan and r.result]
 
 
-def _compare_lines(chosen: list[TargetRecord], w: dict[str, str], cite: Callable[[TargetRecord], str]) -> list[str]:
-    """One block per place and year: the figure compared (where a place gives several for the
-    indicator, the largest of one unit — a total is never smaller than its parts), the other
-    figures after it, each with its kind; then which figure of which kind each place's comparison
-    used, and a note when the kinds differ."""
-    lines = [" " + w["compare_head"].format(indicator=", ".join(sorted({r.canonical or r.indicator for r in chosen})))]
+def _compare_lines(
+    chosen: list[TargetRecord], w: dict[str, str], cite: Callable[[TargetRecord], str]
+) -> tuple[str, list[str]]:
+    """The short answer (each place's figure compared, with its kind and marker) and one block per
+    place and year: the figure compared (where a place gives several for the indicator, the largest
+    of one unit — a total is never smaller than its parts), the other figures after it, each with its
+    kind; then which figure of which kind each place's comparison used, and a note when the kinds differ."""
+    head = w["compare_head"].format(indicator=", ".join(sorted({r.canonical or r.indicator for r in chosen})))
+    lines: list[str] = []
     used: list[str] = []
+    compared: list[str] = []
     groups: dict[tuple[str, int], list[TargetRecord]] = {}
     for r in chosen:
         groups.setdefault((r.locality, r.year), []).append(r)
@@ -325,18 +371,21 @@ def _compare_lines(chosen: list[TargetRecord], w: dict[str, str], cite: Callable
             figures.setdefault((fold(r.indicator), r.result, r.plan), []).append(r)
         ordered = sorted(figures.values(), key=lambda rs: _size(rs[0]), reverse=True)
         main, rest = ordered[0], ordered[1:]
-        lines.append(f"- {place} {year}: {_figure(main, w, cite)}")
+        figure = _figure(main, w, cite)
+        lines.append(f"- {place} {year}: {figure}")
         for other in rest:
             smaller = _size(other[0]) < _size(main[0]) and _unit(other[0]) == _unit(main[0])
             lines.append(f"  {w['also']}: {_figure(other, w, cite)}" + (f" ({w['smaller']})" if smaller else ""))
         used.append(f"{place} {year} — {main[0].indicator} ({w[main[0].kind]})")
+        marker = re.search(r"\[\d+\]", figure)  # the figure's first citation
+        compared.append(f"{place} {year}: {_value(main[0])} ({w[main[0].kind]}) {marker.group(0) if marker else ''}".rstrip())
     lines.append(w["used"].format(used="; ".join(used)) + ".")
     kinds = sorted({r.kind for r in chosen})
     if len(kinds) > 1:
         lines.append(w["kinds"].format(kinds=", ".join(w[k] for k in kinds)) + ".")
     if len({fold(r.indicator) for r in chosen}) > 1:
         lines.append(_parts_note(chosen, w))
-    return lines
+    return _bold(f"{head} {'; '.join(compared)}"), lines
 
 
 def _unit(r: TargetRecord) -> str:
@@ -351,9 +400,7 @@ def _size(r: TargetRecord) -> float:
 def _figure(records: list[TargetRecord], w: dict[str, str], cite: Callable[[TargetRecord], str]) -> str:
     """A figure as written, with its unit, kind, plan and each base's % — each base cited."""
     r = records[0]
-    unit = f" {r.unit}" if r.unit and not r.result.endswith(r.unit) else ""
-    value = r.result or r.plan or "—"
-    parts = [f"{r.indicator}: {value}{unit}", w[r.kind]]
+    parts = [f"{r.indicator}: {_value(r)}", w[r.kind]]
     if r.plan and r.result:
         parts.append(f"{w['plan']} {r.plan}")
     cited = []
@@ -362,6 +409,12 @@ def _figure(records: list[TargetRecord], w: dict[str, str], cite: Callable[[Targ
         cited.append(f"{pct}{cite(one)}")
     verdict = f" → {w[r.status]}" if r.status else ""
     return "; ".join(parts) + "; " + ", ".join(cited) + verdict
+
+
+def _value(r: TargetRecord) -> str:
+    """A figure's value as written, with its unit."""
+    unit = f" {r.unit}" if r.unit and not r.result.endswith(r.unit) else ""
+    return f"{r.result or r.plan or '—'}{unit}"
 
 
 def _count_per_evidence(records: list[TargetRecord]) -> dict[tuple[str, tuple[int, int]], int]:

@@ -288,7 +288,10 @@ def _ingest_locked(
         if id_note and result.status != "failed":
             result.reason = f"{id_note}; {result.reason}" if result.reason else id_note
         summary.results.append(result)
-        if on_file:
+        if on_file and progress:
+            with tqdm.external_write_mode(file=bar.fp):  # the bar steps off its line while the report's line is printed
+                on_file(result)
+        elif on_file:
             on_file(result)
 
     if prune:

@@ -12,6 +12,22 @@ from baocao.settings import Settings
 from tests.sample_reports import COMMUNE_REPORT
 
 
+def terminal_lines(output: str) -> list[str]:
+    """The lines a terminal shows for ``output``: a carriage return goes back to the line's start,
+    and what follows writes over what was there."""
+    shown = []
+    for raw in output.split("\n"):
+        line: list[str] = []
+        column = 0
+        for piece_index, piece in enumerate(raw.split("\r")):
+            if piece_index:
+                column = 0
+            line[column : column + len(piece)] = list(piece)
+            column += len(piece)
+        shown.append("".join(line).rstrip())
+    return shown
+
+
 def test_start_ingests_with_progress_then_opens_the_app_on_its_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import cli.main
 
@@ -29,6 +45,9 @@ def test_start_ingests_with_progress_then_opens_the_app_on_its_port(tmp_path: Pa
     assert "First run: ingesting the sample reports" in first.output and "Ctrl+C stops" in first.output
     assert re.search(r"Ingesting: .*1/1", first.output)  # a progress bar…
     assert re.search(r"new +\S*an-phu\.txt \(\d+ chunks\)", first.output)  # …and each report's line when it is done
+    shown = terminal_lines(first.output)
+    report_lines = [line for line in shown if "an-phu.txt (" in line]
+    assert report_lines and all("Ingesting" not in line and "|" not in line for line in report_lines), shown
     assert "Documents: 1 new" in first.output
     assert opened == [(8600, True)]
 

@@ -16,6 +16,7 @@ from tests.targets_fixtures import sample_target_store
 from vectorstore.retriever import build_retriever
 
 MISSED_HT = ("14,5-15,5", "8,8", "215-220", "151", "31/38", "29/38")
+MISSED_NAMES = ["Tốc độ tăng trưởng (GTSX)", "Tổng thu ngân sách NN", "Tỷ lệ trường đạt chuẩn quốc gia"]
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +26,20 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     return Assistant(build_retriever(settings, store, embedder), settings)
 
 
+COVERAGE = re.compile(r"^\d+ (trong|of) \d+ ")  # "3 trong 5 báo cáo đã nạp có số liệu chỉ tiêu năm 2023."
+
+
+def lead_and_coverage(answer: Answer) -> tuple[str, str]:
+    """The answer's first two lines: the short answer, in bold, then the coverage statement."""
+    lead, coverage = answer.text.splitlines()[:2]
+    assert re.fullmatch(r"\*\*[^*]+\*\*( \[\d+\])*", lead), lead
+    assert COVERAGE.match(coverage), coverage
+    return lead, coverage
+
+
 def assert_every_figure_cited(answer: Answer) -> None:
     """Each cited passage is carried; each quote is its passage's text at the span; every line
-    after the coverage line that states a number ends in (or holds) a citation marker."""
+    after the short answer and the coverage line that states a number ends in (or holds) a citation marker."""
     assert answer.context.get("route") == "targets"
     by_chunk = {h.chunk.chunk_id: h.chunk for h in answer.passages}
     assert answer.citations
@@ -36,7 +48,8 @@ def assert_every_figure_cited(answer: Answer) -> None:
         start, end = c.span
         assert chunk.text[start:end] == c.quote, (c.quote, chunk.text[start:end])
         assert f"[{c.n}]" in answer.text
-    for line in answer.text.splitlines()[1:]:
+    lead_and_coverage(answer)
+    for line in answer.text.splitlines()[2:]:
         if re.search(r"\d", line) and not line.endswith(":") and not line.startswith(("Số dùng", "Figures compared", "Lưu ý", "Note")):
             assert re.search(r"\[\d+\]", line), line
 
@@ -55,8 +68,11 @@ def test_missed_targets_with_passages_and_coverage(assistant: Assistant, questio
     assert_every_figure_cited(answer)
     for figure in MISSED_HT:
         assert figure in answer.text
-    first = answer.text.splitlines()[0]
-    assert re.match(r"3 (trong|of) 5 ", first) and "2023" in first, first
+    # The short answer first (the count and the missed targets), then the coverage, then each figure.
+    lead, coverage = lead_and_coverage(answer)
+    assert re.match(r"\*\*3 (chỉ tiêu không đạt|targets missed) ", lead) and "2023" in lead, lead
+    assert [name for name in MISSED_NAMES if name in lead] == MISSED_NAMES, lead
+    assert re.match(r"3 (trong|of) 5 ", coverage) and "2023" in coverage, coverage
     assert {h.chunk.doc_id for h in answer.passages} == {"001_4f6835b70005be68.txt"}
     assert answer.context["localities"] == ["Hương Trà"] and answer.context["years"] == [2023]
 
@@ -88,6 +104,8 @@ def test_all_met(assistant: Assistant, question: str) -> None:
     answer = assistant.answer(question)
     assert_every_figure_cited(answer)
     assert answer.context["shape"] == "all_met" and "10/10" in answer.text
+    lead, _ = lead_and_coverage(answer)
+    assert "Hải Dương" in lead and "10/10" in lead and lead.endswith("[1]"), lead  # the verdict, cited, comes first
 
 
 @pytest.mark.parametrize(
@@ -120,6 +138,9 @@ def test_compare_says_which_figure_of_which_kind(assistant: Assistant, question:
     assert "Hải Dương 2023 — Tổng thu ngân sách nhà nước" in used[0]
     assert used[0].count("(ước thực hiện)" if "Số" in used[0] else "(estimate)") == 2
     assert "527,191" in text and "1.484 tỷ 750 triệu" in text and "151" in text
+    lead, _ = lead_and_coverage(answer)  # the two figures compared, each with its kind and marker, come first
+    assert re.search(r"Hương Trà 2023: 527,191 tỷ đồng \((ước thực hiện|estimate)\) \[1\]", lead), lead
+    assert re.search(r"Hải Dương 2023: 1.484 tỷ 750 triệu đồng \((ước thực hiện|estimate)\) \[\d\]", lead), lead
     assert "122% dự toán tỉnh" in text and "96,79% dự toán tỉnh giao" in text
 
 
@@ -193,6 +214,7 @@ def test_how_many_targets_gives_the_report_s_own_tally(assistant: Assistant) -> 
     answer = assistant.answer("Năm 2023 thành phố Hải Dương đạt bao nhiêu chỉ tiêu phát triển kinh tế - xã hội?")
     assert_every_figure_cited(answer)
     assert "10/10" in answer.text and len(answer.citations) == 1
+    assert lead_and_coverage(answer)[0] == "**Hải Dương: báo cáo đạt 10/10 chỉ tiêu chủ yếu** [1]"
 
 
 def test_target_records_are_read_again_only_when_the_store_changes(tmp_path_factory: pytest.TempPathFactory) -> None:

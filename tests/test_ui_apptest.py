@@ -136,7 +136,11 @@ def test_chat_lists_the_missed_targets_with_citations() -> None:
         assert target in answer
     for target in MET:
         assert target not in answer
-    # Each [n] carries its cited row inline (a pop-up on hover or tap) and a link to its source's anchor.
+    # The short answer first (the count and the missed targets, in bold), then the coverage, then the cited rows.
+    lead, rest = answer.split("\n\n", 1)
+    assert lead.startswith("**3 chỉ tiêu không đạt của Hương Trà") and all(t in lead for t in MISSED), lead
+    assert rest.startswith("3 trong 5 báo cáo đã nạp có số liệu chỉ tiêu năm 2023."), rest[:200]
+    # Each [n] carries its cited row inline (a pop-up on tap or click) and a link to its source's anchor.
     links = [(n, anchor, re.sub(r"<[^>]+>", " ", pop)) for n, pop, anchor in re.findall(
         r'<span class="bc-ref" tabindex="0" data-n="(\d+)">\[\d+\]<span class="bc-pop">(.*?href="#(src-[0-9a-f]+-\d+)".*?)</span></span>',
         answer)]
@@ -350,6 +354,45 @@ def test_bad_upload_through_the_page_shows_its_error(ui_data_dir: Path) -> None:
     assert any("rong.txt" in e and "rỗng" in e for e in errors), errors
     assert len(at.dataframe[0].value) == before
     assert not (ui_data_dir / "uploads" / "rong.txt").exists()
+
+
+def test_the_documents_table_shows_file_names_whole_and_no_english_toolbar() -> None:
+    """The file column is as wide as its longest name needs (about 7 px a character at the least, and
+    the cell's padding); the toolbar Streamlit draws over tables (English tooltips) is hidden by the
+    page's style (the browser test checks both on the page)."""
+    at = go_to(open_app(), "documents")
+    table = at.dataframe[0]
+    names = list(table.value["Tệp"])
+    width = json.loads(table.proto.columns)["Tệp"]["width"]
+    assert isinstance(width, int) and width >= 7 * max(len(name) for name in names) + 16, (width, names)
+    styles = [h.proto.body for h in at.get("html")]
+    assert any(re.search(r'\[data-testid="stElementToolbar"\][^{]*\{display:none\}', css) for css in styles)
+
+
+def test_an_upload_over_the_size_limit_is_refused_in_vietnamese(
+    ui_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's own limit (BAOCAO_MAX_FILE_MB), stated under the uploader, refuses a bigger file with
+    the label table's message — not Streamlit's English one, whose cap is set far above ours."""
+    import tomllib
+
+    monkeypatch.setenv("BAOCAO_MAX_FILE_MB", "0.05")
+    at = go_to(open_app(), "documents")
+    assert any("Tối đa 0.05 MB mỗi tệp" in c.value for c in at.caption), [c.value for c in at.caption]
+    before = len(at.dataframe[0].value)
+    big = (COMMUNE_REPORT + "\n") * (1 + 100_000 // len(COMMUNE_REPORT.encode("utf-8")))  # > 0.05 MB
+    at.file_uploader[0].set_value(("qua-lon.txt", big.encode("utf-8"), "text/plain")).run()
+    at.button(key="upload_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert any("qua-lon.txt" in e and "vượt giới hạn 0.05 MB" in e for e in errors), errors
+    assert len(at.dataframe[0].value) == before  # nothing stored…
+    assert not (ui_data_dir / "uploads" / "qua-lon.txt").exists()  # …nor saved
+    at.sidebar.toggle(key="lang_en").set_value(True).run()  # the limit is stated in English too
+    assert any("At most 0.05 MB per file" in c.value for c in at.caption), [c.value for c in at.caption]
+    # Streamlit's cap (what its English refusal would be about) is far above the app's default limit.
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] >= 10 * Settings.model_fields["max_file_mb"].default
 
 
 def test_upload_results_show_an_unsupported_type() -> None:

@@ -74,6 +74,22 @@ def in_viewport(page, selector: str) -> bool:
     )
 
 
+def overlaps(a: dict[str, float] | None, b: dict[str, float] | None) -> bool:
+    """Whether two bounding boxes share any area."""
+    assert a is not None and b is not None
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and \
+        a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+def on_top_at_center(page, locator) -> bool:
+    """Whether the element is what the pointer meets at its center (nothing drawn over it there)."""
+    return bool(locator.evaluate(
+        """el => { const r = el.getBoundingClientRect();
+            const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            return !!hit && (el === hit || el.contains(hit)); }"""
+    ))
+
+
 def overflow(page, selector: str) -> float:
     """How far the elements matching ``selector`` reach past the right edge of the window (px, 0 when none)."""
     return float(
@@ -120,6 +136,37 @@ def test_ask_and_open_a_citation_in_chromium(app_url: str, tmp_path: Path, width
             # Nothing reaches past the window's right edge, on a phone too.
             assert overflow(page, "[data-testid='stChatMessage']") <= 1
             assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+            # The last [n]'s pop-up opens inside the answer, under its line: it does not cover the sources
+            # panel's header below the answer (which stays clickable) and stays inside the window.
+            last = markers.nth(markers.count() - 1)
+            last.scroll_into_view_if_needed()
+            last.click()
+            last_pop = last.locator("span.bc-pop")
+            expect(last_pop).to_be_visible()
+            header = page.get_by_test_id("stExpander").filter(has_text="📚").first.locator("summary")
+            header.scroll_into_view_if_needed()
+            page.wait_for_timeout(800)  # the chat keeps to its bottom: let that scroll end
+            pop_box, header_box = page.evaluate(  # both boxes in one frame
+                """() => { const pop = document.querySelector('span.bc-ref:focus > span.bc-pop');
+                    const panel = [...document.querySelectorAll('[data-testid="stExpander"]')]
+                        .find(e => e.textContent.includes('📚'));
+                    return [pop, panel.querySelector('summary')].map(el => el.getBoundingClientRect().toJSON()); }"""
+            )
+            assert not overlaps(pop_box, header_box), (pop_box, header_box)
+            assert on_top_at_center(page, header)
+            assert pop_box is not None and pop_box["x"] >= 0 and pop_box["x"] + pop_box["width"] <= width + 1, pop_box
+            assert overflow(page, "span.bc-ref:focus > span.bc-pop") <= 1
+            assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+            message_box = answer.bounding_box()
+            assert message_box is not None and pop_box["y"] + pop_box["height"] <= message_box["y"] + message_box["height"]
+            last.scroll_into_view_if_needed()
+            shot = tmp_path / f"ui-pop-screenshot-{width}.png"
+            page.screenshot(path=str(shot))
+            shutil.copyfile(shot, f"/tmp/ui-pop-screenshot-{width}.png")
+            page.mouse.move(0, 0)
+            page.evaluate("() => document.activeElement && document.activeElement.blur()")
+            expect(last_pop).to_be_hidden()
 
             # Tapping a [n] shows its cited row inline, inside the window.
             marker = next(markers.nth(i) for i in range(markers.count()) if MISSED[2] in (markers.nth(i).text_content() or ""))
@@ -193,6 +240,41 @@ def test_documents_page_in_chromium(app_url: str, tmp_path: Path, width: int) ->
             assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
             box = table.bounding_box()
             assert box is not None and box["x"] >= 0 and box["width"] > 0.5 * min(width, 736), box
+
+            # No toolbar over the table (its tooltips are Streamlit's English: "Download as CSV", "Search",
+            # "Fullscreen"), even with the pointer on the table.
+            table.hover()
+            page.wait_for_timeout(500)
+            shown_tools = page.evaluate(
+                """() => [...document.querySelectorAll('[data-testid="stElementToolbar"] button')]
+                      .filter(b => b.getClientRects().length).map(b => b.getAttribute('aria-label'))"""
+            )
+            assert shown_tools == [], shown_tools
+
+            if width >= 1280:
+                # The file column shows a typical file name whole: its right edge (where the header offers to
+                # resize it) lies past the name's width in the table's font and the cell's padding.
+                canvas = table.get_by_test_id("data-grid-canvas")
+                grid = canvas.bounding_box()
+                assert grid is not None
+                edge = None
+                for x in range(4, 500, 2):
+                    page.mouse.move(grid["x"] + x, grid["y"] + 15)
+                    if canvas.evaluate("el => el.style.cursor") == "col-resize":
+                        edge = x
+                        break
+                name = "001_4f6835b70005be68.txt"
+                needed = table.evaluate(
+                    """(el, name) => { const s = getComputedStyle(el.querySelector('[style*="--gdg-font-family"]') || el);
+                        const family = s.getPropertyValue('--gdg-font-family') || 'sans-serif';
+                        const base = s.getPropertyValue('--gdg-base-font-style') || '400 14px';
+                        const pad = parseFloat(s.getPropertyValue('--gdg-cell-horizontal-padding')) || 8;
+                        const c = document.createElement('canvas').getContext('2d');
+                        c.font = `${base} ${family}`;
+                        return c.measureText(name).width + 2 * pad; }""",
+                    name,
+                )
+                assert edge is not None and edge >= needed, (edge, needed)
 
             dropzone = page.get_by_test_id("stFileUploaderDropzone")
             dropzone.scroll_into_view_if_needed()

@@ -34,25 +34,30 @@ div.bc-source {margin:0 0 1.1em 0;max-width:100%;overflow-x:auto}
 div.bc-document {white-space:pre-wrap;line-height:1.6;overflow-wrap:anywhere}
 div.bc-doctable {white-space:normal;max-width:100%;overflow-x:auto;margin:0.3em 0}
 [data-testid="stChatMessageContent"], [data-testid="stVerticalBlock"] {min-width:0;max-width:100%}
-[data-testid="stChatMessageContent"] [data-testid="stMarkdownContainer"] {position:relative;overflow-wrap:anywhere}
+[data-testid="stChatMessageContent"] [data-testid="stMarkdownContainer"] {overflow-wrap:anywhere}
 span.bc-ref {color:#1668dc;cursor:pointer;font-weight:600;white-space:nowrap}
+span.bc-ref:hover {background-color:#e6f4ff;border-radius:3px}
 span.bc-ref:focus {outline:2px solid #91caff;border-radius:3px}
 span.bc-pop {display:none}
-span.bc-ref:hover > span.bc-pop, span.bc-ref:focus > span.bc-pop, span.bc-ref:focus-within > span.bc-pop {
-  display:block;position:absolute;left:0;right:0;z-index:20;margin-top:0.2em;padding:0.5em 0.7em;
+span.bc-ref:focus > span.bc-pop, span.bc-ref:focus-within > span.bc-pop {
+  display:block;position:static;max-width:100%;box-sizing:border-box;margin:0.3em 0;padding:0.5em 0.7em;
   background:var(--background-color, #fff);background-color:#fffbe6;color:#262730;border:1px solid #ffe58f;
   border-radius:6px;box-shadow:0 2px 8px rgba(0,0,0,0.15);font-weight:400;white-space:normal;font-size:0.9em;
   overflow-wrap:anywhere}
 span.bc-pop mark {background-color:#ffe58f;color:inherit}
-[data-testid="stAppDeployButton"], [data-testid="stMainMenu"] {display:none}
+[data-testid="stAppDeployButton"], [data-testid="stMainMenu"], [data-testid="stElementToolbar"] {display:none}
 </style>"""
 
 
 def widget_css(lang: str) -> str:
     """Streamlit's own words, in English, replaced by the label tables': the file uploader's (its
-    button says "Upload", its drop zone "200MB per file", a cap set generously above ours so that our
-    check, in the page's language, refuses big files; the real limits are in our caption) and the
-    "Stop" shown while a page runs. Its main menu (Rerun, Clear cache, Print, …) is hidden (PAGE_CSS)."""
+    button says "Upload", its drop zone "1GB per file": Streamlit's cap, server.maxUploadSize in
+    ui/.streamlit/config.toml, set well above ours so that our check, in the page's language, refuses
+    big files; the real limits are in our caption) and the
+    "Stop" shown while a page runs. Its main menu (Rerun, Clear cache, Print, …) and the toolbar over
+    tables and charts ("Download as CSV", "Search", "Fullscreen": English tooltips, no option to
+    translate them) are hidden (PAGE_CSS); tables still scroll inside their frame, and the targets page
+    has its own CSV and Excel downloads."""
     drop, pick, stop = t("upload_drop", lang), t("upload_pick", lang), t("run_stop", lang)
     return f"""<style>
 [data-testid="stStatusWidget"] button {{font-size:0}}
@@ -244,7 +249,11 @@ def _pop_html(n: int, pop: CitePop, prefix: str, lang: str) -> str:
 
 def link_citations(text: str, pops: dict[int, CitePop], prefix: str, lang: str = "vi") -> str:
     """Answer text with each ``[n]`` turned into a marker that shows its cited row or sentence on
-    hover or tap (a pop-up, with links to the sources panel and to the full text)."""
+    a tap or click (a pop-up, with links to the sources panel and to the full text). The pop-up opens
+    in the answer's own flow, under the line of its [n], as wide as the answer: it moves what follows
+    down instead of covering it (the sources panel under the answer stays in sight and clickable) and
+    cannot reach past the window's edge (PAGE_CSS). It opens on focus, not on hover: a pop-up that
+    moved the page under the pointer would close and open again as the chat keeps to its bottom."""
 
     def replace(match: re.Match[str]) -> str:
         n = int(match.group(1))

@@ -35,7 +35,7 @@ def render(ctx: Context) -> None:
         st.dataframe(
             document_rows(records, lang), hide_index=True, width="stretch",
             column_config={
-                t("col_file", lang): st.column_config.TextColumn(width="small"),
+                t("col_file", lang): st.column_config.TextColumn(width=file_column_px([r.meta.source for r in records])),
                 t("col_title", lang): st.column_config.TextColumn(width="large"),
                 t("col_draft", lang): st.column_config.CheckboxColumn(width="small"),
                 t("col_passages", lang): st.column_config.NumberColumn(width="small"),
@@ -47,6 +47,18 @@ def render(ctx: Context) -> None:
     render_upload(ctx)
     if records:
         render_manage(ctx, records)
+
+
+FILE_COLUMN_PX = (160, 360)  # the documents table's file column: at least, at most (px)
+CHAR_PX = 8  # about the width of a character of a file name in the table's font (14 px Source Sans)
+
+
+def file_column_px(names: list[str]) -> int:
+    """A width for the file column that shows the longest name whole, within ``FILE_COLUMN_PX``
+    (a longer name is cut there; the table scrolls sideways inside its frame on a phone)."""
+    low, high = FILE_COLUMN_PX
+    longest = max((len(name) for name in names), default=0)
+    return max(low, min(high, CHAR_PX * longest + 32))
 
 
 def document_rows(records: list[Any], lang: str) -> list[dict[str, Any]]:
@@ -124,11 +136,10 @@ def render_upload(ctx: Context) -> None:
     types = [s.lstrip(".") for s in ALLOWED_SUFFIXES]
     st.caption(t("upload_help", lang, types=", ".join(types), mb=ctx.settings.max_file_mb))
     generation = st.session_state.get("uploader_generation", 0)
-    # No ``type=`` and a generous size cap: Streamlit would refuse such files with an English message;
-    # ``check_upload`` refuses them with ours.
+    # No ``type=`` and Streamlit's size cap well above ours (server.maxUploadSize, ui/.streamlit/config.toml):
+    # Streamlit would refuse such files with an English message; ``check_upload`` refuses them with ours.
     files = st.file_uploader(
-        t("upload", lang), accept_multiple_files=True, key=f"uploader-{generation}",
-        label_visibility="collapsed", max_upload_size=max(2, int(ctx.settings.max_file_mb * 4 + 0.999)),
+        t("upload", lang), accept_multiple_files=True, key=f"uploader-{generation}", label_visibility="collapsed",
     )
     if files and st.button(t("upload_button", lang), type="primary", key="upload_go"):
         bar = st.progress(0.0, text=t("uploading", lang))
