@@ -65,6 +65,10 @@ CANDIDATE_SOURCES = ["assistant/candidates.py", "assistant/service.py", "vectors
                      "vectorstore/retriever.py", "vectorstore/legs.py", "vectorstore/fusion.py"]
 # Word lists read by assistant/features.py only (every other list may shape retrieval or the candidates).
 FEATURE_ONLY_LISTS: set[str] = set()
+# Settings that shape the passages retrieved and so the cached candidates (the store revision covers
+# the chunks): a cache prepared under the bm25 lexical index is not reused under tantivy.
+CANDIDATE_SETTINGS = ("lexical_index", "reranker_model", "embedder", "st_model", "embed_model",
+                      "abbreviations", "glossary")
 
 
 # --------------------------------------------------------------------------- examples
@@ -108,6 +112,21 @@ def _source_hash() -> str:
     return digest.hexdigest()[:12]
 
 
+def _settings_hash(settings: Settings) -> str:
+    digest = hashlib.sha256(json.dumps({name: str(getattr(settings, name)) for name in CANDIDATE_SETTINGS},
+                                       sort_keys=True).encode())
+    for name, named in (("abbreviations.tsv", settings.abbreviations), ("glossary_en_vi.tsv", settings.glossary)):
+        for path in settings.user_tables(name, named):  # a user's term tables shape the query too
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def cache_key(questions: bytes, revision: str, settings: Settings) -> str:
+    """What a set's cached candidates depend on: its questions, its store's revision, the sources
+    and word lists that build candidates, and the settings that shape retrieval."""
+    return hashlib.sha256(f"{questions!r}{revision}{_source_hash()}{_settings_hash(settings)}".encode()).hexdigest()[:16]
+
+
 def build_examples(set_name: str, settings: Settings, progress: bool) -> tuple[list[Example], Assistant] | None:
     questions_path, corpus = SETS[set_name]
     if not questions_path.is_file() or not corpus.is_dir():
@@ -117,7 +136,7 @@ def build_examples(set_name: str, settings: Settings, progress: bool) -> tuple[l
     prepare_corpus(stack, corpus, progress=False)
     assistant = Assistant(stack.retriever(), stack.settings)
     questions = load_questions(questions_path, corpus)
-    key = hashlib.sha256(f"{questions_path.read_bytes()!r}{stack.store.revision()}{_source_hash()}".encode()).hexdigest()[:16]
+    key = cache_key(questions_path.read_bytes(), stack.store.revision(), stack.settings)
     cache = settings.data_dir / "training" / f"{set_name}-{key}.pkl"
     turns: list[PreparedTurn] = []
     if cache.is_file():

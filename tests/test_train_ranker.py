@@ -11,8 +11,9 @@ import pytest
 
 from assistant.features import QUESTION_FEATURES, UNIT_FEATURES
 from assistant.ranking import MODEL_FILE, AnswerModel, LogisticModel, ModelError, TreeModel, load_unit_model
+from baocao.settings import Settings
 from evals.questions import Question
-from evals.train_ranker import choose_threshold, export_trees, split_by_document, unit_label
+from evals.train_ranker import cache_key, choose_threshold, export_trees, split_by_document, unit_label
 
 
 def _question(evidence: list[str], answerable: bool = True) -> Question:
@@ -38,6 +39,18 @@ def test_folds_keep_each_document_in_one_fold() -> None:
     assert all(len(found) == 1 for found in by_doc.values())
     same = by_doc["set/d1.txt"] == by_doc["set/d2.txt"]
     assert folds[70] == (next(iter(by_doc["set/d1.txt"])) if same else -1)
+
+
+def test_cached_candidates_are_keyed_on_the_settings_that_shape_retrieval(tmp_path: Path) -> None:
+    tantivy = Settings(data_dir=tmp_path, lexical_index="tantivy")
+    bm25 = Settings(data_dir=tmp_path, lexical_index="bm25")
+    assert cache_key(b"q", "rev", tantivy) == cache_key(b"q", "rev", tantivy.model_copy())
+    assert cache_key(b"q", "rev", tantivy) != cache_key(b"q", "rev", bm25)
+    assert cache_key(b"q", "rev", tantivy) != cache_key(b"q", "rev", tantivy.model_copy(update={"reranker_model": "x"}))
+    assert cache_key(b"q", "rev", tantivy) != cache_key(b"q", "rev2", tantivy)
+    before = cache_key(b"q", "rev", tantivy)
+    (tmp_path / "glossary_en_vi.tsv").write_text("budget\tngân sách\n", encoding="utf-8")  # a user's term table
+    assert cache_key(b"q", "rev", tantivy) != before
 
 
 def test_the_threshold_keeps_false_abstention_under_the_limit() -> None:
