@@ -420,6 +420,12 @@ class Scored:
     abstained: bool
     fact_recall: float | None
     citation_precision: float | None
+    # what a held-out answer was, for reading the failures (--held-out)
+    question_id: str = ""
+    question: str = ""
+    answer: str = ""
+    evidence_retrieved: bool | None = None  # answerable: was the gold evidence in the retrieved passages?
+    top_unit_right: bool | None = None  # answerable, evidence retrieved: did the ranker's top unit hold it?
 
 
 def score_answer(example: Example, answer: Answer) -> Scored:
@@ -434,6 +440,7 @@ def score_answer(example: Example, answer: Answer) -> Scored:
         example.set_name, q.lang, q.type, q.answerable, bool(answer.abstained),
         fact_recall(q.answer_facts, answer.text) if q.answerable else None,
         citation_precision(cited, q.evidence) if q.answerable else None,
+        f"{example.set_name}/{q.id}", q.question, answer.text,
     )
 
 
@@ -485,12 +492,15 @@ def cross_validate(examples: list[Example], assistants: dict[str, Assistant], fo
             assistant.extractive.model = model
             answer = assistant.finish(e.turn)
             scored.append(score_answer(e, answer))
+            if e.question.answerable:
+                scored[-1].evidence_retrieved = evidence_retrieved(e)
             row = question_row(e, model.unit)
             calibration.append((float(model.answerability.probabilities(row[None])[0]), e.question.answerable))
             if e.question.answerable and e.labels.any():
                 usable = e.turn.prepared.usable
                 probabilities = model.unit.probabilities(np.stack([c.features for c in usable]))  # type: ignore[misc]
-                unit_hits["top1"] += int(e.labels[int(np.argmax(probabilities))])
+                scored[-1].top_unit_right = bool(e.labels[int(np.argmax(probabilities))])
+                unit_hits["top1"] += int(scored[-1].top_unit_right)
                 unit_hits["questions"] += 1
         print(f"  fold {f + 1}/{folds}: {len(test)} questions, threshold {model.thresholds.answerable:.3f} "
               f"{model.thresholds.answerable_by_lang}", file=sys.stderr)
@@ -522,6 +532,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     parser.add_argument("--report", type=Path, default=None, help="also write the figures as JSON here")
     parser.add_argument("--no-cv", action="store_true", help="fit the final models only")
+    parser.add_argument("--held-out", type=Path, default=None,
+                        help="write each held-out question's answer and scores here (JSON lines), to read the failures")
     args = parser.parse_args(argv)
     options = Options(args.inner_folds, args.unit_model, args.l2_unit,
                       TreeParams(iterations=args.tree_iterations, leaves=args.tree_leaves),
@@ -560,6 +572,9 @@ def main(argv: list[str] | None = None) -> int:
         scored, extra = cross_validate(examples, assistants, args.folds, options)
         report["cross_validated"] = breakdown(scored)
         report.update(extra)
+        if args.held_out:
+            args.held_out.write_text("".join(json.dumps(asdict(s), ensure_ascii=False) + "\n" for s in scored),
+                                     encoding="utf-8")
     final = fit_models(examples, options)
     final.trained_on = report
     final.save(args.out)

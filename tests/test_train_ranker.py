@@ -115,10 +115,10 @@ def test_training_on_the_dev_set_writes_a_model_with_cross_validated_figures(tmp
 
     monkeypatch.setenv("BAOCAO_DATA_DIR", str(tmp_path / "data"))
     train_ranker.get_settings.cache_clear()
-    out, report = tmp_path / "model.json", tmp_path / "report.json"
+    out, report, held_out = tmp_path / "model.json", tmp_path / "report.json", tmp_path / "held_out.jsonl"
     try:
         assert train_ranker.main(["--sets", "dev", "--folds", "3", "--inner-folds", "2", "--out", str(out),
-                                  "--report", str(report)]) == 0
+                                  "--report", str(report), "--held-out", str(held_out)]) == 0
     finally:
         train_ranker.get_settings.cache_clear()
     model = AnswerModel.load(out)
@@ -126,3 +126,8 @@ def test_training_on_the_dev_set_writes_a_model_with_cross_validated_figures(tmp
     assert figures["questions"] == 53 and figures["sets"] == ["dev"]
     assert figures["cross_validated"]["all"]["questions"] > 0
     assert model.trained_on["cross_validated"] == figures["cross_validated"]
+    rows = [json.loads(line) for line in held_out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == figures["cross_validated"]["all"]["questions"]  # one per held-out question
+    assert all(r["question_id"].startswith("dev/") and r["answer"] for r in rows)
+    assert all(r["fact_recall"] is not None for r in rows if r["answerable"])
+    assert all(r["evidence_retrieved"] is not None for r in rows if r["answerable"])
