@@ -9,6 +9,7 @@ from assistant.types import Citation
 from baocao.lang.detect import Lang
 from baocao.lang.glossary import english_figure_term
 from baocao.lang.numbers import amounts, format_amount, has_date, has_number
+from baocao.lang.tokens import match_tokens
 from vectorstore.hits import Hit
 
 ABSTAIN_VI = "Không tìm thấy thông tin này trong các báo cáo đã nạp."
@@ -85,20 +86,34 @@ _PERCENT = re.compile(r"\d+(?:[.,]\d+)*\s*%")
 
 def short_answer(result: ExtractiveResult) -> str:
     """The clause of the first statement that holds the figure or date asked for, as written
-    ("ước đạt 527,191 tỷ đồng"), to lead the answer; "" when the question asks for no figure or date."""
+    ("ước đạt 527,191 tỷ đồng"), to lead the answer; "" when the question asks for no figure or date.
+    Of several such clauses, the one that names most of the question's terms (the measure asked
+    about, in Vietnamese for an English question too), the first on ties."""
     if result.kind != "factoid" or not result.statements or not ({"number", "percent", "date"} & result.asks):
         return ""
     text = result.statements[0].candidate.unit.text
     if result.statements[0].candidate.unit.kind == "row":
         return ""  # a row is already short, with its column names
     clauses = [c.strip(" .;,") for c in _CLAUSE.split(text) if c.strip(" .;,")]
-    for clause in clauses:
-        if "percent" in result.asks and _PERCENT.search(clause):
-            return clause
-    for clause in clauses:
-        if ("date" in result.asks and has_date(clause)) or ("date" not in result.asks and has_number(clause)):
-            return clause if clause != text.strip(" .;,") else ""
+    if "percent" in result.asks:
+        percents = [c for c in clauses if _PERCENT.search(c)]
+        if percents:
+            return _naming_most(percents, result)
+    figures = [c for c in clauses if (has_date(c) if "date" in result.asks else has_number(c))]
+    if figures:
+        best = _naming_most(figures, result)
+        return best if best != text.strip(" .;,") else ""
     return ""
+
+
+def _naming_most(clauses: list[str], result: ExtractiveResult) -> str:
+    """The clause that names most of the question's terms; the first on ties."""
+    return max(clauses, key=lambda c: _terms_named(c, result))
+
+
+def _terms_named(clause: str, result: ExtractiveResult) -> int:
+    joined = " " + " ".join(match_tokens(clause, result.accents)) + " "
+    return sum(1 for forms in result.term_forms if any(f" {' '.join(f)} " in joined for f in forms))
 
 
 def comparison_text(result: ExtractiveResult, lang: Lang) -> str:

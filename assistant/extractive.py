@@ -60,6 +60,9 @@ class ExtractiveResult:
     missing_places: list[str] = field(default_factory=list)  # named places no loaded report covers
     asks: set[str] = field(default_factory=set)  # the answer shapes the question asks for
     more: int = 0  # for kind "list": how many further items the list has beyond those shown
+    # the question's content terms (each a list of forms in matching syllables) and whether they keep accents
+    term_forms: list[list[tuple[str, ...]]] = field(default_factory=list)
+    accents: bool = False
 
 
 @dataclass
@@ -145,7 +148,8 @@ class ExtractiveAnswerer:
         chosen = self.with_footnotes(query, chosen, usable)
         statements = definitions + [Statement(c.unit.text, c, doc_label(c.meta, c.chunk.doc_id)) for c in chosen]
         result = ExtractiveResult(statements, False, "", best, candidates, features, kind, status=query.status,
-                                  asks=set(query.shapes), more=self._more if kind == "list" else 0)
+                                  asks=set(query.shapes), more=self._more if kind == "list" else 0,
+                                  term_forms=[t.forms for t in query.terms], accents=query.accents)
         result.extra_hits = list(self.extra_hits)
         return result
 

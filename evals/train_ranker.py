@@ -65,6 +65,10 @@ CANDIDATE_SOURCES = ["assistant/candidates.py", "assistant/service.py", "vectors
                      "vectorstore/retriever.py", "vectorstore/legs.py", "vectorstore/fusion.py"]
 # Word lists read by assistant/features.py only (every other list may shape retrieval or the candidates).
 FEATURE_ONLY_LISTS: set[str] = set()
+# Settings that shape the passages retrieved and so the cached candidates (the store revision covers
+# the chunks): a cache prepared under the bm25 lexical index is not reused under tantivy.
+CANDIDATE_SETTINGS = ("lexical_index", "reranker_model", "embedder", "st_model", "embed_model",
+                      "abbreviations", "glossary")
 
 
 # --------------------------------------------------------------------------- examples
@@ -108,6 +112,21 @@ def _source_hash() -> str:
     return digest.hexdigest()[:12]
 
 
+def _settings_hash(settings: Settings) -> str:
+    digest = hashlib.sha256(json.dumps({name: str(getattr(settings, name)) for name in CANDIDATE_SETTINGS},
+                                       sort_keys=True).encode())
+    for name, named in (("abbreviations.tsv", settings.abbreviations), ("glossary_en_vi.tsv", settings.glossary)):
+        for path in settings.user_tables(name, named):  # a user's term tables shape the query too
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def cache_key(questions: bytes, revision: str, settings: Settings) -> str:
+    """What a set's cached candidates depend on: its questions, its store's revision, the sources
+    and word lists that build candidates, and the settings that shape retrieval."""
+    return hashlib.sha256(f"{questions!r}{revision}{_source_hash()}{_settings_hash(settings)}".encode()).hexdigest()[:16]
+
+
 def build_examples(set_name: str, settings: Settings, progress: bool) -> tuple[list[Example], Assistant] | None:
     questions_path, corpus = SETS[set_name]
     if not questions_path.is_file() or not corpus.is_dir():
@@ -117,7 +136,7 @@ def build_examples(set_name: str, settings: Settings, progress: bool) -> tuple[l
     prepare_corpus(stack, corpus, progress=False)
     assistant = Assistant(stack.retriever(), stack.settings)
     questions = load_questions(questions_path, corpus)
-    key = hashlib.sha256(f"{questions_path.read_bytes()!r}{stack.store.revision()}{_source_hash()}".encode()).hexdigest()[:16]
+    key = cache_key(questions_path.read_bytes(), stack.store.revision(), stack.settings)
     cache = settings.data_dir / "training" / f"{set_name}-{key}.pkl"
     turns: list[PreparedTurn] = []
     if cache.is_file():
@@ -401,6 +420,12 @@ class Scored:
     abstained: bool
     fact_recall: float | None
     citation_precision: float | None
+    # what a held-out answer was, for reading the failures (--held-out)
+    question_id: str = ""
+    question: str = ""
+    answer: str = ""
+    evidence_retrieved: bool | None = None  # answerable: was the gold evidence in the retrieved passages?
+    top_unit_right: bool | None = None  # answerable, evidence retrieved: did the ranker's top unit hold it?
 
 
 def score_answer(example: Example, answer: Answer) -> Scored:
@@ -415,6 +440,7 @@ def score_answer(example: Example, answer: Answer) -> Scored:
         example.set_name, q.lang, q.type, q.answerable, bool(answer.abstained),
         fact_recall(q.answer_facts, answer.text) if q.answerable else None,
         citation_precision(cited, q.evidence) if q.answerable else None,
+        f"{example.set_name}/{q.id}", q.question, answer.text,
     )
 
 
@@ -466,12 +492,15 @@ def cross_validate(examples: list[Example], assistants: dict[str, Assistant], fo
             assistant.extractive.model = model
             answer = assistant.finish(e.turn)
             scored.append(score_answer(e, answer))
+            if e.question.answerable:
+                scored[-1].evidence_retrieved = evidence_retrieved(e)
             row = question_row(e, model.unit)
             calibration.append((float(model.answerability.probabilities(row[None])[0]), e.question.answerable))
             if e.question.answerable and e.labels.any():
                 usable = e.turn.prepared.usable
                 probabilities = model.unit.probabilities(np.stack([c.features for c in usable]))  # type: ignore[misc]
-                unit_hits["top1"] += int(e.labels[int(np.argmax(probabilities))])
+                scored[-1].top_unit_right = bool(e.labels[int(np.argmax(probabilities))])
+                unit_hits["top1"] += int(scored[-1].top_unit_right)
                 unit_hits["questions"] += 1
         print(f"  fold {f + 1}/{folds}: {len(test)} questions, threshold {model.thresholds.answerable:.3f} "
               f"{model.thresholds.answerable_by_lang}", file=sys.stderr)
@@ -503,6 +532,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     parser.add_argument("--report", type=Path, default=None, help="also write the figures as JSON here")
     parser.add_argument("--no-cv", action="store_true", help="fit the final models only")
+    parser.add_argument("--held-out", type=Path, default=None,
+                        help="write each held-out question's answer and scores here (JSON lines), to read the failures")
     args = parser.parse_args(argv)
     options = Options(args.inner_folds, args.unit_model, args.l2_unit,
                       TreeParams(iterations=args.tree_iterations, leaves=args.tree_leaves),
@@ -541,6 +572,9 @@ def main(argv: list[str] | None = None) -> int:
         scored, extra = cross_validate(examples, assistants, args.folds, options)
         report["cross_validated"] = breakdown(scored)
         report.update(extra)
+        if args.held_out:
+            args.held_out.write_text("".join(json.dumps(asdict(s), ensure_ascii=False) + "\n" for s in scored),
+                                     encoding="utf-8")
     final = fit_models(examples, options)
     final.trained_on = report
     final.save(args.out)

@@ -70,3 +70,19 @@ def test_no_comparison_when_the_figures_are_not_alike() -> None:
     assert comparison_text(mixed, "vi") == ""
     one_place = _localities_result([_statement("Thu ngân sách 850 tỷ đồng.", "Hải Dương")], {"number"})
     assert comparison_text(one_place, "vi") == ""
+
+
+def test_the_short_answer_is_the_figure_clause_that_names_the_measure_asked_about() -> None:
+    from assistant.compose import short_answer
+    from assistant.extractive import ExtractiveResult
+    from baocao.lang.tokens import match_tokens
+
+    sentence = "Trong năm 2023, có 412 lao động được đào tạo nghề, tỷ lệ hộ nghèo còn 2,1%, thu nhập bình quân 61 triệu đồng."
+    poverty = [[tuple(match_tokens("hộ nghèo"))], [tuple(match_tokens("tỷ lệ"))]]  # the terms of "poverty rate"
+    asked = ExtractiveResult([_statement(sentence, "Phường 9")], False, asks={"number"}, term_forms=poverty)
+    assert short_answer(asked) == "tỷ lệ hộ nghèo còn 2,1%"
+    unnamed = ExtractiveResult([_statement(sentence, "Phường 9")], False, asks={"number"})
+    assert short_answer(unnamed) == "có 412 lao động được đào tạo nghề"  # no term named: the first figure
+    income = [[tuple(match_tokens("thu nhập"))]]
+    percent = ExtractiveResult([_statement(sentence, "Phường 9")], False, asks={"number", "percent"}, term_forms=income)
+    assert short_answer(percent) == "tỷ lệ hộ nghèo còn 2,1%"  # a percentage asked for comes first

@@ -103,6 +103,10 @@ def test_answer_cues_name_known_shapes_and_fire() -> None:
     assert "cause" in answer_shapes("vi sao giai ngan cham")  # the cues are folded like the question
     assert "list" in answer_shapes("Những nhiệm vụ nào chưa hoàn thành?")
     assert {"status", "missed"} <= answer_shapes("Which targets were missed?")
+    # an English figure question says "what was the total" or "what did it reach", not "how much"
+    assert "number" in answer_shapes("What was the total spending on schools in 2022?")
+    assert "number" in answer_shapes("What did rice output reach last year?")
+    assert "number" not in answer_shapes("Why did the road works fall behind?")
     assert "remedy" in answer_shapes("Thị xã có giải pháp gì để khắc phục?")
     assert "docs" in answer_shapes("Báo cáo nào nói về vỉa hè?") and "docs" not in answer_shapes("Nói về báo cáo nào")
 

@@ -11,8 +11,9 @@ import pytest
 
 from assistant.features import QUESTION_FEATURES, UNIT_FEATURES
 from assistant.ranking import MODEL_FILE, AnswerModel, LogisticModel, ModelError, TreeModel, load_unit_model
+from baocao.settings import Settings
 from evals.questions import Question
-from evals.train_ranker import choose_threshold, export_trees, split_by_document, unit_label
+from evals.train_ranker import cache_key, choose_threshold, export_trees, split_by_document, unit_label
 
 
 def _question(evidence: list[str], answerable: bool = True) -> Question:
@@ -38,6 +39,18 @@ def test_folds_keep_each_document_in_one_fold() -> None:
     assert all(len(found) == 1 for found in by_doc.values())
     same = by_doc["set/d1.txt"] == by_doc["set/d2.txt"]
     assert folds[70] == (next(iter(by_doc["set/d1.txt"])) if same else -1)
+
+
+def test_cached_candidates_are_keyed_on_the_settings_that_shape_retrieval(tmp_path: Path) -> None:
+    tantivy = Settings(data_dir=tmp_path, lexical_index="tantivy")
+    bm25 = Settings(data_dir=tmp_path, lexical_index="bm25")
+    assert cache_key(b"q", "rev", tantivy) == cache_key(b"q", "rev", tantivy.model_copy())
+    assert cache_key(b"q", "rev", tantivy) != cache_key(b"q", "rev", bm25)
+    assert cache_key(b"q", "rev", tantivy) != cache_key(b"q", "rev", tantivy.model_copy(update={"reranker_model": "x"}))
+    assert cache_key(b"q", "rev", tantivy) != cache_key(b"q", "rev2", tantivy)
+    before = cache_key(b"q", "rev", tantivy)
+    (tmp_path / "glossary_en_vi.tsv").write_text("budget\tngân sách\n", encoding="utf-8")  # a user's term table
+    assert cache_key(b"q", "rev", tantivy) != before
 
 
 def test_the_threshold_keeps_false_abstention_under_the_limit() -> None:
@@ -102,10 +115,10 @@ def test_training_on_the_dev_set_writes_a_model_with_cross_validated_figures(tmp
 
     monkeypatch.setenv("BAOCAO_DATA_DIR", str(tmp_path / "data"))
     train_ranker.get_settings.cache_clear()
-    out, report = tmp_path / "model.json", tmp_path / "report.json"
+    out, report, held_out = tmp_path / "model.json", tmp_path / "report.json", tmp_path / "held_out.jsonl"
     try:
         assert train_ranker.main(["--sets", "dev", "--folds", "3", "--inner-folds", "2", "--out", str(out),
-                                  "--report", str(report)]) == 0
+                                  "--report", str(report), "--held-out", str(held_out)]) == 0
     finally:
         train_ranker.get_settings.cache_clear()
     model = AnswerModel.load(out)
@@ -113,3 +126,8 @@ def test_training_on_the_dev_set_writes_a_model_with_cross_validated_figures(tmp
     assert figures["questions"] == 53 and figures["sets"] == ["dev"]
     assert figures["cross_validated"]["all"]["questions"] > 0
     assert model.trained_on["cross_validated"] == figures["cross_validated"]
+    rows = [json.loads(line) for line in held_out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == figures["cross_validated"]["all"]["questions"]  # one per held-out question
+    assert all(r["question_id"].startswith("dev/") and r["answer"] for r in rows)
+    assert all(r["fact_recall"] is not None for r in rows if r["answerable"])
+    assert all(r["evidence_retrieved"] is not None for r in rows if r["answerable"])
