@@ -73,6 +73,7 @@ def test_the_passage_that_holds_the_query_words_in_its_own_text_is_told_from_boi
     # the annex row holds the query's words and figure in its own text; the boilerplate chunk holds none
     assert row["cover_text"] > head["cover_text"] and row["cover_text_only"] > 0 and head["cover_text_only"] == 0
     assert row["bigram_text"] > head["bigram_text"] and row["numbers_text"] == 1.0 and head["numbers_text"] == 0.0
+    assert row["cover_local"] > head["cover_local"] == 0.0
     # the title is the heading of both chunks of the document: equal heading coverage
     assert row["cover_heading"] == head["cover_heading"] > 0
     # boilerplate repeated in every document is generic; the row is not

@@ -343,5 +343,6 @@ def test_the_learned_passage_model_reorders_through_the_reranker_seam(stack: Sea
     assert len(fused) == len(reranked) == 7
     assert [h.chunk.chunk_id for h in reranked] == [h.chunk.chunk_id for h in reversed(fused)]
     assert reranked[0].legs["rerank"] == 1 and any(w.startswith("rerank:") and "(was #7)" in w for w in reranked[0].why)
+    assert reranked[0].score == fused[-1].score  # a hit keeps its fused score (the answer layer's scale)
     query = make_retriever(stack).rerank_query(make_retriever(stack).read("giải ngân vốn đầu tư công"))
     assert query.stats is not None and {"giai", "ngan", "von"} <= {t.term for t in query.terms if t.field == "folded"}

@@ -42,6 +42,7 @@ PASSAGE_FEATURES: tuple[str, ...] = (
     "cover_heading",  # ... in its section path and document title
     "cover_text_only",  # ... in the text and not in the heading: what the passage itself adds
     "cover_specific",  # ... in the text, weighted by how few documents hold each syllable
+    "cover_local",  # ... in the text, weighted by how few of the query's candidates hold each syllable
     "bigram_text",  # share of the query's syllable pairs (idf-weighted) side by side in the text
     "numbers_text",  # share of the figures the query names that the text holds
     "generic_text",  # 1 - the mean normalised idf of the passage's syllables: boilerplate is near 1
@@ -129,10 +130,14 @@ def passage_features(query: RerankQuery, candidates: list[RerankCandidate]) -> n
         doc_best.setdefault(c.chunk.doc_id, rank)
         doc_count[c.chunk.doc_id] = doc_count.get(c.chunk.doc_id, 0) + 1
     english, noaccent = query.lang == "en", query.lang == "vi-noaccent"
+    clauses = [folded_clauses(c.chunk.search_text or c.chunk.text) for c in candidates]
+    tokens = [{t for clause in cl for t in clause} for cl in clauses]
+    # a query word most candidates hold (the table title every chunk of a document repeats) tells
+    # them apart less than one only a few hold
+    local = {t: w * (1.0 - sum(1 for held in tokens if t in held) / len(candidates)) for t, w in vocabulary.weights.items()}
     for i, c in enumerate(candidates):
         chunk = c.chunk
-        text_clauses = folded_clauses(chunk.search_text or chunk.text)
-        text_tokens = {t for clause in text_clauses for t in clause}
+        text_clauses, text_tokens = clauses[i], tokens[i]
         text_pairs = {pair for clause in text_clauses for pair in zip(clause, clause[1:])}
         heading_tokens = {t for clause in folded_clauses(chunk_heading(chunk)) for t in clause}
         lexical_rel = c.leg_scores.get("lexical", 0.0) / lexical_best if "lexical" in c.legs else 0.0
@@ -151,6 +156,7 @@ def passage_features(query: RerankQuery, candidates: list[RerankCandidate]) -> n
             "cover_heading": _share(vocabulary.weights, heading_tokens),
             "cover_text_only": _share(vocabulary.weights, only_text),
             "cover_specific": _share(vocabulary.specific, text_tokens),
+            "cover_local": _share(local, text_tokens),
             "bigram_text": _share({f"{a}_{b}": w for (a, b), w in vocabulary.bigrams.items()},
                                   {f"{a}_{b}" for a, b in text_pairs}),
             "numbers_text": numbers_found / len(vocabulary.numbers) if vocabulary.numbers else 0.0,

@@ -121,8 +121,8 @@ class Retriever:
         for position in rerank_order(scores):
             candidate = ordered[position]
             candidate.legs["rerank"] = len(reordered) + 1
+            # The hit keeps its fused score: the scale the answer layer's models were fitted on.
             candidate.why.append(f"rerank: {scores[position]:.3f} (was #{position + 1})")
-            candidate.score = scores[position]
             reordered.append(candidate)
         return reordered
 
