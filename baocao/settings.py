@@ -85,7 +85,11 @@ class Settings(BaseSettings):
     # The lexical index: "tantivy" (on disk beside the store, changed a document at a time; see
     # docs/scaling.md) or "bm25" (in memory, rebuilt whole at every store revision)
     lexical_index: Literal["tantivy", "bm25"] = "tantivy"
-    reranker_model: str = ""  # sentence-transformers CrossEncoder name or folder; empty = off
+    # Second stage over the fused top 30 (vectorstore/rerank.py): "" (none), "passage-model" (the learned
+    # passage model, docs/retrieval.md "Learned second stage") or "cross-encoder" (reranker_model)
+    reranker: str = ""
+    reranker_model: str = ""  # sentence-transformers CrossEncoder name or folder; alone (reranker "") it turns the cross-encoder on
+    passage_model: Path | None = None  # the passage model's weights; None: vectorstore/data/passage_ranker.json
     # Users' own term tables, read beside the shipped ones (data_dir/<same name> is read as well)
     abbreviations: Path | None = None  # BAOCAO_ABBREVIATIONS: an abbreviations table (ABBR<TAB>expansion|...)
     glossary: Path | None = None  # BAOCAO_GLOSSARY: an English -> Vietnamese glossary (phrase<TAB>vi|...)

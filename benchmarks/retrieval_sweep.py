@@ -22,36 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from baocao.protocols import ChunkStore, Embedder
+from baocao.protocols import ChunkStore
 from baocao.settings import Settings
 from evals.harness import read_document, settings_for_corpus
 from evals.questions import Question, load_questions
 from evals.runner import evaluate_questions
 from vectorstore.config import RetrievalConfig
+from vectorstore.embedders import QueryMemoEmbedder
 from vectorstore.lexical import BM25Index
 from vectorstore.retriever import Retriever, SearchStack
-
-
-class QueryMemoEmbedder:
-    """The store's embedder, with query vectors remembered by text."""
-
-    def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
-        self.cache: dict[str, np.ndarray] = {}
-        self.dim = inner.dim
-        self.name = inner.name
-        self.max_tokens = inner.max_tokens
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self.inner.embed_passages(texts)
-
-    def count_tokens(self, text: str) -> int:
-        return self.inner.count_tokens(text)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        if text not in self.cache:
-            self.cache[text] = self.inner.embed_query(text)
-        return self.cache[text]
 
 
 def memo_dense(store: ChunkStore) -> None:

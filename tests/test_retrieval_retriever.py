@@ -329,3 +329,20 @@ def test_metadata_edits_reach_the_lexical_filters_and_boosts(stack: SearchStack,
     assert retriever.read("hộ nghèo ở Chí Linh").locality_names == ["Chí Linh"]
     lexical_only = make_retriever(stack, variant=Variant(dense=False))
     assert {h.chunk.doc_id for h in lexical_only.search("hộ nghèo", k=10, filters={"locality": "Chí Linh"})} == {"hd.txt"}
+
+
+def test_the_learned_passage_model_reorders_through_the_reranker_seam(stack: SearchStack, store: ChunkStore) -> None:
+    from vectorstore.passage_ranker import PASSAGE_FEATURES, LinearPassageModel, PassageModelReranker
+
+    n = len(PASSAGE_FEATURES)
+    # a model that prefers the candidates the first stage ranked lowest: the order must turn round
+    coef = [-1.0 if name == "fused_rank_inv" else 0.0 for name in PASSAGE_FEATURES]
+    reranker = PassageModelReranker(LinearPassageModel(list(PASSAGE_FEATURES), [0.0] * n, [1.0] * n, coef))
+    fused = make_retriever(stack).search("giải ngân vốn đầu tư công", k=7)
+    reranked = make_retriever(stack, reranker=reranker).search("giải ngân vốn đầu tư công", k=7)
+    assert len(fused) == len(reranked) == 7
+    assert [h.chunk.chunk_id for h in reranked] == [h.chunk.chunk_id for h in reversed(fused)]
+    assert reranked[0].legs["rerank"] == 1 and any(w.startswith("rerank:") and "(was #7)" in w for w in reranked[0].why)
+    assert reranked[0].score == fused[-1].score  # a hit keeps its fused score (the answer layer's scale)
+    query = make_retriever(stack).rerank_query(make_retriever(stack).read("giải ngân vốn đầu tư công"))
+    assert query.stats is not None and {"giai", "ngan", "von"} <= {t.term for t in query.terms if t.field == "folded"}

@@ -333,3 +333,25 @@ class LangChainEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self.embedder.embed_query(text).tolist()
+
+
+class QueryMemoEmbedder:
+    """The store's embedder, with query vectors remembered by text."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.cache: dict[str, np.ndarray] = {}
+        self.dim = inner.dim
+        self.name = inner.name
+        self.max_tokens = inner.max_tokens
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self.inner.embed_passages(texts)
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        if text not in self.cache:
+            self.cache[text] = self.inner.embed_query(text)
+        return self.cache[text]

@@ -15,6 +15,7 @@ class FusedCandidate:
     chunk_id: str
     score: float = 0.0
     legs: dict[str, int] = field(default_factory=dict)  # leg name -> rank in that leg
+    leg_scores: dict[str, float] = field(default_factory=dict)  # leg name -> raw score in that leg (BM25, cosine)
     matched: list[str] = field(default_factory=list)
     why: list[str] = field(default_factory=list)
 
@@ -56,6 +57,7 @@ def fuse(legs: list[Leg], live: dict[str, str], config: RetrievalConfig) -> dict
             candidate = candidates.setdefault(hit.chunk_id, FusedCandidate(hit.chunk_id))
             candidate.score += leg.weight * contribution
             candidate.legs[leg.name] = rank
+            candidate.leg_scores[leg.name] = hit.score
             if hit.matched:
                 candidate.matched = hit.matched
     for candidate in candidates.values():

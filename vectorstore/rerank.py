@@ -1,9 +1,13 @@
-"""Optional second stage: a cross-encoder reads (query, passage) pairs and reorders the top-N.
+"""Optional second stage: the fused top-N reordered by a reranker chosen by name (``settings.reranker``).
 
-Off unless ``settings.reranker_model`` names a sentence-transformers CrossEncoder (a hub name
-when the machine is online, or a local folder). :class:`CrossEncoderReranker` implements
-:class:`baocao.protocols.Reranker`; any object with ``predict(pairs) -> scores`` can stand in
-for the model, which is how the tests exercise this code without weights.
+- ``passage-model``: the learned passage model of :mod:`vectorstore.passage_ranker` (named
+  features of each candidate, a linear model fitted by ``python -m evals.train_passage_ranker``);
+- ``cross-encoder``: a sentence-transformers CrossEncoder named by ``settings.reranker_model``
+  (a hub name when the machine is online, or a local folder) reads (query, passage) pairs.
+  :class:`CrossEncoderReranker` takes any object with ``predict(pairs) -> scores``, which is how
+  the tests exercise it without weights.
+
+``settings.reranker`` empty: no reranking, unless ``reranker_model`` is set (then the cross-encoder).
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from baocao.models import Chunk
-from baocao.protocols import Reranker
+from baocao.protocols import RerankCandidate, Reranker, RerankQuery
 from baocao.registry import Registry
 from baocao.settings import Settings
 
@@ -41,10 +45,10 @@ class CrossEncoderReranker:
         text = f"{head}\n{chunk.text}" if head else chunk.text
         return text[: self.max_passage_chars]
 
-    def scores(self, query: str, chunks: list[Chunk]) -> list[float]:
-        if not chunks:
+    def scores(self, query: RerankQuery, candidates: list[RerankCandidate]) -> list[float]:
+        if not candidates:
             return []
-        pairs = [(query, self.passage_text(chunk)) for chunk in chunks]
+        pairs = [(query.text, self.passage_text(c.chunk)) for c in candidates]
         raw = self.model.predict(pairs)
         return [float(s) for s in np.asarray(raw, dtype=np.float64).ravel()]
 
@@ -63,8 +67,29 @@ def _cross_encoder(settings: Settings) -> Reranker:
     return CrossEncoderReranker(model, name=settings.reranker_model)
 
 
+@rerankers.register("passage-model")
+def _passage_model(settings: Settings) -> Reranker:
+    from vectorstore.passage_ranker import MODEL_FILE, LinearPassageModel, PassageModelError, PassageModelReranker
+
+    path = settings.passage_model or MODEL_FILE
+    try:
+        return PassageModelReranker(LinearPassageModel.load(path))
+    except PassageModelError as exc:
+        raise RerankerError(str(exc)) from exc
+
+
+def reranker_name(settings: Settings) -> str:
+    """The reranker the settings choose ('' for none)."""
+    if settings.reranker:
+        return settings.reranker
+    return "cross-encoder" if settings.reranker_model else ""
+
+
 def build_reranker(settings: Settings) -> Reranker | None:
-    """The configured reranker, or None when ``reranker_model`` is empty."""
-    if not settings.reranker_model:
+    """The configured reranker, or None when the settings choose none."""
+    name = reranker_name(settings)
+    if not name:
         return None
-    return rerankers.create("cross-encoder", settings)
+    if name == "cross-encoder" and not settings.reranker_model:
+        raise RerankerError("the cross-encoder reranker needs BAOCAO_RERANKER_MODEL (a CrossEncoder name or folder)")
+    return rerankers.create(name, settings)

@@ -22,12 +22,12 @@ from pydantic import ConfigDict
 from baocao.lang.detect import detect_language
 from baocao.lang.normalize import nfc
 from baocao.models import Chunk
-from baocao.protocols import ChunkStore, Embedder, Filters, Reranker
+from baocao.protocols import ChunkStore, Embedder, Filters, RerankCandidate, Reranker, RerankQuery
 from baocao.settings import Settings
 from vectorstore.config import RetrievalConfig
 from vectorstore.fusion import FusedCandidate, apply_boosts, fuse, rerank_order
 from vectorstore.hits import Hit
-from vectorstore.legs import Leg, dense_legs, lexical_leg
+from vectorstore.legs import Leg, dense_legs, lexical_leg, lexical_terms
 from vectorstore.query import Query, QueryAnalyser
 from vectorstore.rerank import build_reranker
 from vectorstore.snapshot import SnapshotCache
@@ -81,6 +81,19 @@ class Retriever:
             query = self.read(query)
         if not query.text:
             return []
+        depth = max(k, self.config.rerank_depth) if self.reranker else k
+        stage = self.first_stage(query, depth, filters)
+        ordered = stage.candidates
+        if self.reranker is not None and ordered:
+            ordered = self._rerank(self.rerank_query(query), ordered, stage.chunks)
+        filter_notes = [f"filter: {key}={value}" for key, value in (stage.filters or {}).items()]
+        return [
+            Hit(chunk=stage.chunks[c.chunk_id], score=c.score, rank=rank, legs=dict(c.legs), why=c.why + filter_notes)
+            for rank, c in enumerate(ordered[:k], start=1)
+        ]
+
+    def first_stage(self, query: Query, depth: int, filters: Filters | None = None) -> FirstStage:
+        """The fused (and boosted) ranking's top ``depth`` live candidates with their chunks, before any reranking."""
         snapshot = self.snapshots.current()
         filters = snapshot.normalize_filters(filters)
         legs: list[Leg] = []
@@ -93,28 +106,38 @@ class Retriever:
         if understand:
             apply_boosts(candidates, query, snapshot, self.config)
         ordered = sorted(candidates.values(), key=lambda c: -c.score)
-        depth = max(k, self.config.rerank_depth) if self.reranker else k
         chunks = {c.chunk_id: c for c in self.store.get_chunks([c.chunk_id for c in ordered[: depth + 5]])}
-        ordered = [c for c in ordered if c.chunk_id in chunks][:depth]
-        if self.reranker is not None and ordered:
-            ordered = self._rerank(query.text, ordered, chunks)
-        filter_notes = [f"filter: {key}={value}" for key, value in (filters or {}).items()]
-        return [
-            Hit(chunk=chunks[c.chunk_id], score=c.score, rank=rank, legs=dict(c.legs), why=c.why + filter_notes)
-            for rank, c in enumerate(ordered[:k], start=1)
-        ]
+        return FirstStage([c for c in ordered if c.chunk_id in chunks][:depth], chunks, filters)
 
-    def _rerank(self, text: str, ordered: list[FusedCandidate], chunks: dict[str, Chunk]) -> list[FusedCandidate]:
+    def rerank_query(self, query: Query) -> RerankQuery:
+        """What the second stage reads of the question: text, language, the lexical leg's terms, corpus statistics."""
+        terms = lexical_terms(query, self.config, self.variant.understanding)
+        return RerankQuery(query.text, query.lang, terms, list(query.numbers), self.snapshots.current().stats)
+
+    def _rerank(self, query: RerankQuery, ordered: list[FusedCandidate], chunks: dict[str, Chunk]) -> list[FusedCandidate]:
         assert self.reranker is not None
-        scores = self.reranker.scores(text, [chunks[c.chunk_id] for c in ordered])
+        scores = self.reranker.scores(query, [rerank_candidate(c, chunks[c.chunk_id]) for c in ordered])
         reordered: list[FusedCandidate] = []
         for position in rerank_order(scores):
             candidate = ordered[position]
             candidate.legs["rerank"] = len(reordered) + 1
+            # The hit keeps its fused score: the scale the answer layer's models were fitted on.
             candidate.why.append(f"rerank: {scores[position]:.3f} (was #{position + 1})")
-            candidate.score = scores[position]
             reordered.append(candidate)
         return reordered
+
+
+@dataclass
+class FirstStage:
+    """The fused ranking before the second stage: candidates best first, their chunks, the filters as applied."""
+
+    candidates: list[FusedCandidate]
+    chunks: dict[str, Chunk]
+    filters: Filters | None
+
+
+def rerank_candidate(candidate: FusedCandidate, chunk: Chunk) -> RerankCandidate:
+    return RerankCandidate(chunk, candidate.score, dict(candidate.legs), dict(candidate.leg_scores))
 
 
 def build_where(filters: Filters | None) -> dict[str, Any] | None:

@@ -43,6 +43,14 @@ class TermStats:
     def known(self, token: str, accents: bool = False) -> bool:
         return self.n == 0 or token in self.df[accents]
 
+    def document_share(self, token: str) -> float:
+        """Share of the documents whose text holds ``token`` (folded): near 1 for the boilerplate
+        every plan repeats ("căn cứ", "tổ chức thực hiện"), small for the words that name one."""
+        documents = self.doc_tokens[False]
+        if not documents:
+            return 0.0
+        return sum(1 for doc_id in documents if token in documents[doc_id]) / len(documents)
+
     def in_document(self, doc_id: str, form: tuple[str, ...], accents: bool = False) -> bool | None:
         """None when the document's vocabulary is unknown."""
         tokens = self.doc_tokens[accents].get(doc_id)
