@@ -44,6 +44,7 @@ from evals.harness import prepare_corpus, settings_for_corpus
 from evals.questions import Question, load_questions
 from evals.scoring import evidence_found
 from evals.train_ranker import SETS
+from evals.train_ranker import folds_by_document as split_by_document
 from vectorstore.embedders import QueryMemoEmbedder
 from vectorstore.passage_ranker import MODEL_FILE, PASSAGE_FEATURES, LinearPassageModel, passage_features
 from vectorstore.retriever import Retriever, SearchStack, rerank_candidate
@@ -131,19 +132,6 @@ def collect(set_name: str, settings: Settings, depth: int, progress: bool = True
         docs = {f"{set_name}/{d}" for d in q.docs} or {f"{set_name}/{q.id}"}
         examples.append(PassageExample(set_name, q, query, candidates, labels, docs))
     return examples
-
-
-def split_by_document(doc_sets: Sequence[set[str]], folds: int, seed: int) -> list[int]:
-    """The fold of each question: every document is dealt to one fold and a question goes with its
-    documents; -1 for a question whose documents fell into different folds (left out)."""
-    documents = sorted({d for docs in doc_sets for d in docs})
-    rng = np.random.default_rng(seed)
-    fold_of = {d: int(f) for d, f in zip(documents, rng.permutation(len(documents)) % folds)}
-    out = []
-    for docs in doc_sets:
-        found = {fold_of[d] for d in docs}
-        out.append(found.pop() if len(found) == 1 else -1)
-    return out
 
 
 # --------------------------------------------------------------------------- fitting

@@ -167,18 +167,23 @@ def build_examples(set_name: str, settings: Settings, progress: bool) -> tuple[l
     return examples, assistant
 
 
-def split_by_document(examples: Sequence[Example], folds: int, seed: int) -> list[int]:
-    """The fold of each example: every document is dealt to one fold, a question goes with its
-    documents; a question whose documents fell into different folds gets -1 (left out of the
-    cross-validation: no document is both fitted and scored)."""
-    documents = sorted({d for e in examples for d in e.docs})
+def folds_by_document(doc_sets: Sequence[set[str]], folds: int, seed: int) -> list[int]:
+    """The fold of each question, given the documents each is about: every document is dealt to one
+    fold, a question goes with its documents; a question whose documents fell into different folds
+    gets -1 (left out of the cross-validation: no document is both fitted and scored)."""
+    documents = sorted({d for docs in doc_sets for d in docs})
     rng = np.random.default_rng(seed)
     fold_of = {d: int(f) for d, f in zip(documents, rng.permutation(len(documents)) % folds)}
     out = []
-    for e in examples:
-        found = {fold_of[d] for d in e.docs}
+    for docs in doc_sets:
+        found = {fold_of[d] for d in docs}
         out.append(found.pop() if len(found) == 1 else -1)
     return out
+
+
+def split_by_document(examples: Sequence[Example], folds: int, seed: int) -> list[int]:
+    """:func:`folds_by_document` of the examples' documents."""
+    return folds_by_document([e.docs for e in examples], folds, seed)
 
 
 # --------------------------------------------------------------------------- fitting

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Hashable, Mapping, Set
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -27,6 +28,8 @@ from baocao.lang.normalize import fold_syllable
 from baocao.lang.tokens import clause_tokens, is_number, syllable_parts
 from baocao.protocols import RerankCandidate, RerankQuery, TermStatistics
 from vectorstore.lexical import chunk_heading
+
+K = TypeVar("K", bound=Hashable)
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "passage_ranker.json"
 
@@ -101,7 +104,7 @@ def _document_share(stats: TermStatistics | None, token: str) -> float:
     return stats.document_share(token) if stats is not None else 0.0
 
 
-def _share(weights: dict[str, float], present: set[str]) -> float:
+def _share(weights: Mapping[K, float], present: Set[K]) -> float:
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in present) / total if total > 0 else 0.0
 
@@ -157,8 +160,7 @@ def passage_features(query: RerankQuery, candidates: list[RerankCandidate]) -> n
             "cover_text_only": _share(vocabulary.weights, only_text),
             "cover_specific": _share(vocabulary.specific, text_tokens),
             "cover_local": _share(local, text_tokens),
-            "bigram_text": _share({f"{a}_{b}": w for (a, b), w in vocabulary.bigrams.items()},
-                                  {f"{a}_{b}" for a, b in text_pairs}),
+            "bigram_text": _share(vocabulary.bigrams, text_pairs),
             "numbers_text": numbers_found / len(vocabulary.numbers) if vocabulary.numbers else 0.0,
             "generic_text": _generic(text_tokens, query.stats, n_chunks),
             "doc_best_rank_inv": 1.0 / doc_best[chunk.doc_id],
