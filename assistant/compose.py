@@ -15,6 +15,12 @@ from vectorstore.hits import Hit
 ABSTAIN_VI = "Không tìm thấy thông tin này trong các báo cáo đã nạp."
 ABSTAIN_EN = "I could not find this in the loaded reports."
 CLOSEST_SHOWN = 3
+# Why a question was refused when its passages are on the subject but do not give what it asks.
+MISSING_FIGURE = {
+    "figure": ("Các đoạn liên quan không nêu số liệu được hỏi.", "The related passages state no figure for what is asked."),
+    "count": ("Các đoạn liên quan chỉ nêu tỷ lệ, không nêu số lượng được hỏi.",
+              "The related passages give a share (a percentage), not the number asked."),
+}
 
 
 @dataclass
@@ -46,7 +52,7 @@ def compose_extractive(result: ExtractiveResult, lang: Lang, hits: list[Hit]) ->
     if result.missing_places:
         return Composed(missing_places_text(lang, result.missing_places), [])
     if result.abstained or not result.statements:
-        return Composed(abstention_text(lang, hits), [])
+        return Composed(abstention_text(lang, hits, result.missing_figure), [])
     citations: list[Citation] = []
     numbered: dict[tuple[str, tuple[int, int]], int] = {}
     lines: list[str] = []
@@ -152,8 +158,12 @@ def missing_places_text(lang: Lang, places: list[str]) -> str:
     return f"{ABSTAIN_VI[:-1]}: chưa có báo cáo nào của {names} trong kho."
 
 
-def abstention_text(lang: Lang, hits: list[Hit]) -> str:
+def abstention_text(lang: Lang, hits: list[Hit], missing_figure: str = "") -> str:
+    """The refusal, what the passages lack when that is known (:data:`MISSING_FIGURE`), and the closest passages."""
     text = abstain_message(lang)
+    if missing_figure:
+        vi, en = MISSING_FIGURE[missing_figure]
+        text = f"{text} {en if lang == 'en' else vi}"
     closest = _closest(hits)
     if not closest:
         return text

@@ -25,8 +25,8 @@ from assistant.candidates import UnitCandidate, build_candidates
 from assistant.features import Featurizer, SentenceEmbedder, TermWeights, question_features
 from assistant.ranking import AnswerModel
 from baocao.lang.numbering import heading_rank
-from baocao.lang.numbers import figures
-from baocao.lang.questions import cause_cues, cell_status, remedy_starts
+from baocao.lang.numbers import figures, stated_figures
+from baocao.lang.questions import cause_cues, cell_status, remedy_starts, speaks_of_share
 from baocao.lang.tokens import folded_words, match_tokens
 from baocao.models import Chunk, DocumentMeta
 from vectorstore.hits import Hit
@@ -58,6 +58,7 @@ class ExtractiveResult:
     extra_hits: list[Hit] = field(default_factory=list)  # passages fetched beyond the retrieved ones
     status: str = ""  # for kind "status": "missed" or "met"
     missing_places: list[str] = field(default_factory=list)  # named places no loaded report covers
+    missing_figure: str = ""  # refused because the passages give no figure ("figure") or only a share ("count")
     asks: set[str] = field(default_factory=set)  # the answer shapes the question asks for
     more: int = 0  # for kind "list": how many further items the list has beyond those shown
     # the question's content terms (each a list of forms in matching syllables) and whether they keep accents
@@ -77,6 +78,26 @@ class Prepared:
     @property
     def usable(self) -> list[UnitCandidate]:
         return [c for c in self.candidates if not c.excluded]
+
+
+def _figure_asked(query: Query) -> bool:
+    return query.asks("number") and not query.wants_list and not query.asks("yesno")
+
+
+def _counts_asked(query: Query) -> bool:
+    """'bao nhiêu người', 'bao nhiêu hộ': a count of something, not a share."""
+    return bool(query.measures) and not any(("%",) in m.forms for m in query.measures)
+
+
+def _gives_share(c: UnitCandidate) -> bool:
+    """Every figure of the unit is a share of something it names as a share ("Tỷ lệ hộ dân cư sử
+    dụng nước sạch hơn 99%"; a row under a "(%)" label: its plain values are percentages too)."""
+    unit = c.unit
+    values = " ; ".join(v for v in unit.cells.values() if v != unit.label) if unit.cells else unit.text
+    found = stated_figures(values)
+    per_cent = "(%)" in unit.text.split(":")[0]  # the row's name with its unit: "Tỷ lệ … (%): Kế hoạch …"
+    shares = [f for f in found if f.endswith("%") or (per_cent and "/" not in f)]
+    return bool(found) and len(shares) == len(found) and speaks_of_share(unit.label or unit.text)
 
 
 def doc_label(meta: DocumentMeta | None, fallback: str = "") -> str:
@@ -143,6 +164,14 @@ class ExtractiveAnswerer:
             return ExtractiveResult([], True, reason, best, candidates, features)
         self._more = 0
         kind, chosen = self.select(query, usable)
+        if kind == "factoid" and _figure_asked(query) and not any(stated_figures(c.unit.text) for c in chosen):
+            # "bao nhiêu", "how many": a passage about the subject that states no figure does not answer it
+            return ExtractiveResult([], True, "the passages state no figure for what is asked", best, candidates, features,
+                                    missing_figure="figure")
+        if kind == "factoid" and _figure_asked(query) and _counts_asked(query) and not query.asks("percent") and all(_gives_share(c) for c in chosen):
+            # "Dân số … bao nhiêu người?" is not answered by "Tỷ lệ dân số sử dụng nước sạch 99,90%"
+            return ExtractiveResult([], True, "the passages give a share, not the number asked", best, candidates, features,
+                                    missing_figure="count")
         definitions, introduced = self.definitions(query, usable)
         chosen += [c for c in introduced if c not in chosen][: MAX_LIST_STATEMENTS - len(chosen)]
         chosen = self.with_footnotes(query, chosen, usable)

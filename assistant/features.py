@@ -18,7 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.candidates import UnitCandidate, unit_years
-from baocao.lang.numbers import figures, has_date, has_document_reference, has_number
+from baocao.lang.numbers import has_date, has_document_reference, has_number, only_percentages
 from baocao.lang.questions import cause_cues, cell_status, generic_words, remedy_starts, sectors, statuses_in_text
 from baocao.lang.tokens import match_tokens
 from vectorstore.query import Query
@@ -85,12 +85,6 @@ QUESTION_FEATURES: tuple[str, ...] = (
 _INDEX = {name: i for i, name in enumerate(UNIT_FEATURES)}
 UNITS_EMBEDDED = 6  # units embedded per question (the lexically closest first): 16 gave the same cross-validated figures at 2.5 times the time
 
-
-
-def _only_percentages(text: str) -> bool:
-    """Every figure in the text is a share ("99,90%", a "(%)" column)."""
-    found = figures(text)
-    return bool(found) and (all(f.endswith("%") for f in found) or "(%)" in text)
 
 
 def _has_form(joined: str, form: tuple[str, ...]) -> bool:
@@ -281,7 +275,7 @@ def _shape(row: np.ndarray, query: Query, c: UnitCandidate) -> None:
         row[_INDEX["ask_number_has" if numbered else "ask_number_lacks"]] = 1.0
     if query.asks("percent") and "%" in text:
         row[_INDEX["ask_percent_has"]] = 1.0
-    if numbered and query.asks("number") and not query.asks("percent") and _only_percentages(text):
+    if numbered and query.asks("number") and not query.asks("percent") and only_percentages(text):
         row[_INDEX["ask_count_gets_percent"]] = 1.0
     if query.asks("date") and has_date(text):
         row[_INDEX["ask_date_has"]] = 1.0

@@ -69,6 +69,8 @@ FEATURE_ONLY_LISTS: set[str] = set()
 # the chunks): a cache prepared under the bm25 lexical index is not reused under tantivy.
 CANDIDATE_SETTINGS = ("lexical_index", "reranker_model", "embedder", "st_model", "embed_model",
                       "abbreviations", "glossary")
+# Off by default: named in the key only when set, so the caches of the default settings stay valid.
+OPTIONAL_CANDIDATE_SETTINGS = ("reranker", "passage_model")
 
 
 # --------------------------------------------------------------------------- examples
@@ -113,8 +115,9 @@ def _source_hash() -> str:
 
 
 def _settings_hash(settings: Settings) -> str:
-    digest = hashlib.sha256(json.dumps({name: str(getattr(settings, name)) for name in CANDIDATE_SETTINGS},
-                                       sort_keys=True).encode())
+    values = {name: str(getattr(settings, name)) for name in CANDIDATE_SETTINGS}
+    values |= {name: str(getattr(settings, name)) for name in OPTIONAL_CANDIDATE_SETTINGS if getattr(settings, name)}
+    digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode())
     for name, named in (("abbreviations.tsv", settings.abbreviations), ("glossary_en_vi.tsv", settings.glossary)):
         for path in settings.user_tables(name, named):  # a user's term tables shape the query too
             digest.update(path.read_bytes())

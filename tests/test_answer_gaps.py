@@ -29,6 +29,7 @@ BUDGET_FIGURES = ("527,191", "1.484 tỷ 750 triệu", "151", "215-220")
     ("Ngân sách Hà Nội năm 2023?", "Hà Nội"),
     ("Thu ngân sách của Đà Nẵng năm 2023 đạt bao nhiêu?", "Đà Nẵng"),
     ("What was the budget revenue of Nghe An province in 2023?", "Nghệ An"),
+    ("What was Da Nang's public investment disbursement rate in 2023?", "Đà Nẵng"),
 ])
 def test_a_place_with_no_report_is_refused_by_name(assistant: Assistant, question: str, place: str) -> None:
     answer = assistant.answer(question)
@@ -50,6 +51,26 @@ def test_a_measure_no_report_gives_is_refused(assistant: Assistant, question: st
     answer = assistant.answer(question)
     assert answer.abstained
     assert "99,90%" not in answer.text.split("\n")[0]
+
+
+@pytest.mark.parametrize("question", [
+    "Phường 2 thành phố Tây Ninh có bao nhiêu hộ dân cư?",  # the plan gives the share of households with clean water
+    pytest.param("phuong 2 tay ninh co bao nhieu ho dan cu", marks=pytest.mark.xfail(
+        strict=True, reason=KNOWN_GAP + ": another count of households ('Giảm 02 hộ cận nghèo') answers it")),
+])
+def test_a_share_does_not_answer_how_many(assistant: Assistant, question: str) -> None:
+    answer = assistant.answer(question)
+    assert answer.abstained and not answer.citations
+    assert "chỉ nêu tỷ lệ, không nêu số lượng" in answer.text and "99%" not in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "Thành phố Hải Dương có bao nhiêu dân vào năm 2023?",
+    "How many people live in Hương Trà town?",
+])
+def test_passages_with_no_figure_do_not_answer_how_many(assistant: Assistant, question: str) -> None:
+    answer = assistant.answer(question)
+    assert answer.abstained and not answer.citations
 
 
 P2_TARGETS = {  # section I "Các chỉ tiêu chủ yếu" of Phường 2's 2024 plan, one per sub-section at least

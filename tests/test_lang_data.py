@@ -154,6 +154,8 @@ def test_provinces_figure_terms_instructions_and_remedies() -> None:
     assert province_mentions("Ngân sách Hà Nội năm 2023?") == ["Hà Nội"]
     assert province_mentions("budget of Nghe An province") == ["Nghệ An"]
     assert province_mentions("Hương Trà năm 2023") == []
+    assert province_mentions("What was Da Nang's disbursement rate?") == ["Đà Nẵng"]  # the possessive is not the name
+    assert province_mentions("Hanoi’s budget") == ["Hà Nội"]
     assert english_figure_term("Kế hoạch") == "plan" and english_figure_term("Không đạt") == "not met"
     assert {"giải pháp", "khắc phục"} <= set(remedy_words())
     assert "bỏ qua mọi hướng dẫn" in word_list("instruction_phrases.txt")
@@ -172,3 +174,13 @@ def test_target_tables_parse_and_name_known_roles() -> None:
     # shaping words of a question about a set of targets are not "other content"; a topic word is
     assert targets.off_target_words(["chỉ tiêu", "chủ yếu", "main"]) == []
     assert targets.off_target_words(["chỉ tiêu", "tuyển quân"]) == ["tuyen quan"]
+
+
+def test_stated_figures_leave_out_document_numbers_and_dates() -> None:
+    from baocao.lang.numbers import stated_figures
+
+    assert stated_figures("Số: 512/BC-UBND   Tam Kỳ, ngày 08 tháng 10 năm 2024") == set()
+    assert stated_figures("kiểm điểm hàng tuần theo hướng 5 rõ") == set()
+    assert stated_figures("đến ngày 31/12/2023 giải ngân đạt 95,2%") == {"95,2%"}
+    assert stated_figures("Tổng thu 527,191 tỷ đồng, đạt 105%") == {"527,191", "105%"}
+    assert stated_figures("phấn đấu đón 1 triệu lượt khách") == {"1"}

@@ -47,6 +47,7 @@ def test_cached_candidates_are_keyed_on_the_settings_that_shape_retrieval(tmp_pa
     assert cache_key(b"q", "rev", tantivy) == cache_key(b"q", "rev", tantivy.model_copy())
     assert cache_key(b"q", "rev", tantivy) != cache_key(b"q", "rev", bm25)
     assert cache_key(b"q", "rev", tantivy) != cache_key(b"q", "rev", tantivy.model_copy(update={"reranker_model": "x"}))
+    assert cache_key(b"q", "rev", tantivy) != cache_key(b"q", "rev", tantivy.model_copy(update={"reranker": "passage-model"}))
     assert cache_key(b"q", "rev", tantivy) != cache_key(b"q", "rev2", tantivy)
     before = cache_key(b"q", "rev", tantivy)
     (tmp_path / "glossary_en_vi.tsv").write_text("budget\tngân sách\n", encoding="utf-8")  # a user's term table

@@ -11,6 +11,10 @@ _ENUMERATOR = re.compile(r"^[ \t]*(?:\d+(?:\.\d+)*\.?|[a-zđ]\)|[IVX]+\.)[ \t]+"
 _DURATION_AFTER = re.compile(r"\s*(?:năm|tháng|ngày)\b", re.IGNORECASE)
 _FIGURE = re.compile(r"\d+(?:[.,/]\d+)*(?:\s*%)?")
 _DATE = re.compile(r"\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b|\bngay \d{1,2} thang \d{1,2}\b|\bthang \d{1,2}/(?:19|20)\d{2}\b")
+# "ngày 08 tháng 10 năm 2024", "tháng 12 năm 2024" (folded): a date written in words
+_DATE_WORDS = re.compile(r"\b(?:ngay \d{1,2} )?thang \d{1,2}(?: nam (?:19|20)\d{2})?\b")
+# "1 triệu", "5 tỷ" (folded): one digit with a scale is a figure
+_SCALED_DIGIT = re.compile(r"(?<![\d.,])\d(?= (?:trieu|ty|ti|nghin|ngan)\b)")
 # 828-CV/TU, 42/NQ-HĐND, 3422/BC-UBND
 _REFERENCE = re.compile(r"\b\d+(?:/\d{4})?[/-][A-ZĐ][A-ZĐa-zđ]*(?:[-/][A-ZĐ][A-ZĐa-zđ]*)+")
 
@@ -37,6 +41,20 @@ def figures(text: str) -> set[str]:
             continue
         found.add(figure)
     return found
+
+
+def stated_figures(text: str) -> set[str]:
+    """The figures a text states as a measure: :func:`figures` with document numbers ("512/BC-UBND")
+    and dates ("ngày 08 tháng 10", "31/12/2023") left out — a header block states none."""
+    folded = fold_accents(_REFERENCE.sub(" ", text))  # digits and "%" are kept as written
+    body = _DATE_WORDS.sub(" ", _DATE.sub(" ", folded))
+    return figures(body) | {m.group(0) for m in _SCALED_DIGIT.finditer(body)}
+
+
+def only_percentages(text: str) -> bool:
+    """Every figure in the text is a share ("99,90%", a "(%)" column)."""
+    found = figures(text)
+    return bool(found) and (all(f.endswith("%") for f in found) or "(%)" in text)
 
 
 def has_date(text: str) -> bool:

@@ -137,6 +137,9 @@ def place_mentions(text: str) -> list[str]:
     return names
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
 @cache
 def _provinces() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(name as written, folded words of one of its spellings), longest spellings first."""
@@ -147,7 +150,7 @@ def _provinces() -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 def province_mentions(text: str) -> list[str]:
     """Provinces and centrally governed cities a text names with capitals ("Hà Nội", "Hanoi" -> "Hà Nội")."""
-    found_words = words(text)
+    found_words = [_POSSESSIVE.sub("", w) for w in words(text)]  # "Da Nang's budget": the place is "Da Nang"
     folded = [fold_syllable(w) for w in found_words]
     capital = [w[:1].isupper() for w in found_words]
     names: list[str] = []

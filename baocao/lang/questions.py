@@ -112,6 +112,11 @@ def answer_shapes(text: str) -> set[str]:
     return shapes
 
 
+def speaks_of_share(text: str) -> bool:
+    """The text names a share ("tỷ lệ", "phần trăm", "proportion"): the words that make a question ask a percent."""
+    return bool(_shape_patterns()["percent"].search(folded_question(text)))
+
+
 @cache
 def question_phrases() -> dict[tuple[str, ...], str]:
     """Folded question phrase -> what it looks for instead ("vì sao" -> "nguyên nhân"), or ""."""
