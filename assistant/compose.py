@@ -16,7 +16,7 @@ ABSTAIN_VI = "Không tìm thấy thông tin này trong các báo cáo đã nạp
 ABSTAIN_EN = "I could not find this in the loaded reports."
 CLOSEST_SHOWN = 3
 # Why a question was refused when its passages are on the subject but do not give what it asks.
-MISSING_FIGURE = {
+MISSING_SHAPE = {
     "figure": ("Các đoạn liên quan không nêu số liệu được hỏi.", "The related passages state no figure for what is asked."),
     "count": ("Các đoạn liên quan chỉ nêu tỷ lệ, không nêu số lượng được hỏi.",
               "The related passages give a share (a percentage), not the number asked."),
@@ -52,7 +52,7 @@ def compose_extractive(result: ExtractiveResult, lang: Lang, hits: list[Hit]) ->
     if result.missing_places:
         return Composed(missing_places_text(lang, result.missing_places), [])
     if result.abstained or not result.statements:
-        return Composed(abstention_text(lang, hits, result.missing_figure), [])
+        return Composed(abstention_text(lang, hits, result.missing_shape), [])
     citations: list[Citation] = []
     numbered: dict[tuple[str, tuple[int, int]], int] = {}
     lines: list[str] = []
@@ -158,11 +158,11 @@ def missing_places_text(lang: Lang, places: list[str]) -> str:
     return f"{ABSTAIN_VI[:-1]}: chưa có báo cáo nào của {names} trong kho."
 
 
-def abstention_text(lang: Lang, hits: list[Hit], missing_figure: str = "") -> str:
-    """The refusal, what the passages lack when that is known (:data:`MISSING_FIGURE`), and the closest passages."""
+def abstention_text(lang: Lang, hits: list[Hit], missing_shape: str = "") -> str:
+    """The refusal, what the passages lack when that is known (:data:`MISSING_SHAPE`), and the closest passages."""
     text = abstain_message(lang)
-    if missing_figure:
-        vi, en = MISSING_FIGURE[missing_figure]
+    if missing_shape:
+        vi, en = MISSING_SHAPE[missing_shape]
         text = f"{text} {en if lang == 'en' else vi}"
     closest = _closest(hits)
     if not closest:

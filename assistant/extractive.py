@@ -58,7 +58,7 @@ class ExtractiveResult:
     extra_hits: list[Hit] = field(default_factory=list)  # passages fetched beyond the retrieved ones
     status: str = ""  # for kind "status": "missed" or "met"
     missing_places: list[str] = field(default_factory=list)  # named places no loaded report covers
-    missing_figure: str = ""  # refused because the passages give no figure ("figure") or only a share ("count")
+    missing_shape: str = ""  # refused because the passages give no figure ("figure"), or only a share ("count")
     asks: set[str] = field(default_factory=set)  # the answer shapes the question asks for
     more: int = 0  # for kind "list": how many further items the list has beyond those shown
     # the question's content terms (each a list of forms in matching syllables) and whether they keep accents
@@ -167,11 +167,11 @@ class ExtractiveAnswerer:
         if kind == "factoid" and _figure_asked(query) and not any(stated_figures(c.unit.text) for c in chosen):
             # "bao nhiêu", "how many": a passage about the subject that states no figure does not answer it
             return ExtractiveResult([], True, "the passages state no figure for what is asked", best, candidates, features,
-                                    missing_figure="figure")
+                                    missing_shape="figure")
         if kind == "factoid" and _figure_asked(query) and _counts_asked(query) and not query.asks("percent") and all(_gives_share(c) for c in chosen):
             # "Dân số … bao nhiêu người?" is not answered by "Tỷ lệ dân số sử dụng nước sạch 99,90%"
             return ExtractiveResult([], True, "the passages give a share, not the number asked", best, candidates, features,
-                                    missing_figure="count")
+                                    missing_shape="count")
         definitions, introduced = self.definitions(query, usable)
         chosen += [c for c in introduced if c not in chosen][: MAX_LIST_STATEMENTS - len(chosen)]
         chosen = self.with_footnotes(query, chosen, usable)

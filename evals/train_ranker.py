@@ -63,7 +63,8 @@ SETS: dict[str, tuple[Path, Path]] = {
 # cache whose embedded units the current features would not choose is prepared afresh).
 CANDIDATE_SOURCES = ["assistant/candidates.py", "assistant/service.py", "vectorstore/query.py",
                      "vectorstore/retriever.py", "vectorstore/legs.py", "vectorstore/fusion.py"]
-# Word lists read by assistant/features.py only (every other list may shape retrieval or the candidates).
+# Word lists read only by assistant/features.py or by the answerer's decision (every other list may
+# shape retrieval or the candidates).
 FEATURE_ONLY_LISTS: set[str] = set()
 # Settings that shape the passages retrieved and so the cached candidates (the store revision covers
 # the chunks): a cache prepared under the bm25 lexical index is not reused under tantivy.
@@ -313,10 +314,14 @@ def export_trees(classifier: Any, names: tuple[str, ...], kind: str) -> TreeMode
     return TreeModel(list(names), trees, float(np.ravel(classifier._baseline_prediction)[0]), kind)
 
 
-def question_row(example: Example, unit: UnitModel, drop_docs: set[str] | None = None) -> np.ndarray:
-    """The answerability row of a question, its units scored by ``unit`` (``drop_docs``: as if not loaded)."""
+def question_row(example: Example, unit: UnitModel, drop_docs: set[str] | None = None,
+                 drop_chunks: set[str] | None = None) -> np.ndarray:
+    """The answerability row of a question, its units scored by ``unit`` (``drop_docs``: as if those
+    documents were not loaded; ``drop_chunks``: as if those passages were not in them)."""
     prepared = example.turn.prepared
-    usable = [c for c in prepared.usable if not drop_docs or c.chunk.meta is None or c.chunk.meta.source not in drop_docs]
+    usable = [c for c in prepared.usable
+              if not (drop_docs and c.chunk.meta is not None and c.chunk.meta.source in drop_docs)
+              and not (drop_chunks and c.chunk.chunk_id in drop_chunks)]
     if usable:
         for c, p in zip(usable, unit.probabilities(np.stack([c.features for c in usable]))):  # type: ignore[misc]
             c.score = float(p)
@@ -324,21 +329,46 @@ def question_row(example: Example, unit: UnitModel, drop_docs: set[str] | None =
     return question_features(prepared.query, usable, prepared.weights, example.stats)
 
 
-def answerability_data(examples: Sequence[Example], unit_for: dict[int, UnitModel]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Rows, labels, sample weights and whether each row is a real question (not a taken-away copy)."""
-    rows, labels, weights, real = [], [], [], []
+def evidence_chunks(example: Example) -> set[str]:
+    """The passages among a question's candidates that hold one of its evidence units."""
+    usable = example.turn.prepared.usable
+    return {c.chunk.chunk_id for c, positive in zip(usable, example.labels) if positive}
+
+
+@dataclass
+class AnswerabilityData:
+    rows: np.ndarray
+    labels: np.ndarray
+    weights: np.ndarray
+    real: np.ndarray  # a real question, not a taken-away copy
+    examples: list[Example]  # whose row each is
+
+
+def answerability_data(examples: Sequence[Example], unit_for: dict[int, UnitModel],
+                       evidence_removed_weight: float = 0.0) -> AnswerabilityData:
+    """Each question's row, and for an answerable one, as negatives for training only: the row with
+    its own documents taken away (weight 0.5: a question about a report that is not loaded) and,
+    when ``evidence_removed_weight`` > 0, the row with the passages that hold its evidence taken
+    away (the report is loaded and on the subject, but does not say it)."""
+    rows, labels, weights, real, owners = [], [], [], [], []
+
+    def add(e: Example, row: np.ndarray, label: bool, weight: float, is_real: bool) -> None:
+        rows.append(row)
+        labels.append(label)
+        weights.append(weight)
+        real.append(is_real)
+        owners.append(e)
+
     for i, e in enumerate(examples):
         unit = unit_for[i]
-        rows.append(question_row(e, unit))
-        labels.append(e.question.answerable)
-        weights.append(1.0)
-        real.append(True)
+        add(e, question_row(e, unit), e.question.answerable, 1.0, True)
         if e.question.answerable and e.question.docs:
-            rows.append(question_row(e, unit, drop_docs=set(e.question.docs)))
-            labels.append(False)
-            weights.append(0.5)
-            real.append(False)
-    return np.asarray(rows), np.asarray(labels, bool), np.asarray(weights), np.asarray(real, bool)
+            add(e, question_row(e, unit, drop_docs=set(e.question.docs)), False, 0.5, False)
+        if e.question.answerable and evidence_removed_weight > 0:
+            chunks = evidence_chunks(e)
+            if chunks:
+                add(e, question_row(e, unit, drop_chunks=chunks), False, evidence_removed_weight, False)
+    return AnswerabilityData(np.asarray(rows), np.asarray(labels, bool), np.asarray(weights), np.asarray(real, bool), owners)
 
 
 def choose_threshold(scores: np.ndarray, answerable: np.ndarray, max_false: float) -> float:
@@ -363,6 +393,7 @@ class Options:
     c_answer: float = 0.5
     max_false: float = 0.05
     answer_model: str = "logistic"  # "logistic" or "trees" (boosted trees over the question rows)
+    evidence_removed_weight: float = 0.0  # answerability negatives: answerable questions with their evidence passages taken away
 
 
 def fit_unit(examples: Sequence[Example], options: Options) -> UnitModel:
@@ -383,8 +414,9 @@ def fit_models(examples: Sequence[Example], options: Options) -> AnswerModel:
             if g == f:
                 unit_for[i] = model
     kept = [e for e, g in zip(examples, inner) if g != -1]
-    rows, labels, weights, real = answerability_data(kept, {j: unit_for[i] for j, i in enumerate(
-        i for i, g in enumerate(inner) if g != -1)})
+    data = answerability_data(kept, {j: unit_for[i] for j, i in enumerate(i for i, g in enumerate(inner) if g != -1)},
+                              options.evidence_removed_weight)
+    rows, labels, weights, real = data.rows, data.labels, data.weights, data.real
     answerability: UnitModel
     if options.answer_model == "trees":
         answerability = fit_answer_trees(rows, labels, weights)
@@ -394,7 +426,7 @@ def fit_models(examples: Sequence[Example], options: Options) -> AnswerModel:
     threshold = choose_threshold(probabilities[real], labels[real], max_false)
     # one per language where it has enough answerable questions: English questions over Vietnamese
     # reports score lower throughout, and one threshold for all refuses too many of them
-    langs = np.asarray([e.question.lang for e, r in zip(_expanded(kept), real)])
+    langs = np.asarray([e.question.lang for e in data.examples])
     by_lang = {}
     for lang in sorted(set(langs[real])):
         inside = real & (langs == lang)
@@ -404,16 +436,6 @@ def fit_models(examples: Sequence[Example], options: Options) -> AnswerModel:
 
 
 MIN_ANSWERABLE_PER_THRESHOLD = 40  # fewer, and a language keeps the overall threshold
-
-
-def _expanded(examples: Sequence[Example]) -> list[Example]:
-    """The examples in the order of :func:`answerability_data`'s rows (answerable ones twice)."""
-    out: list[Example] = []
-    for e in examples:
-        out.append(e)
-        if e.question.answerable and e.question.docs:
-            out.append(e)
-    return out
 
 
 # --------------------------------------------------------------------------- scoring answers
@@ -537,6 +559,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-false-abstention", type=float, default=0.05)
     parser.add_argument("--answer-model", choices=("logistic", "trees"), default="logistic",
                         help="the answerability model: a logistic regression or boosted trees")
+    parser.add_argument("--evidence-removed-weight", type=float, default=0.0,
+                        help="weight of the answerability negatives made by taking an answerable question's evidence passages away (0: none)")
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     parser.add_argument("--report", type=Path, default=None, help="also write the figures as JSON here")
     parser.add_argument("--no-cv", action="store_true", help="fit the final models only")
@@ -545,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     options = Options(args.inner_folds, args.unit_model, args.l2_unit,
                       TreeParams(iterations=args.tree_iterations, leaves=args.tree_leaves),
-                      args.c_answer, args.max_false_abstention, args.answer_model)
+                      args.c_answer, args.max_false_abstention, args.answer_model, args.evidence_removed_weight)
     settings = get_settings().model_copy(update={"data_dir": get_settings().data_dir})
     examples: list[Example] = []
     assistants: dict[str, Assistant] = {}

@@ -73,6 +73,27 @@ def test_passages_with_no_figure_do_not_answer_how_many(assistant: Assistant, qu
     assert answer.abstained and not answer.citations
 
 
+@pytest.mark.parametrize("question", [
+    "Ai đã ký báo cáo 3422/BC-UBND của thị xã Hương Trà?",  # its signature block has the title, not the name
+    "Who signed report 3422/BC-UBND of Huong Tra town?",
+])
+@pytest.mark.xfail(strict=True, reason=KNOWN_GAP + ": a 'who' question is not checked for a name (a legal 'ai' is answered"
+                   " by a category of people, and a proper-name check refused 30 of them in CV); the title block answers")
+def test_a_signer_question_with_no_name_in_the_report_is_refused(assistant: Assistant, question: str) -> None:
+    answer = assistant.answer(question)
+    assert answer.abstained and not answer.citations, answer.text
+
+
+@pytest.mark.xfail(strict=True, reason=KNOWN_GAP + ": the name under the signature block is not chosen as an answer")
+@pytest.mark.parametrize("question", [
+    "Ai ký báo cáo công tác chính quyền năm 2023 của thành phố Hải Dương?",
+    "Who signed the 2023 government work report of Hai Duong city?",
+])
+def test_a_signer_question_gets_the_name(assistant: Assistant, question: str) -> None:
+    answer = assistant.answer(question)
+    assert not answer.abstained and "Trần Hồ Đăng" in answer.text, answer.text
+
+
 P2_TARGETS = {  # section I "Các chỉ tiêu chủ yếu" of Phường 2's 2024 plan, one per sub-section at least
     "economy": ("Thu ngân sách đạt và vượt kế hoạch", "Chi ngân sách đúng quy định"),
     "society": ("Giảm 02 hộ cận nghèo", "Duy trì 04/04 Khu phố Văn hóa", "Duy trì phường đạt chuẩn Quốc gia về Y tế",
