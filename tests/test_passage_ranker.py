@@ -165,3 +165,27 @@ def test_the_reranker_setting_chooses_the_registry_entry(tmp_path: Path) -> None
         build_reranker(Settings(data_dir=tmp_path, reranker="cross-encoder", reranker_model=""))
     with pytest.raises(ValueError, match="available: cross-encoder, passage-model"):
         build_reranker(Settings(data_dir=tmp_path, reranker="nonesuch"))
+
+
+def _counted_share(stats: TermStats, token: str) -> float:
+    documents = stats.doc_tokens[False]
+    return sum(1 for d in documents if token in documents[d]) / len(documents)
+
+
+def test_document_shares_are_counted_once_and_equal_a_count_over_the_documents() -> None:
+    import pickle
+
+    from baocao.lang.tokens import clause_tokens
+
+    stats = stats_of(CORPUS)
+    tokens = sorted({t for held in stats.doc_tokens[False].values() for t in held}) + ["firebreak"]
+    assert [stats.document_share(t) for t in tokens] == [_counted_share(stats, t) for t in tokens]
+    assert stats.document_share("firebreak") == 0.0 and stats.document_share("loi") == pytest.approx(1 / 3)
+    # a document added after the first count is counted in the next share
+    stats.add("d.txt", clause_tokens("Đường Lê Lợi mở rộng."))
+    assert stats.document_share("loi") == pytest.approx(2 / 4) == _counted_share(stats, "loi")
+    # the counts are derived: not pickled, counted again after loading, the same shares
+    loaded = pickle.loads(pickle.dumps(stats))
+    assert "_document_counts" not in loaded.__dict__
+    assert [loaded.document_share(t) for t in tokens] == [stats.document_share(t) for t in tokens]
+    assert TermStats().document_share("loi") == 0.0

@@ -12,7 +12,14 @@ from baocao.lang.tokens import is_number, match_tokens, normalize_number, syllab
 class TermStats:
     """Document frequencies of syllables over the chunks (term weights), and each document's
     vocabulary (is a question term anywhere in the document?), for folded syllables and for
-    syllables with their marks (questions typed with diacritics)."""
+    syllables with their marks (questions typed with diacritics).
+
+    How many documents hold each folded syllable (:meth:`document_share`) is counted once, at the
+    first call, and kept until :meth:`add` changes the statistics. A snapshot's statistics are not
+    changed once read (:meth:`vectorstore.corpus_tables.CorpusTables.with_changes` builds new ones
+    and fills ``doc_tokens`` before anyone reads them)."""
+
+    _document_counts: dict[str, int] | None = None  # folded syllable -> documents holding it (None: not counted yet)
 
     def __init__(self) -> None:
         self.df: dict[bool, dict[str, int]] = {False: {}, True: {}}
@@ -22,6 +29,7 @@ class TermStats:
 
     def add(self, doc_id: str, clauses: list[list[str]]) -> None:
         self.n += 1
+        self._document_counts = None
         numbers = {token for clause in clauses for token in clause if is_number(token)}
         syllables = [part for clause in clauses for token in clause if not is_number(token) for part in syllable_parts(token)]
         for accents, fold in ((False, fold_syllable), (True, canonical_syllable)):
@@ -49,7 +57,18 @@ class TermStats:
         documents = self.doc_tokens[False]
         if not documents:
             return 0.0
-        return sum(1 for doc_id in documents if token in documents[doc_id]) / len(documents)
+        if self._document_counts is None:
+            counts: dict[str, int] = {}
+            for doc_id in documents:
+                for held in documents[doc_id]:
+                    counts[held] = counts.get(held, 0) + 1
+            self._document_counts = counts
+        return self._document_counts.get(token, 0) / len(documents)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_document_counts", None)  # derived: counted again after loading
+        return state
 
     def in_document(self, doc_id: str, form: tuple[str, ...], accents: bool = False) -> bool | None:
         """None when the document's vocabulary is unknown."""
