@@ -28,7 +28,7 @@ from ingest.targets import extract_targets
 from ingest.walker import FOLDER_NOTE_REASON, Found, UnsafeFileError, read_bounded, walk
 
 # Bump when reading, metadata or chunking change in a way that should re-index documents.
-PIPELINE_VERSION = "5"  # 2: chunks carry their layout; 3: layout normalisation (ingest.layout), metadata from crawled layouts, tone-mark fix; 4: target records (ingest.targets); 5: a title from the opening lines of a text without a header block (law articles), in every chunk's context; a text-only document that fits in one chunk is one chunk
+PIPELINE_VERSION = "6"  # 2: chunks carry their layout; 3: layout normalisation (ingest.layout), metadata from crawled layouts, tone-mark fix; 4: target records (ingest.targets); 5: a title from the opening lines of a text without a header block (law articles), in every chunk's context; a text-only document that fits in one chunk is one chunk; 6: enumerated lines ending with ';' are list items, not headings
 
 Status = Literal["new", "updated", "unchanged", "failed", "removed", "skipped"]
 STATUSES: tuple[Status, ...] = ("new", "updated", "unchanged", "removed", "skipped", "failed")

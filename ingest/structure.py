@@ -186,9 +186,9 @@ def _bold_lead_end(raw: str) -> int:
 
 def _looks_like_heading(clean: str) -> bool:
     """A numbered line without markup is a heading when it reads like a title, not prose."""
-    if len(clean) > 220 or _has_sentence_break(clean):
-        return False
-    return not (clean.endswith((".", ";")) and len(clean) > 80)
+    if len(clean) > 220 or _has_sentence_break(clean) or clean.endswith(";"):
+        return False  # "a) Là chỉ huy hoặc sỹ quan;": an item of a list, never a title
+    return not (clean.endswith(".") and len(clean) > 80)
 
 
 def _label_end(raw: str) -> int:

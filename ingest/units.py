@@ -85,7 +85,8 @@ def _is_heading(text: str) -> bool:
         return True
     if plain.isupper() and len(plain) > 3:
         return True
-    return bool(_ROMAN_OR_NUMBER_HEAD.match(plain)) and not plain.endswith((".", ";")) and len(plain) < 120
+    ends_item = collapse_ws(strip_markup(text)).endswith(";")  # clean_display drops a trailing ';'
+    return bool(_ROMAN_OR_NUMBER_HEAD.match(plain)) and not plain.endswith(".") and not ends_item and len(plain) < 120
 
 
 def _is_section_title(text: str, headings: list[str]) -> bool:
@@ -97,8 +98,28 @@ def _is_section_title(text: str, headings: list[str]) -> bool:
     return False
 
 
-def _is_list_item(text: str) -> bool:
-    return bool(_BULLET.match(text))
+def _enumeration(text: str) -> str:
+    """The family of a line's enumeration mark: "letter" ("a)"), "roman" ("II."), "number" ("2.", "2.1"), or ""."""
+    m = _ENUM.match(text)
+    if not m:
+        return ""
+    mark = m.group(0).strip()
+    if mark[0].isdigit():
+        return "number"
+    return "letter" if mark.endswith(")") else "roman"
+
+
+def _is_list_item(text: str, enumerated_list: str = "") -> bool:
+    """A bulleted line, or an enumerated one ("a) …", "2. …") that ends with ';' as the items of
+    a list do — and the line of the same enumeration (``enumerated_list``: the family of the list
+    being read) that ends such a list with '.'."""
+    if _BULLET.match(text):
+        return True
+    family = _enumeration(text)
+    if not family:
+        return False
+    end = collapse_ws(strip_markup(text)).rstrip()
+    return end.endswith(";") or (family == enumerated_list and end.endswith("."))
 
 
 def _is_starred_heading(text: str) -> bool:
@@ -149,6 +170,7 @@ def split_units(text: str, headings: list[str] | None = None, header_rows: int |
     heading = ""  # the latest heading line: context for the units after it
     block_id = 0
     in_list = False
+    enumerated_list = ""  # the enumeration family of the list being read ("letter" for "a) …;")
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -171,10 +193,11 @@ def split_units(text: str, headings: list[str] | None = None, header_rows: int |
             in_list = False
             i += 1
             continue
-        if _is_list_item(line.raw) and not _is_starred_heading(line.raw):
+        if _is_list_item(line.raw, enumerated_list if in_list else "") and not _is_starred_heading(line.raw):
             if not in_list:
                 block_id += 1
                 in_list = True
+            enumerated_list = _enumeration(line.raw)
             units.extend(_text_units(text, line, "item", heading, block_id))
             i += 1
             continue

@@ -98,3 +98,28 @@ def test_table_header_rows_come_from_the_structure_parser() -> None:
     told = split_units(text, header_rows=1)
     assert [u.label for u in guessed if u.kind == "row"] == ["1"]  # guessed: both first rows look like headers
     assert [u.label for u in told if u.kind == "row"] == ["A", "1"]
+
+
+ENUMERATED = """Điều 12. Xử lý hộ kinh doanh vi phạm
+
+1. Hộ kinh doanh vi phạm quy định về vệ sinh môi trường lần đầu thì bị nhắc nhở bằng văn bản.
+
+2. Hộ kinh doanh vi phạm thuộc một trong các trường hợp sau đây thì bị tạm dừng kinh doanh từ 07 ngày đến 15 ngày:
+
+a) Tái phạm trong thời hạn 06 tháng;
+
+b) Bán thực phẩm không rõ nguồn gốc;
+
+c) Cản trở người thi hành công vụ.
+
+3. Ban quản lý chợ lập biên bản trong thời hạn 03 ngày làm việc."""
+
+
+def test_enumerated_lines_ending_with_a_semicolon_are_one_list_under_what_introduces_it() -> None:
+    units = split_units(ENUMERATED)
+    items = [u for u in units if u.kind == "item"]
+    assert [u.text[:2] for u in items] == ["a)", "b)", "c)"]  # the "." of the last one ends the list
+    assert len({u.block for u in items}) == 1
+    assert all(u.context.startswith("2. Hộ kinh doanh vi phạm thuộc một trong các trường hợp") for u in items)
+    kinds = {u.text[:2]: u.kind for u in units}
+    assert kinds["2."] == "heading" and kinds["1."] == "sentence" and kinds["3."] == "sentence"
