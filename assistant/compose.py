@@ -10,6 +10,7 @@ from baocao.lang.detect import Lang
 from baocao.lang.glossary import english_figure_term
 from baocao.lang.numbers import amounts, format_amount, has_date, has_number
 from baocao.lang.tokens import match_tokens
+from baocao.models import LayoutUnit
 from vectorstore.hits import Hit
 
 ABSTAIN_VI = "Không tìm thấy thông tin này trong các báo cáo đã nạp."
@@ -73,8 +74,11 @@ def compose_extractive(result: ExtractiveResult, lang: Lang, hits: list[Hit]) ->
             text = f"{statement.doc_label}: {text}"
         lines.append(f"{_end(text)} [{numbered[key]}]")
     frame = _frame(result, lang, labels, several_docs)
-    lead = short_answer(result)
-    head = f"**{lead}** [1]\n" if lead else ""
+    lead, index = short_answer(result)
+    head = ""
+    if lead:
+        c = result.statements[index].candidate
+        head = f"**{lead}** [{numbered[(c.chunk.chunk_id, c.unit.span)]}]\n"
     if len(lines) == 1:
         return Composed(f"{head}{frame} {lines[0]}", citations)
     computed = comparison_text(result, lang)
@@ -90,31 +94,37 @@ _CLAUSE = re.compile(r"[,;:]\s+|\s+[–-]\s+|\s+\(")
 _PERCENT = re.compile(r"\d+(?:[.,]\d+)*\s*%")
 
 
-def short_answer(result: ExtractiveResult) -> str:
+def short_answer(result: ExtractiveResult) -> tuple[str, int]:
     """The clause of the first statement that holds the figure or date asked for, as written
-    ("ước đạt 527,191 tỷ đồng"), to lead the answer; "" when the question asks for no figure or date.
-    Of several such clauses, the one that names most of the question's terms (the measure asked
-    about, in Vietnamese for an English question too), the first on ties."""
+    ("ước đạt 527,191 tỷ đồng"), to lead the answer, and the index of its statement; ("", 0) when
+    the question asks for no figure or date. Of several such clauses, the one that names most of
+    the question's terms (the measure asked about, in Vietnamese for an English question too), the
+    first on ties. A list item answers with its introducer first ("…, thì bị phạt tù từ 01 năm đến
+    05 năm:" then "a) Là chỉ huy …"): the clause is then looked for in the item, then the introducer."""
     if result.kind != "factoid" or not result.statements or not ({"number", "percent", "date"} & result.asks):
-        return ""
-    text = result.statements[0].candidate.unit.text
-    if result.statements[0].candidate.unit.kind == "row":
-        return ""  # a row is already short, with its column names
+        return "", 0
+    order = [0]
+    if len(result.statements) > 1 and result.statements[0].text.rstrip().endswith(":"):
+        order = [1, 0]
+    candidates = [(clause, i) for i in order for clause in _figure_clauses(result.statements[i].candidate.unit, result)]
+    if not candidates:
+        return "", 0
+    return max(candidates, key=lambda c: _terms_named(c[0], result))
+
+
+def _figure_clauses(unit: LayoutUnit, result: ExtractiveResult) -> list[str]:
+    """The unit's clauses that hold the figure, share or date asked for; none when the unit is that
+    one clause (or a table row, already short, with its column names)."""
+    text = unit.text
+    if unit.kind == "row":
+        return []
     clauses = [c.strip(" .;,") for c in _CLAUSE.split(text) if c.strip(" .;,")]
     if "percent" in result.asks:
         percents = [c for c in clauses if _PERCENT.search(c)]
         if percents:
-            return _naming_most(percents, result)
+            return percents
     figures = [c for c in clauses if (has_date(c) if "date" in result.asks else has_number(c))]
-    if figures:
-        best = _naming_most(figures, result)
-        return best if best != text.strip(" .;,") else ""
-    return ""
-
-
-def _naming_most(clauses: list[str], result: ExtractiveResult) -> str:
-    """The clause that names most of the question's terms; the first on ties."""
-    return max(clauses, key=lambda c: _terms_named(c, result))
+    return [c for c in figures if c != text.strip(" .;,")]
 
 
 def _terms_named(clause: str, result: ExtractiveResult) -> int:

@@ -213,7 +213,13 @@ class ExtractiveAnswerer:
             if rows:
                 return "status", _in_reading_order(rows)
         if len(query.localities) >= 2:
-            chosen = _best_per(usable, lambda c: _fold(c.meta.locality if c.meta else ""), best.score * t.locality_floor)
+            # each named place's best unit that is about the question (a term beyond the generic
+            # figure words), however far below the other place's: the question asks for both
+            weights = self._weights
+            assert weights is not None, "decide() sets the weights before selecting"
+            wanted = weights.specific or set(range(len(weights.weights)))
+            about = [c for c in usable if c.term_hits & wanted]
+            chosen = _best_per(about, lambda c: _fold(c.meta.locality if c.meta else ""), 0.0)
             if len(chosen) >= 2:
                 return "localities", chosen
         if query.asks("docs"):
@@ -262,6 +268,11 @@ class ExtractiveAnswerer:
             return "list", _group_blocks(_drop_repeated_figures(chosen))
         chosen = self._complete(query, _with_citing_unit(best, usable), usable, MAX_STATEMENTS)
         chosen = self._answer_parts(query, chosen, usable)
+        introducer = _list_introducer(best, usable)
+        if introducer is not None and introducer not in chosen:
+            # "2. Phạm tội thuộc một trong các trường hợp sau đây, thì bị phạt tù từ 01 năm đến 05 năm:"
+            # then "a) Là chỉ huy hoặc sỹ quan;": an item says what it says only with what introduces it
+            chosen.insert(0, introducer)
         return "factoid", _drop_repeated_figures(chosen)
 
     def _section_after(self, query: Query, best: UnitCandidate, usable: list[UnitCandidate],
@@ -411,6 +422,17 @@ def _with_citing_unit(best: UnitCandidate, usable: list[UnitCandidate]) -> list[
         return [best]
     citing = next((c for c in usable if c.chunk.doc_id == best.chunk.doc_id and best.unit.footnote in c.unit.marks), None)
     return [citing, best] if citing is not None else [best]
+
+
+def _list_introducer(item: UnitCandidate, usable: list[UnitCandidate]) -> UnitCandidate | None:
+    """The unit just before the list that ``item`` belongs to, when it ends with ':' (it introduces it)."""
+    if item.unit.kind != "item" or item.unit.block < 0:
+        return None
+    layout = item.chunk.layout
+    first = next(i for i, u in enumerate(layout) if u.kind == "item" and u.block == item.unit.block)
+    if first == 0 or not item.chunk.text[layout[first - 1].start : layout[first - 1].end].rstrip(" *").endswith(":"):
+        return None
+    return next((c for c in usable if c.hit is item.hit and c.order == first - 1), None)
 
 
 def _enclosing_heading(c: UnitCandidate, usable: list[UnitCandidate]) -> UnitCandidate | None:

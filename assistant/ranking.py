@@ -11,7 +11,7 @@ refused with a message saying to retrain.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -158,7 +158,6 @@ class Thresholds:
     min_gain: float = 0.12  # … and it adds this share of the question's weighted terms (same passage)
     min_gain_elsewhere: float = 0.25  # … (another passage)
     list_keep: float = 0.5  # list questions: items of the best unit's list kept above this share of its probability
-    locality_floor: float = 0.2  # a question over several localities: each one's best unit, down to this share of the best's
     part_margin: float = 0.05  # a sub-question's best unit joins when it leads the next one by this much
 
 
@@ -175,15 +174,15 @@ class AnswerModel:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot read the answer model {path}: {exc}; retrain it: python -m evals.train_ranker") from exc
-        model = cls(
-            unit=load_unit_model(data["unit"]),
-            answerability=load_unit_model(data["answerability"]),
-            thresholds=Thresholds(**data.get("thresholds", {})),
-            trained_on=data.get("trained_on", {}),
-        )
-        model.unit.check(UNIT_FEATURES, "unit")
-        model.answerability.check(QUESTION_FEATURES, "answerability")
-        return model
+        unit, answerability = load_unit_model(data["unit"]), load_unit_model(data["answerability"])
+        unit.check(UNIT_FEATURES, "unit")
+        answerability.check(QUESTION_FEATURES, "answerability")
+        thresholds = data.get("thresholds", {})
+        unknown = sorted(set(thresholds) - {f.name for f in fields(Thresholds)})
+        if unknown:
+            raise ModelError(f"the answer model {path} sets thresholds this version does not have ({unknown}); "
+                             "retrain it: python -m evals.train_ranker")
+        return cls(unit, answerability, Thresholds(**thresholds), data.get("trained_on", {}))
 
     def save(self, path: Path = MODEL_FILE) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -65,7 +65,7 @@ CANDIDATE_SOURCES = ["assistant/candidates.py", "assistant/service.py", "vectors
                      "vectorstore/retriever.py", "vectorstore/legs.py", "vectorstore/fusion.py"]
 # Word lists read only by assistant/features.py or by the answerer's decision (every other list may
 # shape retrieval or the candidates).
-FEATURE_ONLY_LISTS: set[str] = set()
+FEATURE_ONLY_LISTS: set[str] = {"meaning_cues.tsv"}
 # Settings that shape the passages retrieved and so the cached candidates (the store revision covers
 # the chunks): a cache prepared under the bm25 lexical index is not reused under tantivy.
 CANDIDATE_SETTINGS = ("lexical_index", "reranker_model", "embedder", "st_model", "embed_model",

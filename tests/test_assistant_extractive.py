@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +10,8 @@ from assistant.service import Assistant
 from assistant.types import Answer
 from baocao.lang.normalize import fold_accents
 from baocao.settings import Settings
+from evals.harness import prepare_corpus
+from vectorstore.retriever import SearchStack
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +212,22 @@ def test_cached_candidates_are_refeaturized_as_prepared_and_a_stale_embedding_is
     far = next(c for c in usable if c.dense is None)
     far.dense = 0.5  # as if other code had chosen to embed it: the cache is stale
     assert not refeaturize(turn.prepared.query, usable, turn.prepared.weights)
+
+
+def test_a_list_item_answers_with_the_clause_that_introduces_its_list(tmp_path: Path) -> None:
+    """'… thì bị tạm dừng kinh doanh từ 07 ngày đến 15 ngày:' then 'b) Bán thực phẩm …': the item
+    chosen for a question about the case says what happens only with the clause above it."""
+    from tests.test_ingest_units import ENUMERATED
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "quy-dinh.txt").write_text("Quy định xử lý vi phạm trong quản lý chợ\n\n" + ENUMERATED, encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data")
+    stack = SearchStack.open(settings)
+    prepare_corpus(stack, folder, progress=False)
+    answer = Assistant(stack.retriever(), stack.settings).answer(
+        "Hộ kinh doanh bán thực phẩm không rõ nguồn gốc bị tạm dừng kinh doanh trong bao lâu?")
+    assert not answer.abstained, answer.text
+    quotes = [c.quote for c in answer.citations]
+    assert any("từ 07 ngày đến 15 ngày" in q for q in quotes) and any(q.startswith("b) Bán thực phẩm") for q in quotes), quotes
+    assert answer.text.index("từ 07 ngày đến 15 ngày") < answer.text.index("b) Bán thực phẩm")

@@ -18,7 +18,9 @@ from baocao.lang.places import level_named, levels, place_mentions, strip_level
 from baocao.lang.questions import (
     ANSWER_SHAPES,
     answer_shapes,
+    asks_meaning,
     cell_status,
+    copula_at,
     measures_asked,
     question_phrases,
     remove_question_words,
@@ -39,7 +41,8 @@ def test_every_data_file_is_listed_here() -> None:
         "remedy_words.txt",
         "definition_cues.tsv", "doc_frame_words.txt", "doc_types.tsv", "english_markers.txt", "english_short_words.txt",
         "exclusion_words.txt", "followup_starts.txt", "followup_words.txt", "generic_words.txt", "glossary_en_vi.tsv",
-        "government_words.txt", "levels.tsv", "line_connectors.txt", "measure_stopwords.txt", "measures.tsv", "months_en.tsv",
+        "government_words.txt", "levels.tsv", "line_connectors.txt", "meaning_cues.tsv", "measure_stopwords.txt", "measures.tsv",
+        "months_en.tsv",
         "numbered_name_words.txt", "question_phrases.tsv", "question_words.txt", "site_chrome.txt", "status_words.tsv",
         "stopwords_en.txt", "stopwords_vi.txt", "stopwords_vi_folded.txt", "target_glossary.tsv", "target_questions.tsv",
         "target_question_words.txt", "target_terms.tsv",
@@ -184,3 +187,14 @@ def test_stated_figures_leave_out_document_numbers_and_dates() -> None:
     assert stated_figures("đến ngày 31/12/2023 giải ngân đạt 95,2%") == {"95,2%"}
     assert stated_figures("Tổng thu 527,191 tỷ đồng, đạt 105%") == {"527,191", "105%"}
     assert stated_figures("phấn đấu đón 1 triệu lượt khách") == {"1"}
+
+
+def test_meaning_cues_tell_a_question_asking_what_something_is_and_find_the_copula() -> None:
+    assert {row["role"][0] for row in tables.records("meaning_cues.tsv")} == {"question", "copula"}
+    assert asks_meaning("Hộ nghèo được hiểu như thế nào?") and asks_meaning("khai niem dat nong nghiep la gi")
+    assert asks_meaning("What is meant by a poor household?")
+    assert not asks_meaning("Thu ngân sách năm 2023 đạt bao nhiêu?")
+    from baocao.lang.tokens import match_tokens
+    assert copula_at(match_tokens("Hộ nghèo là hộ có thu nhập bình quân dưới chuẩn")) == 2
+    assert copula_at(match_tokens("Chuẩn nghèo được hiểu là mức thu nhập tối thiểu")) == 2
+    assert copula_at(match_tokens("Thu ngân sách đạt 120 tỷ đồng")) == -1

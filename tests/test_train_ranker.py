@@ -79,6 +79,15 @@ def test_a_model_of_other_features_is_refused(tmp_path: Path) -> None:
         AnswerModel.load(bad)
 
 
+def test_a_model_with_thresholds_this_version_lacks_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    data["thresholds"]["locality_floor"] = 0.2  # a setting of an earlier version
+    old = tmp_path / "model.json"
+    old.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ModelError, match=r"locality_floor.*retrain"):
+        AnswerModel.load(old)
+
+
 def test_logistic_inference_is_standardised_dot_product() -> None:
     model = LogisticModel(["a", "b"], [1.0, 0.0], [2.0, 1.0], [1.0, -1.0], 0.5)
     p = model.probabilities(np.asarray([[3.0, 1.0]]))[0]

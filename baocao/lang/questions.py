@@ -6,6 +6,7 @@ Every word list is a data file (``data/``); the functions here only apply them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -110,6 +111,28 @@ def answer_shapes(text: str) -> set[str]:
     if "%" in text:
         shapes.add("percent")
     return shapes
+
+
+@cache
+def _meaning_cues() -> tuple[re.Pattern[str], tuple[tuple[str, ...], ...]]:
+    rows = records("meaning_cues.tsv")
+    asks = [_cue_regex(r["cue"][0]) for r in rows if r["role"][0] == "question"]
+    copulas = tuple(tuple(folded_words(r["cue"][0])) for r in rows if r["role"][0] == "copula")
+    return re.compile("|".join(asks)), copulas
+
+
+def asks_meaning(text: str) -> bool:
+    """"Tập quán là gì?", "What is meant by …": the question asks what something is (data/meaning_cues.tsv)."""
+    return bool(_meaning_cues()[0].search(folded_question(text)))
+
+
+def copula_at(words: Sequence[str]) -> int:
+    """Where the first copula ("là", "được hiểu là") starts in folded words, or -1."""
+    copulas = _meaning_cues()[1]
+    for i in range(len(words)):
+        if any(tuple(words[i : i + len(c)]) == c for c in copulas):
+            return i
+    return -1
 
 
 def speaks_of_share(text: str) -> bool:
