@@ -83,6 +83,8 @@ UNIT_FEATURES: tuple[str, ...] = (
 
 QUESTION_FEATURES: tuple[str, ...] = (
     "p_max", "p_gap", "p_top3",
+    "p_best_block",  # the probability of the best unit's whole list or table (a list asked spreads over its items)
+    "p_best_passage",  # ... of every unit of the best unit's passage
     "best_cov_unit", "best_cov_all", "best_dense", "best_specific_hit", "best_rarest_term_hit",
     "doc_missing",  # weighted share of the question's terms found nowhere in the best unit's document
     "top_hit_score",
@@ -401,6 +403,12 @@ def question_features(
     row[index["p_max"]] = scores[0]
     row[index["p_gap"]] = scores[0] - (scores[1] if len(scores) > 1 else 0.0)
     row[index["p_top3"]] = float(np.mean(scores[:3]))
+    same_passage = [c for c in ranked if c.hit.chunk.chunk_id == best.hit.chunk.chunk_id]
+    row[index["p_best_passage"]] = sum(c.score for c in same_passage)
+    if best.unit.block >= 0 and best.unit.kind in ("item", "row"):
+        row[index["p_best_block"]] = sum(c.score for c in same_passage if c.unit.block == best.unit.block and c.unit.kind == best.unit.kind)
+    else:
+        row[index["p_best_block"]] = scores[0]
     for name in ("cov_unit", "cov_all", "dense", "specific_hit", "rarest_term_hit"):
         row[index[f"best_{name}"]] = best.features[_INDEX[name]]
     row[index["doc_missing"]] = document_missing(query, best, weights, stats)
