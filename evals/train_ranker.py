@@ -56,6 +56,7 @@ SETS: dict[str, tuple[Path, Path]] = {
     "samples": (PROJECT_ROOT / "evals/sets/samples.jsonl", PROJECT_ROOT / "corpus"),
     "synthetic": (PROJECT_ROOT / "evals/sets/synthetic.jsonl", PROJECT_ROOT / "evals/corpora/synthetic"),
     "extra": (PROJECT_ROOT / "evals/sets/extra.jsonl", SHARED / "corpus-extra"),
+    "extra_more": (PROJECT_ROOT / "evals/sets/extra_more.jsonl", SHARED / "corpus-extra"),
     "alqac": (SHARED / "eval/alqac2022/questions.jsonl", SHARED / "eval/alqac2022/corpus"),
 }
 # Sources whose change makes cached candidates stale. The features are not among them: they are
@@ -167,7 +168,9 @@ def build_examples(set_name: str, settings: Settings, progress: bool) -> tuple[l
         usable = turn.prepared.usable
         labels = np.asarray([q.answerable and unit_label(c.quote, q) for c in usable], dtype=bool)
         docs = set(q.docs) if q.docs else ({turn.hits[0].chunk.doc_id} if turn.hits else {q.id})
-        examples.append(Example(set_name, q, turn, labels, stats, {f"{set_name}/{d}" for d in docs}))
+        # documents are named by their corpus, not the set: two sets over one corpus (dev and samples,
+        # extra and extra_more) keep each document in one fold
+        examples.append(Example(set_name, q, turn, labels, stats, {f"{corpus.resolve()}/{d}" for d in docs}))
     return examples, assistant
 
 
