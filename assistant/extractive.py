@@ -430,7 +430,7 @@ def _list_introducer(item: UnitCandidate, usable: list[UnitCandidate]) -> UnitCa
         return None
     layout = item.chunk.layout
     first = next(i for i, u in enumerate(layout) if u.kind == "item" and u.block == item.unit.block)
-    if first == 0 or not item.chunk.text[layout[first - 1].start : layout[first - 1].end].rstrip(" *").endswith(":"):
+    if first == 0 or not layout[first - 1].text.rstrip().endswith(":"):
         return None
     return next((c for c in usable if c.hit is item.hit and c.order == first - 1), None)
 
