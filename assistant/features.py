@@ -10,6 +10,7 @@ passage's rank), and whether its place and period agree with the question's.
 """
 from __future__ import annotations
 
+import copy
 import math
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -41,6 +42,9 @@ UNIT_FEATURES: tuple[str, ...] = (
     "rarest_term_hit",  # the question's rarest term is in the unit or its context
     "specific_hit",  # some term that is not a generic figure word ("tỷ lệ", "số lượng") is hit
     "cov_rel",  # cov_all minus the best cov_all among the question's candidates
+    "cov_local",  # like cov_unit, each term also weighted by how few of the question's candidates hold it
+    "cov_local_near",  # ... in the unit or its heading/section path
+    "unique_share",  # weighted share of the question's terms that the unit holds and at most a few other candidates do
     "dense",  # e5 cosine of unit and question (0 when not embedded)
     "dense_rel",  # dense minus the best dense among the candidates
     "dense_missing",  # the unit was not embedded (lexically far from the question)
@@ -87,6 +91,8 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "p_best_passage",  # ... of every unit of the best unit's passage
     "best_cov_unit", "best_cov_all", "best_dense", "best_specific_hit", "best_rarest_term_hit",
     "doc_missing",  # weighted share of the question's terms found nowhere in the best unit's document
+    "doc_unwritten",  # ... that its document never writes with their syllables side by side ("thất nghiệp")
+    "best_lacks_heaviest",  # the question's rarest term is in neither the best unit nor its headings and title
     "top_hit_score",
     "asks_figure_best_lacks",
     "measure_missing_best",
@@ -136,14 +142,19 @@ def unit_features(query: Query, candidates: Sequence[UnitCandidate], weights: Te
     top_score = max((c.hit.score for c in candidates), default=0.0) or 1.0
     asked_sectors = sectors(" ".join(match_tokens(query.text))) if not query.is_english else set()
     meaning_asked = asks_meaning(query.text)
+    in_unit: list[set[int]] = []
+    near: list[set[int]] = []
     for row, c in zip(rows, candidates):
-        _lexical(row, query, c, weights)
+        own, nearby = _lexical(row, query, c, weights)
+        in_unit.append(own)
+        near.append(nearby)
         if meaning_asked and _states_meaning(query, c):
             row[_INDEX["ask_meaning_states"]] = 1.0
         _shape(row, query, c)
         _place(row, query, c, asked_sectors)
         row[_INDEX["hit_inv_rank"]] = 1.0 / max(c.hit.rank, 1)
         row[_INDEX["hit_score_rel"]] = c.hit.score / top_score if top_score > 0 else 0.0
+    _local_rarity(rows, in_unit, near, weights)
     cov = rows[:, _INDEX["cov_all"]]
     rows[:, _INDEX["cov_rel"]] = cov - cov.max()
     rows[:, _INDEX["cov_rank_inv"]] = 1.0 / (1.0 + np.argsort(np.argsort(-cov, kind="stable"), kind="stable"))
@@ -156,41 +167,25 @@ def unit_features(query: Query, candidates: Sequence[UnitCandidate], weights: Te
     return rows
 
 
-def _neighbours(rows: np.ndarray, candidates: Sequence[UnitCandidate]) -> None:
-    """The coverage of each unit's neighbours: before and after it, what introduces its list, the
-    footnote it points to or the sentence pointing to it."""
-    cov = rows[:, _INDEX["cov_all"]]
-    by_passage: dict[str, list[int]] = {}
-    for i, c in enumerate(candidates):
-        by_passage.setdefault(c.chunk.chunk_id, []).append(i)
-    for members in by_passage.values():
-        members.sort(key=lambda i: candidates[i].order)
-        intro = -1
-        block_start: dict[int, int] = {}
-        for j, i in enumerate(members):
-            unit = candidates[i].unit
-            if j > 0:
-                rows[i, _INDEX["cov_prev"]] = cov[members[j - 1]]
-            if j + 1 < len(members):
-                rows[i, _INDEX["cov_next"]] = cov[members[j + 1]]
-            if unit.kind in ("item", "row") and unit.block >= 0:
-                first = block_start.setdefault(unit.block, j)
-                rows[i, _INDEX["block_pos_inv"]] = 1.0 / (1.0 + j - first)
-                if intro >= 0:
-                    rows[i, _INDEX["cov_intro"]] = cov[intro]
-            elif unit.kind == "heading" or unit.text.rstrip().endswith(":"):
-                intro = i
-    notes: dict[tuple[str, str], list[int]] = {}
-    for i, c in enumerate(candidates):
-        if c.unit.kind == "footnote" and c.unit.footnote:
-            notes.setdefault((c.chunk.doc_id, c.unit.footnote), []).append(i)
-    if not notes:
+UNIQUE_AMONG = 0.1  # "a few other candidates": at most this share of them (and at least 2)
+
+
+def _local_rarity(rows: np.ndarray, in_unit: Sequence[set[int]], near: Sequence[set[int]], weights: TermWeights) -> None:
+    """Coverage that discounts the terms most candidates share: among look-alike passages (the same
+    boilerplate, a table's rows under one header) the term few of them hold is what tells them apart."""
+    n_terms = len(weights.weights)
+    if not n_terms:
         return
-    for i, c in enumerate(candidates):
-        for mark in c.unit.marks:
-            for n in notes.get((c.chunk.doc_id, mark), []):
-                rows[n, _INDEX["cov_citing"]] = max(rows[n, _INDEX["cov_citing"]], cov[i])
-                rows[i, _INDEX["cov_citing"]] = max(rows[i, _INDEX["cov_citing"]], cov[n])
+    corpus = np.asarray(weights.weights, dtype=np.float64)
+    for column, hits in (("cov_local", in_unit), ("cov_local_near", near)):
+        held = np.zeros((len(hits), n_terms), dtype=bool)
+        for a, found in enumerate(hits):
+            held[a, list(found)] = True
+        local = np.log((len(hits) + 1) / (held.sum(axis=0) + 0.5)) * corpus
+        rows[:, _INDEX[column]] = (held * local).sum(axis=1) / max(float(local.sum()), 1e-6)
+        if column == "cov_local":
+            few = held.sum(axis=0) <= max(2.0, UNIQUE_AMONG * len(hits))
+            rows[:, _INDEX["unique_share"]] = (held * (few * corpus)).sum(axis=1) / max(float(corpus.sum()), 1e-6)
 
 
 def set_dense(rows: np.ndarray, candidates: Sequence[UnitCandidate], english: float) -> None:
@@ -237,23 +232,32 @@ def refeaturize(query: Query, candidates: Sequence[UnitCandidate], weights: Term
     return True
 
 
-def _lexical(row: np.ndarray, query: Query, c: UnitCandidate, weights: TermWeights) -> None:
+def _lexical(row: np.ndarray, query: Query, c: UnitCandidate, weights: TermWeights) -> tuple[set[int], set[int]]:
+    """The lexical columns of ``row``; returns the question terms the unit's own words hold, and
+    those it or its headings/section path hold."""
     accents = query.accents
     words = c.words(accents)
     context = c.context(accents)
     joined = " " + " ".join(words) + " "
     covered = in_unit = title_only = 0.0
     c.term_hits = set()
+    own: set[int] = set()
+    near: set[int] = set()
     for i, (term, weight) in enumerate(zip(query.terms, weights.weights)):
         if any(_has_form(joined, f) for f in term.forms):
             covered += weight
             in_unit += weight
             c.term_hits.add(i)
-        elif any(all(w in c.title_tokens for w in f) for f in term.forms):
+            own.add(i)
+            near.add(i)
+            continue
+        if any(all(w in context for w in f) for f in term.forms):
+            near.add(i)
+        if any(all(w in c.title_tokens for w in f) for f in term.forms):
             covered += 0.6 * weight  # words of the title name the document, not the answer in it
             title_only += weight
             c.term_hits.add(i)
-        elif any(all(w in context for w in f) for f in term.forms):
+        elif i in near:
             covered += 0.6 * weight
             c.term_hits.add(i)
     row[_INDEX["cov_unit"]] = in_unit / weights.total
@@ -274,6 +278,7 @@ def _lexical(row: np.ndarray, query: Query, c: UnitCandidate, weights: TermWeigh
     for _, expansions in query.definitions:
         if any(_has_form(joined, tuple(match_tokens(e, accents))) for e in expansions):
             row[_INDEX["defines_abbreviation"]] = 1.0
+    return own, near
 
 
 def _states_meaning(query: Query, c: UnitCandidate) -> bool:
@@ -386,6 +391,42 @@ def document_missing(query: Query, best: UnitCandidate, weights: TermWeights, st
     return missing / total if total else 0.0
 
 
+def document_unwritten(query: Query, best: UnitCandidate, weights: TermWeights, stats: TermStats) -> float:
+    """Weighted share of the question's terms that the best unit's document never writes as a
+    phrase (each syllable may be there, apart): a measure the report does not give."""
+    total = missing = 0.0
+    for term, weight in zip(query.terms, weights.weights):
+        written = [stats.writes(best.chunk.doc_id, f, query.accents) for f in term.forms]
+        if any(w is None for w in written):
+            return 0.0
+        total += weight
+        if not any(written):
+            missing += weight
+    return missing / total if total else 0.0
+
+
+def place_view(query: Query, ranked: Sequence[UnitCandidate]) -> Sequence[UnitCandidate]:
+    """The candidates the answerability model weighs. A question over several places ("Hương Trà,
+    Hải Dương và Trà Vinh mỗi nơi …") asks one thing of each: the ranker's probability is spread
+    over one answer per place, so the question is weighed as asked of the place whose best unit
+    stands out most, its units' probabilities renormalised within that place (copies)."""
+    if len(query.localities) < 2:
+        return ranked
+    views: list[tuple[float, list[UnitCandidate], float]] = []
+    for locality in query.localities:
+        own = [c for c in ranked if c.chunk.doc_id in locality.doc_ids]
+        total = sum(c.score for c in own)
+        if own and total > 0:
+            views.append((own[0].score / total, own, total))
+    if len(views) < 2:
+        return ranked
+    _, own, total = max(views, key=lambda v: v[0])
+    out = [copy.copy(c) for c in own]
+    for c in out:
+        c.score = c.score / total
+    return out
+
+
 def question_features(
     query: Query, ranked: Sequence[UnitCandidate], weights: TermWeights, stats: TermStats
 ) -> np.ndarray:
@@ -395,6 +436,7 @@ def question_features(
     row[index["n_terms_log"]] = math.log(1 + len(query.terms)) / 3
     row[index["lang_en"]] = 1.0 if query.lang == "en" else 0.0
     row[index["lang_noaccent"]] = 1.0 if query.lang == "vi-noaccent" else 0.0
+    ranked = place_view(query, ranked)
     if not ranked:
         return row
     scores = [c.score for c in ranked]
@@ -412,6 +454,8 @@ def question_features(
     for name in ("cov_unit", "cov_all", "dense", "specific_hit", "rarest_term_hit"):
         row[index[f"best_{name}"]] = best.features[_INDEX[name]]
     row[index["doc_missing"]] = document_missing(query, best, weights, stats)
+    row[index["doc_unwritten"]] = document_unwritten(query, best, weights, stats)
+    row[index["best_lacks_heaviest"]] = 0.0 if weights.rarest < 0 or weights.rarest in best.term_hits else 1.0
     row[index["top_hit_score"]] = max(c.hit.score for c in ranked)
     row[index["asks_figure_best_lacks"]] = best.features[_INDEX["ask_number_lacks"]]
     row[index["measure_missing_best"]] = best.features[_INDEX["measure_missing"]]

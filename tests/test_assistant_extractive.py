@@ -231,3 +231,64 @@ def test_a_list_item_answers_with_the_clause_that_introduces_its_list(tmp_path: 
     quotes = [c.quote for c in answer.citations]
     assert any("từ 07 ngày đến 15 ngày" in q for q in quotes) and any(q.startswith("b) Bán thực phẩm") for q in quotes), quotes
     assert answer.text.index("từ 07 ngày đến 15 ngày") < answer.text.index("b) Bán thực phẩm")
+
+
+def test_a_question_over_several_places_is_weighed_as_asked_of_one(assistant: Assistant) -> None:
+    """The ranker spreads its probability over one answer per place; the answerability model sees
+    the place whose best unit stands out, its probabilities renormalised within it."""
+    from assistant.features import QUESTION_FEATURES, place_view, question_features
+
+    turn = assistant.prepare("Hương Trà và Hải Dương mỗi nơi thu ngân sách năm 2023 được bao nhiêu?")
+    query, usable = turn.prepared.query, turn.prepared.usable
+    assert len(query.localities) == 2
+    assistant.extractive.rank(usable)
+    usable.sort(key=lambda c: c.score, reverse=True)
+    view = place_view(query, usable)
+    docs = {c.chunk.doc_id for c in view}
+    assert any(docs <= loc.doc_ids for loc in query.localities)  # one place's units only
+    assert {c.chunk.doc_id for c in usable} - docs  # the other place's were there
+    assert abs(sum(c.score for c in view) - 1.0) < 1e-6
+    originals = {id(c.unit): c.score for c in usable}
+    assert all(c.score >= originals[id(c.unit)] for c in view)
+    assert [c.score for c in usable] == sorted((c.score for c in usable), reverse=True)  # copies: the ranking is untouched
+    p_max = QUESTION_FEATURES.index("p_max")
+    row = question_features(query, usable, turn.prepared.weights, assistant.extractive.stats)
+    assert row[p_max] == pytest.approx(view[0].score) and row[p_max] > usable[0].score
+
+    one = assistant.prepare("Hương Trà thu ngân sách năm 2023 được bao nhiêu?")
+    single = one.prepared.usable
+    assert place_view(one.prepared.query, single) is single
+
+
+def test_a_measure_the_document_never_writes_as_a_phrase_is_seen(assistant: Assistant) -> None:
+    """'FDI' is glossed "đầu tư trực tiếp nước ngoài": Hương Trà's report has each syllable
+    somewhere, never the phrase; the abstention model is told so (doc_unwritten)."""
+    from assistant.features import document_missing, document_unwritten
+
+    def measures(question: str) -> tuple[float, float]:
+        turn = assistant.prepare(question)
+        query, usable, weights = turn.prepared.query, turn.prepared.usable, turn.prepared.weights
+        assistant.extractive.rank(usable)
+        best = max(usable, key=lambda c: c.score)
+        stats = assistant.extractive.stats
+        return document_missing(query, best, weights, stats), document_unwritten(query, best, weights, stats)
+
+    assert measures("How much FDI did Hương Trà attract in 2023?") == (0.0, 1.0)
+    assert measures("Tổng thu ngân sách nhà nước của Hương Trà năm 2023 ước đạt bao nhiêu?") == (0.0, 0.0)
+
+
+def test_terms_every_candidate_holds_weigh_nothing_in_the_local_coverage(assistant: Assistant) -> None:
+    import numpy as np
+
+    from assistant.features import UNIT_FEATURES, _local_rarity
+
+    weights = assistant.prepare("Tổng thu ngân sách nhà nước của Hương Trà năm 2023 ước đạt bao nhiêu?").prepared.weights
+    n = len(weights.weights)
+    assert n >= 3
+    everywhere = set(range(n - 1))  # every candidate holds these; only the first holds the last term
+    hits = [everywhere | {n - 1}] + [set(everywhere) for _ in range(29)]
+    rows = np.zeros((30, len(UNIT_FEATURES)), dtype=np.float32)
+    _local_rarity(rows, hits, hits, weights)
+    local, unique = UNIT_FEATURES.index("cov_local"), UNIT_FEATURES.index("unique_share")
+    assert rows[0, local] > 0.5 > 0.1 > rows[1, local]
+    assert rows[1, unique] == 0.0 and rows[0, unique] == np.float32(weights.weights[-1] / sum(weights.weights))

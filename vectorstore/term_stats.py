@@ -20,6 +20,7 @@ class TermStats:
     and fills ``doc_tokens`` before anyone reads them)."""
 
     _document_counts: dict[str, int] | None = None  # folded syllable -> documents holding it (None: not counted yet)
+    _folded_pairs: dict[str, set[tuple[str, str]]] | None = None  # doc_id -> its pairs folded (filled as asked)
 
     def __init__(self) -> None:
         self.df: dict[bool, dict[str, int]] = {False: {}, True: {}}
@@ -30,6 +31,7 @@ class TermStats:
     def add(self, doc_id: str, clauses: list[list[str]]) -> None:
         self.n += 1
         self._document_counts = None
+        self._folded_pairs = None
         numbers = {token for clause in clauses for token in clause if is_number(token)}
         syllables = [part for clause in clauses for token in clause if not is_number(token) for part in syllable_parts(token)]
         for accents, fold in ((False, fold_syllable), (True, canonical_syllable)):
@@ -68,6 +70,7 @@ class TermStats:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("_document_counts", None)  # derived: counted again after loading
+        state.pop("_folded_pairs", None)
         return state
 
     def in_document(self, doc_id: str, form: tuple[str, ...], accents: bool = False) -> bool | None:
@@ -76,6 +79,27 @@ class TermStats:
         if tokens is None:
             return None
         return all(w in tokens for w in form)
+
+    def writes(self, doc_id: str, form: tuple[str, ...], accents: bool = False) -> bool | None:
+        """Does the document write ``form`` (matching syllables) with its syllables side by side?
+        "thất nghiệp" is not written by a text with "thất thu" and "nông nghiệp" only. None when
+        the document's vocabulary is unknown."""
+        tokens = self.doc_tokens[accents].get(doc_id)
+        if tokens is None:
+            return None
+        if not all(w in tokens for w in form):
+            return False
+        if len(form) < 2:
+            return True
+        if accents:
+            written = self.doc_pairs.get(doc_id, set())
+        else:
+            if self._folded_pairs is None:
+                self._folded_pairs = {}
+            if doc_id not in self._folded_pairs:
+                self._folded_pairs[doc_id] = {(fold_syllable(a), fold_syllable(b)) for a, b in self.doc_pairs.get(doc_id, set())}
+            written = self._folded_pairs[doc_id]
+        return set(zip(form, form[1:])) <= written
 
     def mentions(self, name: str) -> bool:
         """Does some document write ``name``, its words side by side (a commune inside a town's
