@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import math
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -380,27 +380,26 @@ def _place(row: np.ndarray, query: Query, c: UnitCandidate, asked_sectors: set[s
 
 def document_missing(query: Query, best: UnitCandidate, weights: TermWeights, stats: TermStats) -> float:
     """Weighted share of the question's terms found nowhere in the best unit's document."""
-    total = missing = 0.0
-    for term, weight in zip(query.terms, weights.weights):
-        present = [stats.in_document(best.chunk.doc_id, f, query.accents) for f in term.forms]
-        if any(p is None for p in present):
-            return 0.0
-        total += weight
-        if not any(present):
-            missing += weight
-    return missing / total if total else 0.0
+    return _absent_share(query, best, weights, stats.in_document)
 
 
 def document_unwritten(query: Query, best: UnitCandidate, weights: TermWeights, stats: TermStats) -> float:
     """Weighted share of the question's terms that the best unit's document never writes as a
     phrase (each syllable may be there, apart): a measure the report does not give."""
+    return _absent_share(query, best, weights, stats.writes)
+
+
+def _absent_share(query: Query, best: UnitCandidate, weights: TermWeights,
+                  holds: Callable[[str, tuple[str, ...], bool], bool | None]) -> float:
+    """Weighted share of the terms none of whose forms the best unit's document ``holds`` (0 when
+    its vocabulary is unknown)."""
     total = missing = 0.0
     for term, weight in zip(query.terms, weights.weights):
-        written = [stats.writes(best.chunk.doc_id, f, query.accents) for f in term.forms]
-        if any(w is None for w in written):
+        present = [holds(best.chunk.doc_id, f, query.accents) for f in term.forms]
+        if any(p is None for p in present):
             return 0.0
         total += weight
-        if not any(written):
+        if not any(present):
             missing += weight
     return missing / total if total else 0.0
 
