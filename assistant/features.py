@@ -177,15 +177,26 @@ def _local_rarity(rows: np.ndarray, in_unit: Sequence[set[int]], near: Sequence[
     if not n_terms:
         return
     corpus = np.asarray(weights.weights, dtype=np.float64)
-    for column, hits in (("cov_local", in_unit), ("cov_local_near", near)):
-        held = np.zeros((len(hits), n_terms), dtype=bool)
-        for a, found in enumerate(hits):
-            held[a, list(found)] = True
-        local = np.log((len(hits) + 1) / (held.sum(axis=0) + 0.5)) * corpus
-        rows[:, _INDEX[column]] = (held * local).sum(axis=1) / max(float(local.sum()), 1e-6)
-        if column == "cov_local":
-            few = held.sum(axis=0) <= max(2.0, UNIQUE_AMONG * len(hits))
-            rows[:, _INDEX["unique_share"]] = (held * (few * corpus)).sum(axis=1) / max(float(corpus.sum()), 1e-6)
+    own, nearby = _held(in_unit, n_terms), _held(near, n_terms)
+    rows[:, _INDEX["cov_local"]] = _rarity_weighted(own, corpus)
+    rows[:, _INDEX["cov_local_near"]] = _rarity_weighted(nearby, corpus)
+    few = own.sum(axis=0) <= max(2.0, UNIQUE_AMONG * len(in_unit))
+    rows[:, _INDEX["unique_share"]] = (own * (few * corpus)).sum(axis=1) / max(float(corpus.sum()), 1e-6)
+
+
+def _held(hits: Sequence[set[int]], n_terms: int) -> np.ndarray:
+    """candidates x terms: does the candidate hold the term?"""
+    held = np.zeros((len(hits), n_terms), dtype=bool)
+    for a, found in enumerate(hits):
+        held[a, list(found)] = True
+    return held
+
+
+def _rarity_weighted(held: np.ndarray, corpus: np.ndarray) -> np.ndarray:
+    """Each candidate's share of the terms, a term weighing its corpus weight times its rarity among
+    the candidates (log((N + 1) / (n + 0.5)))."""
+    local = np.log((held.shape[0] + 1) / (held.sum(axis=0) + 0.5)) * corpus
+    return (held * local).sum(axis=1) / max(float(local.sum()), 1e-6)
 
 
 def set_dense(rows: np.ndarray, candidates: Sequence[UnitCandidate], english: float) -> None:
