@@ -15,6 +15,7 @@ Not thread-safe: the service serialises calls.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,8 @@ from vectorstore.query import Query
 from vectorstore.term_stats import TermStats
 
 MAX_STATEMENTS = 3
+MAX_ACTOR_CHARS = 120  # a heading longer than this is a sentence, not the name of who acts
+_NUMBERING_PREFIX = re.compile(r"^(?:[IVXLC]{1,6}|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]\s*")
 MAX_LIST_STATEMENTS = 8
 MAX_SECTION_ITEMS = 12  # a heading's whole list (its sub-headings included), past which "và N mục khác"
 
@@ -175,7 +178,7 @@ class ExtractiveAnswerer:
         definitions, introduced = self.definitions(query, usable)
         chosen += [c for c in introduced if c not in chosen][: MAX_LIST_STATEMENTS - len(chosen)]
         chosen = self.with_footnotes(query, chosen, usable)
-        statements = definitions + [Statement(c.unit.text, c, doc_label(c.meta, c.chunk.doc_id)) for c in chosen]
+        statements = definitions + [Statement(_statement_text(query, c), c, doc_label(c.meta, c.chunk.doc_id)) for c in chosen]
         result = ExtractiveResult(statements, False, "", best, candidates, features, kind, status=query.status,
                                   asks=set(query.shapes), more=self._more if kind == "list" else 0,
                                   term_forms=[t.forms for t in query.terms], accents=query.accents)
@@ -433,6 +436,29 @@ def _list_introducer(item: UnitCandidate, usable: list[UnitCandidate]) -> UnitCa
     if first == 0 or not layout[first - 1].text.rstrip().endswith(":"):
         return None
     return next((c for c in usable if c.hit is item.hit and c.order == first - 1), None)
+
+
+def _statement_text(query: Query, c: UnitCandidate) -> str:
+    """The unit as written; for a "who / which body" question, under the heading that names the
+    actor when the unit leaves it to its heading ("5. Sở Xây dựng" over "a) Chủ trì, phối hợp …")."""
+    actor = _actor_heading(c) if query.asks("person") else ""
+    return f"{actor}: {c.unit.text}" if actor else c.unit.text
+
+
+def _actor_heading(c: UnitCandidate) -> str:
+    """The heading right above a unit (its list's or its section's), numbering dropped, when it
+    reads like a name (mixed case: not a section title in capitals) the unit does not repeat."""
+    if c.unit.kind not in ("sentence", "item"):
+        return ""  # a heading names itself; a table row shows its column names
+    heading = c.unit.context or (c.chunk.section_path[-1] if c.chunk.section_path else "")
+    heading = _NUMBERING_PREFIX.sub("", heading).strip(" :.-–")
+    letters = [ch for ch in heading if ch.isalpha()]
+    if not letters or not any(ch.islower() for ch in letters) or len(heading) > MAX_ACTOR_CHARS:
+        return ""
+    folded = f" {_fold(heading)} "
+    if folded in f" {_fold(c.unit.text)} " or folded in f" {_fold(doc_label(c.meta, c.chunk.doc_id))} ":
+        return ""
+    return heading
 
 
 def _enclosing_heading(c: UnitCandidate, usable: list[UnitCandidate]) -> UnitCandidate | None:

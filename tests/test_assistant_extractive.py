@@ -292,3 +292,39 @@ def test_terms_every_candidate_holds_weigh_nothing_in_the_local_coverage(assista
     local, unique = UNIT_FEATURES.index("cov_local"), UNIT_FEATURES.index("unique_share")
     assert rows[0, local] > 0.5 > 0.1 > rows[1, local]
     assert rows[1, unique] == 0.0 and rows[0, unique] == np.float32(weights.weights[-1] / sum(weights.weights))
+
+
+_TASKS = """KẾ HOẠCH
+Bảo đảm cấp nước an toàn trên địa bàn tỉnh năm 2026
+
+III. TỔ CHỨC THỰC HIỆN
+
+1. Sở Tài chính
+
+a) Chủ trì tham mưu bố trí kinh phí thực hiện kế hoạch theo khả năng cân đối ngân sách.
+
+b) Hướng dẫn các đơn vị thanh toán, quyết toán kinh phí theo quy định.
+
+2. Sở Xây dựng
+
+a) Chủ trì hướng dẫn xây dựng phương án khai thác nguồn nước dự phòng cấp cho sinh hoạt đô thị khi xảy ra sự cố.
+
+b) Kiểm tra việc thực hiện kế hoạch cấp nước an toàn khu vực đô thị.
+"""
+
+
+def test_a_who_question_names_the_body_whose_heading_holds_the_task(tmp_path: Path) -> None:
+    """Plans list each body's tasks under its name ("2. Sở Xây dựng" then "a) Chủ trì …"): the item
+    alone does not say who; the answer to "cơ quan nào" names the body above it."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "ke-hoach.txt").write_text(_TASKS, encoding="utf-8")
+    stack = SearchStack.open(Settings(data_dir=tmp_path / "data"))
+    prepare_corpus(stack, folder, progress=False)
+    assistant = Assistant(stack.retriever(), stack.settings)
+    who = assistant.answer("Cơ quan nào chủ trì hướng dẫn phương án khai thác nguồn nước dự phòng khi xảy ra sự cố?")
+    assert not who.abstained, who.text
+    assert "Sở Xây dựng: a) Chủ trì hướng dẫn" in who.text, who.text
+    assert any(c.quote.startswith("a) Chủ trì hướng dẫn") for c in who.citations)  # the cited span is the item as written
+    what = assistant.answer("Phương án khai thác nguồn nước dự phòng được xây dựng khi nào?")
+    assert "Sở Xây dựng:" not in what.text, what.text  # only a who-question is answered with the body's name
