@@ -33,3 +33,11 @@ def test_folded_phrases_match_folded_pairs_and_survive_pickling() -> None:
     assert again.writes("a", folded) is False and again.writes("b", folded) is True
     stats.add("c", [match_tokens("không có người thất nghiệp", True)])  # a new document: folded pairs recounted
     assert stats.writes("c", folded) is True
+
+
+def test_a_place_typed_without_diacritics_is_mentioned_where_a_document_writes_it() -> None:
+    stats = TermStats()
+    stats.add("de", [match_tokens("Tuyến đê Phú Cường đi qua xã Thịnh Minh dài 19,230 km", True)])
+    assert stats.mentions("Thịnh Minh") and stats.mentions("Thinh Minh")  # "Xa Thinh Minh" in an English question
+    assert not stats.mentions("Minh Thinh") and not stats.mentions("Thinh Cuong")  # side by side, in order
+    assert not stats.mentions("Thịnh Mỹ")

@@ -5,7 +5,7 @@ import math
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any, Generic, TypeVar
 
-from baocao.lang.normalize import canonical_syllable, fold_syllable
+from baocao.lang.normalize import canonical_syllable, fold_syllable, has_diacritics
 from baocao.lang.tokens import is_number, match_tokens, normalize_number, syllable_parts
 
 
@@ -103,16 +103,16 @@ class TermStats:
 
     def mentions(self, name: str) -> bool:
         """Does some document write ``name``, its words side by side (a commune inside a town's
-        report)? "Hà Nội" is not mentioned by a text with "Hà" and "nội dung" apart. True when
+        report)? "Hà Nội" is not mentioned by a text with "Hà" and "nội dung" apart; a name typed
+        without diacritics ("Xa Thinh Minh" in an English question) is matched folded. True when
         nothing is known (no statistics: do not claim a place is missing)."""
+        accents = has_diacritics(name)
         sequence = _syllable_sequence([normalize_number(t) if is_number(t) else t for t in match_tokens(name, True)])
+        if not accents:
+            sequence = [fold_syllable(s) for s in sequence]
         if self.n == 0 or not sequence:
             return True
-        pairs = set(zip(sequence, sequence[1:]))
-        return any(
-            all(w in tokens for w in sequence) and pairs <= self.doc_pairs.get(doc_id, set())
-            for doc_id, tokens in self.doc_tokens[True].items()
-        )
+        return any(self.writes(doc_id, tuple(sequence), accents) for doc_id in self.doc_tokens[accents])
 
 
 def _syllable_sequence(clause: list[str]) -> list[str]:
