@@ -207,6 +207,9 @@ class ExtractiveAnswerer:
     # ----- choosing the statements -------------------------------------------------------
     def select(self, query: Query, usable: list[UnitCandidate]) -> tuple[str, list[UnitCandidate]]:
         t = self.model.thresholds
+        # a unit that only repeats its document's name ("Năng lực pháp luật dân sự của cá nhân", the
+        # title of the article the answer is framed with) says nothing the frame does not
+        usable = [c for c in usable if not _repeats_label(c)] or usable
         best = usable[0]
         if query.status:
             rows = [c for c in usable if c.unit.kind == "row" and c.chunk.doc_id == best.chunk.doc_id and _row_status(c) == query.status]
@@ -436,6 +439,11 @@ def _list_introducer(item: UnitCandidate, usable: list[UnitCandidate]) -> UnitCa
     if first == 0 or not layout[first - 1].text.rstrip().endswith(":"):
         return None
     return next((c for c in usable if c.hit is item.hit and c.order == first - 1), None)
+
+
+def _repeats_label(c: UnitCandidate) -> bool:
+    words = _fold(c.unit.text)
+    return bool(words) and f" {words} " in f" {_fold(doc_label(c.meta, c.chunk.doc_id))} "
 
 
 def _statement_text(query: Query, c: UnitCandidate) -> str:

@@ -328,3 +328,24 @@ def test_a_who_question_names_the_body_whose_heading_holds_the_task(tmp_path: Pa
     assert any(c.quote.startswith("a) Chủ trì hướng dẫn") for c in who.citations)  # the cited span is the item as written
     what = assistant.answer("Phương án khai thác nguồn nước dự phòng được xây dựng khi nào?")
     assert "Sở Xây dựng:" not in what.text, what.text  # only a who-question is answered with the body's name
+
+
+def test_a_unit_that_only_repeats_the_documents_name_is_not_the_answer(tmp_path: Path) -> None:
+    """A law article's title line is its document's name, already in the answer's frame ("Theo Bộ
+    luật Dân sự 2015 – Điều 16 – Năng lực pháp luật dân sự của cá nhân:"); quoting it answers nothing."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "blds-dieu-16.txt").write_text(
+        "Bộ luật Dân sự 2015 (Luật số 91/2015/QH13) – Điều 16\n\n"
+        "Năng lực pháp luật dân sự của cá nhân\n\n"
+        "1. Năng lực pháp luật dân sự của cá nhân là khả năng của cá nhân có quyền dân sự và nghĩa vụ dân sự.\n\n"
+        "2. Mọi cá nhân đều có năng lực pháp luật dân sự như nhau.\n\n"
+        "3. Năng lực pháp luật dân sự của cá nhân có từ khi người đó sinh ra và chấm dứt khi người đó chết.\n",
+        encoding="utf-8")
+    stack = SearchStack.open(Settings(data_dir=tmp_path / "data"))
+    prepare_corpus(stack, folder, progress=False)
+    answer = Assistant(stack.retriever(), stack.settings).answer(
+        "Điều 16 Bộ luật dân sự năm 2015: năng lực pháp luật dân sự của cá nhân bắt đầu khi nào?")
+    assert not answer.abstained, answer.text
+    assert answer.citations and all(c.quote.strip() != "Năng lực pháp luật dân sự của cá nhân" for c in answer.citations)
+    assert all(re.match(r"\d\. ", c.quote) for c in answer.citations), answer.text  # a clause of the article answers
