@@ -15,7 +15,6 @@ Not thread-safe: the service serialises calls.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +24,7 @@ import numpy as np
 from assistant.candidates import UnitCandidate, build_candidates
 from assistant.features import Featurizer, SentenceEmbedder, TermWeights, question_features
 from assistant.ranking import AnswerModel
-from baocao.lang.numbering import heading_rank
+from baocao.lang.numbering import heading_rank, without_numbering
 from baocao.lang.numbers import figures, stated_figures
 from baocao.lang.questions import cause_cues, cell_status, remedy_starts, speaks_of_share
 from baocao.lang.tokens import folded_words, match_tokens
@@ -36,7 +35,6 @@ from vectorstore.term_stats import TermStats
 
 MAX_STATEMENTS = 3
 MAX_ACTOR_CHARS = 120  # a heading longer than this is a sentence, not the name of who acts
-_NUMBERING_PREFIX = re.compile(r"^(?:[IVXLC]{1,6}|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]\s*")
 MAX_LIST_STATEMENTS = 8
 MAX_SECTION_ITEMS = 12  # a heading's whole list (its sub-headings included), past which "và N mục khác"
 
@@ -209,7 +207,8 @@ class ExtractiveAnswerer:
         t = self.model.thresholds
         # a unit that only repeats its document's name ("Năng lực pháp luật dân sự của cá nhân", the
         # title of the article the answer is framed with) says nothing the frame does not
-        usable = [c for c in usable if not _repeats_label(c)] or usable
+        labels: dict[str, str] = {}
+        usable = [c for c in usable if not _in_label(c.key, c, labels)] or usable
         best = usable[0]
         if query.status:
             rows = [c for c in usable if c.unit.kind == "row" and c.chunk.doc_id == best.chunk.doc_id and _row_status(c) == query.status]
@@ -441,9 +440,18 @@ def _list_introducer(item: UnitCandidate, usable: list[UnitCandidate]) -> UnitCa
     return next((c for c in usable if c.hit is item.hit and c.order == first - 1), None)
 
 
-def _repeats_label(c: UnitCandidate) -> bool:
-    words = _fold(c.unit.text)
-    return bool(words) and f" {words} " in f" {_fold(doc_label(c.meta, c.chunk.doc_id))} "
+def _in_label(words: str, c: UnitCandidate, labels: dict[str, str] | None = None) -> bool:
+    """``words`` (folded matching tokens) are part of the name of ``c``'s document, which frames the
+    answer; ``labels`` keeps each document's folded name for a call that asks of many units."""
+    if not words:
+        return False
+    doc_id = c.chunk.doc_id
+    label = labels.get(doc_id) if labels is not None else None
+    if label is None:
+        label = " ".join(match_tokens(doc_label(c.meta, doc_id)))
+        if labels is not None:
+            labels[doc_id] = label
+    return f" {words} " in f" {label} "
 
 
 def _statement_text(query: Query, c: UnitCandidate) -> str:
@@ -459,12 +467,12 @@ def _actor_heading(c: UnitCandidate) -> str:
     if c.unit.kind not in ("sentence", "item"):
         return ""  # a heading names itself; a table row shows its column names
     heading = c.unit.context or (c.chunk.section_path[-1] if c.chunk.section_path else "")
-    heading = _NUMBERING_PREFIX.sub("", heading).strip(" :.-–")
+    heading = without_numbering(heading.strip()).strip(" :.-–")
     letters = [ch for ch in heading if ch.isalpha()]
     if not letters or not any(ch.islower() for ch in letters) or len(heading) > MAX_ACTOR_CHARS:
         return ""
-    folded = f" {_fold(heading)} "
-    if folded in f" {_fold(c.unit.text)} " or folded in f" {_fold(doc_label(c.meta, c.chunk.doc_id))} ":
+    words = " ".join(match_tokens(heading))
+    if f" {words} " in f" {c.key} " or _in_label(words, c):
         return ""
     return heading
 

@@ -23,19 +23,31 @@ class Numbering:
 
 def numbering(clean: str) -> Numbering | None:
     """The numbering a line starts with ("II. ", "2.3 ", "b) "), if any."""
+    found = _numbering_match(clean)
+    return found[0] if found else None
+
+
+def without_numbering(clean: str) -> str:
+    """The line after its numbering ("5. Sở Xây dựng" → "Sở Xây dựng"); the line itself when unnumbered."""
+    found = _numbering_match(clean)
+    return clean[found[1] :] if found else clean
+
+
+def _numbering_match(clean: str) -> tuple[Numbering, int] | None:
+    """The numbering a line starts with and where what it numbers begins."""
     m = ROMAN_NUMBER.match(clean)
     if m and roman_value(m.group(1)):
-        return Numbering("roman", roman_value(m.group(1)))
+        return Numbering("roman", roman_value(m.group(1))), m.end()
     m = _DECIMAL.match(clean)
     if m and _title_starts(clean[m.end() :]):
         numbers = m.group(1).split(".")
-        return Numbering(f"dec{min(len(numbers), 4)}", int(numbers[-1]))
+        return Numbering(f"dec{min(len(numbers), 4)}", int(numbers[-1])), m.end()
     m = _ARABIC.match(clean)
     if m and _title_starts(clean[m.end() :]):
-        return Numbering("arabic", int(m.group(1)))
+        return Numbering("arabic", int(m.group(1))), m.end()
     m = _LETTER.match(clean)
     if m:
-        return Numbering("letter", _VIETNAMESE_LETTERS.index(m.group(1)) + 1)
+        return Numbering("letter", _VIETNAMESE_LETTERS.index(m.group(1)) + 1), m.end()
     return None
 
 
