@@ -249,8 +249,10 @@ class ExtractiveAnswerer:
                 return "list", remedies[:MAX_LIST_STATEMENTS]
         introduced = self._introduced_by(query, best, usable)
         if introduced and (query.wants_list or query.asks("cause") or best.unit.kind == "heading"):
-            if best.unit.kind != "heading":
-                # the sentence that introduces the list frames it ("... một số nhiệm vụ chưa hoàn thành như:")
+            if best.unit.kind != "heading" or not query.wants_list:
+                # the sentence that introduces the list frames it ("... một số nhiệm vụ chưa hoàn thành như:");
+                # so does a heading asked a fact ("2. Phạm tội thuộc một trong các trường hợp sau đây, thì
+                # bị phạt tù từ 03 năm đến 07 năm:" holds the term its items only qualify)
                 introduced = [best] + introduced
             limit = MAX_SECTION_ITEMS if best.unit.kind == "heading" else MAX_LIST_STATEMENTS
             self._more = max(0, len(introduced) - limit)

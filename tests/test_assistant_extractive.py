@@ -233,6 +233,25 @@ def test_a_list_item_answers_with_the_clause_that_introduces_its_list(tmp_path: 
     assert answer.text.index("từ 07 ngày đến 15 ngày") < answer.text.index("b) Bán thực phẩm")
 
 
+def test_a_heading_asked_a_fact_answers_with_itself_before_its_items(tmp_path: Path) -> None:
+    """'2. … thì bị tạm dừng kinh doanh từ 07 ngày đến 15 ngày:' is a heading over its cases: asked how
+    long, the answer is the heading's own words, then the cases it names."""
+    from tests.test_ingest_units import ENUMERATED
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "quy-dinh.txt").write_text("Quy định xử lý vi phạm trong quản lý chợ\n\n" + ENUMERATED, encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data")
+    stack = SearchStack.open(settings)
+    prepare_corpus(stack, folder, progress=False)
+    answer = Assistant(stack.retriever(), stack.settings).answer(
+        "Hộ kinh doanh vi phạm bị tạm dừng kinh doanh trong bao lâu?")
+    assert not answer.abstained, answer.text
+    quotes = [c.quote for c in answer.citations]
+    assert quotes[0].startswith("2. Hộ kinh doanh vi phạm") and "từ 07 ngày đến 15 ngày" in quotes[0], quotes
+    assert "b) Bán thực phẩm không rõ nguồn gốc" in answer.text
+
+
 def test_a_question_over_several_places_is_weighed_as_asked_of_one(assistant: Assistant) -> None:
     """The ranker spreads its probability over one answer per place; the answerability model sees
     the place whose best unit stands out, its probabilities renormalised within it."""
