@@ -36,6 +36,7 @@ from vectorstore.term_stats import TermStats
 MAX_STATEMENTS = 3
 MAX_ACTOR_CHARS = 120  # a heading longer than this is a sentence, not the name of who acts
 MAX_LIST_STATEMENTS = 8
+INTRODUCED_ITEMS = 2  # a fact asked of a sentence ending with ':': the items it introduces shown with it
 MAX_SECTION_ITEMS = 12  # a heading's whole list (its sub-headings included), past which "và N mục khác"
 
 
@@ -275,6 +276,12 @@ class ExtractiveAnswerer:
             return "list", _group_blocks(_drop_repeated_figures(chosen))
         chosen = self._complete(query, _with_citing_unit(best, usable), usable, MAX_STATEMENTS)
         chosen = self._answer_parts(query, chosen, usable)
+        if introduced:
+            # "… thì thời hạn đó được tính như sau:" announces the answer: its likeliest items follow it
+            told = _in_reading_order(sorted((c for c in introduced if c not in chosen), key=lambda c: c.score,
+                                            reverse=True)[:INTRODUCED_ITEMS])
+            at = chosen.index(best) + 1 if best in chosen else 0
+            chosen[at:at] = told
         introducer = _list_introducer(best, usable)
         if introducer is not None and introducer not in chosen:
             # "2. Phạm tội thuộc một trong các trường hợp sau đây, thì bị phạt tù từ 01 năm đến 05 năm:"

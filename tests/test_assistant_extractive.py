@@ -252,6 +252,41 @@ def test_a_heading_asked_a_fact_answers_with_itself_before_its_items(tmp_path: P
     assert "b) Bán thực phẩm không rõ nguồn gốc" in answer.text
 
 
+def test_a_fact_asked_of_a_sentence_that_announces_a_list_is_shown_with_its_likeliest_items(tmp_path: Path) -> None:
+    """'… được tính như sau:' (a sentence: too long for a heading line) holds no figure itself:
+    chosen for a fact, it is followed by the items it announces that the ranker finds likeliest."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "ho-tro.txt").write_text(
+        "Kế hoạch hỗ trợ nhà ở năm 2025\n\n"
+        "Ủy ban nhân dân xã bố trí kinh phí từ ngân sách xã và nguồn vận động xã hội hóa.\n\n"
+        "Căn cứ khả năng cân đối của ngân sách xã và nguồn vận động xã hội hóa, mức hỗ trợ xây mới nhà ở cho "
+        "mỗi hộ gia đình thuộc diện đối tượng của Kế hoạch này trong năm 2025 được tính như sau:\n\n"
+        "a) Hộ nghèo được hỗ trợ 40 triệu đồng;\n\n"
+        "b) Hộ cận nghèo được hỗ trợ 30 triệu đồng;\n\n"
+        "c) Hộ có hoàn cảnh khó khăn khác được hỗ trợ 20 triệu đồng.\n\n"
+        "Ban Chỉ đạo xã kiểm tra, nghiệm thu từng căn nhà trước ngày 30/11/2025.\n", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data")
+    stack = SearchStack.open(settings)
+    prepare_corpus(stack, folder, progress=False)
+    assistant = Assistant(stack.retriever(), stack.settings)
+    turn = assistant.prepare("Hộ cận nghèo được hỗ trợ xây mới nhà ở bao nhiêu tiền?")
+    query, usable = turn.prepared.query, turn.prepared.usable
+    assert not query.wants_list
+    assistant.extractive.rank(usable)
+    intro = next(c for c in usable if c.unit.text.endswith("như sau:"))
+    items = {c.unit.text[:2]: c for c in usable if c.unit.kind == "item"}
+    for c in usable:
+        c.score = 0.1
+    intro.score, items["b)"].score, items["c)"].score = 0.9, 0.5, 0.3  # the sentence outranks the item that answers
+    usable.sort(key=lambda c: c.score, reverse=True)
+    assistant.extractive._weights = turn.prepared.weights  # as decide() leaves them before it selects
+    kind, chosen = assistant.extractive.select(query, usable)
+    texts = [c.unit.text for c in chosen]
+    assert kind == "factoid" and texts[0] == intro.unit.text, texts
+    assert texts[1:3] == [items["b)"].unit.text, items["c)"].unit.text], texts  # not "a)", the least likely
+
+
 def test_a_question_over_several_places_is_weighed_as_asked_of_one(assistant: Assistant) -> None:
     """The ranker spreads its probability over one answer per place; the answerability model sees
     the place whose best unit stands out, its probabilities renormalised within it."""
