@@ -418,7 +418,7 @@ class ExtractiveAnswerer:
                 if key in present:
                     continue
                 note = next((u for u in usable if u.unit.footnote == mark and u.chunk.doc_id == c.chunk.doc_id), None)
-                if note is not None and (query.asks("cause") or note.score >= c.score):
+                if note is not None and (query.asks("cause") or query.wants_list or note.score >= c.score):
                     out.insert(out.index(c) + 1, note)
                     present.add(key)
         return out

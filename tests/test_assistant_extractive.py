@@ -287,6 +287,25 @@ def test_a_fact_asked_of_a_sentence_that_announces_a_list_is_shown_with_its_like
     assert texts[1:3] == [items["b)"].unit.text, items["c)"].unit.text], texts  # not "a)", the least likely
 
 
+def test_a_list_asked_of_a_figure_gets_the_footnote_that_breaks_it_down(tmp_path: Path) -> None:
+    """'12 nhà văn hóa ấp⁴' and, at the end, '⁴ Gồm: …': asked which ones, the footnote answers."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "bao-cao.txt").write_text(
+        "Báo cáo kết quả thực hiện nhiệm vụ năm 2024 của xã Hòa Lợi\n\n"
+        "Trong năm, xã đã sửa chữa 12 nhà văn hóa ấp⁴, vượt kế hoạch 2 nhà; tổ chức 35 buổi sinh hoạt cộng đồng.\n\n"
+        "Công tác an ninh trật tự được giữ vững, không để xảy ra điểm nóng.\n\n"
+        "⁴ Gồm: ấp Bình Minh 3 nhà, ấp Phú Thạnh 4 nhà, ấp Tân An 5 nhà.\n", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data")
+    stack = SearchStack.open(settings)
+    prepare_corpus(stack, folder, progress=False)
+    answer = Assistant(stack.retriever(), stack.settings).answer("Xã Hòa Lợi sửa chữa nhà văn hóa ở những ấp nào?")
+    assert not answer.abstained, answer.text
+    _check_citations(answer)
+    assert "ấp Bình Minh 3 nhà, ấp Phú Thạnh 4 nhà, ấp Tân An 5 nhà" in answer.text
+    assert answer.text.index("12 nhà văn hóa ấp") < answer.text.index("ấp Bình Minh")
+
+
 def test_a_question_over_several_places_is_weighed_as_asked_of_one(assistant: Assistant) -> None:
     """The ranker spreads its probability over one answer per place; the answerability model sees
     the place whose best unit stands out, its probabilities renormalised within it."""
