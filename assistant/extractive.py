@@ -26,7 +26,7 @@ from assistant.features import Featurizer, SentenceEmbedder, TermWeights, questi
 from assistant.ranking import AnswerModel
 from baocao.lang.numbering import heading_rank, without_numbering
 from baocao.lang.numbers import figures, stated_figures
-from baocao.lang.questions import cause_cues, cell_status, remedy_starts, speaks_of_share
+from baocao.lang.questions import asks_count, cause_cues, cell_status, remedy_starts, speaks_of_share
 from baocao.lang.tokens import folded_words, match_tokens
 from baocao.models import Chunk, DocumentMeta
 from vectorstore.hits import Hit
@@ -83,12 +83,13 @@ class Prepared:
 
 
 def _figure_asked(query: Query) -> bool:
-    return query.asks("number") and not query.wants_list and not query.asks("yesno")
+    return (query.asks("number") or asks_count(query.text)) and not query.wants_list and not query.asks("yesno")
 
 
 def _counts_asked(query: Query) -> bool:
-    """'bao nhiêu người', 'bao nhiêu hộ': a count of something, not a share."""
-    return bool(query.measures) and not any(("%",) in m.forms for m in query.measures)
+    """'bao nhiêu người', 'dân số', 'how many': a count of something, not a share."""
+    measured = bool(query.measures) and not any(("%",) in m.forms for m in query.measures)
+    return measured or asks_count(query.text)
 
 
 def _gives_share(c: UnitCandidate) -> bool:

@@ -38,13 +38,11 @@ def test_a_place_with_no_report_is_refused_by_name(assistant: Assistant, questio
     assert not any(figure in answer.text for figure in BUDGET_FIGURES)
 
 
-_SHARE_FOR_COUNT = pytest.mark.xfail(strict=True, reason=KNOWN_GAP + ": a share of the population answers 'how many people'")
-
-
 @pytest.mark.parametrize("question", [
-    pytest.param("Dân số của Hương Trà năm 2023 là bao nhiêu?", marks=_SHARE_FOR_COUNT),
+    "Dân số của Hương Trà năm 2023 là bao nhiêu?",
     "Thành phố Hải Dương có bao nhiêu dân vào năm 2023?",
-    pytest.param("What was the population of Huong Tra in 2023?", marks=_SHARE_FOR_COUNT),
+    "What was the population of Huong Tra in 2023?",
+    "dan so phuong 2 thanh pho tay ninh nam 2024 la bao nhieu",
 ])
 def test_a_measure_no_report_gives_is_refused(assistant: Assistant, question: str) -> None:
     # Hương Trà's report has the share of people using clean water, not the population

@@ -18,6 +18,7 @@ from baocao.lang.places import level_named, levels, place_mentions, strip_level
 from baocao.lang.questions import (
     ANSWER_SHAPES,
     answer_shapes,
+    asks_count,
     asks_meaning,
     cell_status,
     copula_at,
@@ -38,7 +39,7 @@ def test_every_data_file_is_listed_here() -> None:
     assert {p.name for p in FILES} == {
         "abbreviations.tsv", "abbreviations_with_dot.txt", "answer_cues.tsv", "cause_words.txt", "central_bodies.txt",
         "central_cities.txt", "common_phrases.txt", "figure_terms_en.tsv", "instruction_phrases.txt", "provinces.txt",
-        "remedy_words.txt",
+        "remedy_words.txt", "count_words.txt",
         "definition_cues.tsv", "doc_frame_words.txt", "doc_types.tsv", "english_markers.txt", "english_short_words.txt",
         "exclusion_words.txt", "followup_starts.txt", "followup_words.txt", "generic_words.txt", "glossary_en_vi.tsv",
         "government_words.txt", "levels.tsv", "line_connectors.txt", "meaning_cues.tsv", "measure_stopwords.txt", "measures.tsv",
@@ -132,6 +133,15 @@ def test_measures_and_statuses() -> None:
     assert cell_status("51,5") == ""
     assert statuses_in_text("đạt và vượt 10/10 chỉ tiêu") == {"met"}
     assert statuses_in_text("một số nhiệm vụ chưa hoàn thành như:") == {"missed"}
+
+
+def test_a_count_is_asked_by_its_words_not_by_a_share() -> None:
+    assert asks_count("Dân số của xã năm 2023 là bao nhiêu?") and asks_count("dan so cua xa la bao nhieu")
+    assert asks_count("How many households were poor in 2023?") and asks_count("What was the population?")
+    assert not asks_count("Tỷ lệ dân số sử dụng nước sạch là bao nhiêu?")  # a share of the population
+    assert not asks_count("What percentage of the population uses clean water?")
+    assert not asks_count("Thu ngân sách năm 2023 đạt bao nhiêu?")  # an amount, not a count
+    assert not asks_count("Công tác dân vận được thực hiện thế nào?")  # "dân" alone is not "dân số"
 
 
 def test_one_i_y_fold_for_retrieval_and_answers() -> None:

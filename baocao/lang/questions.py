@@ -141,6 +141,19 @@ def speaks_of_share(text: str) -> bool:
 
 
 @cache
+def _count_pattern() -> re.Pattern[str]:
+    cues = sorted((" ".join(folded_words(c)) for c in word_list("count_words.txt")), key=len, reverse=True)
+    return re.compile(r"(?:^| )(?:" + "|".join(re.escape(c) for c in cues) + r")(?: |$)")
+
+
+def asks_count(text: str) -> bool:
+    """The question asks how many of something ("dân số", "how many", "population"), not a share of
+    it: its words name a count (``data/count_words.txt``) and none names a share."""
+    folded = folded_question(text)
+    return bool(_count_pattern().search(folded)) and not speaks_of_share(text)
+
+
+@cache
 def question_phrases() -> dict[tuple[str, ...], str]:
     """Folded question phrase -> what it looks for instead ("vì sao" -> "nguyên nhân"), or ""."""
     return {
