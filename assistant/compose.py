@@ -21,6 +21,9 @@ MISSING_SHAPE = {
     "figure": ("Các đoạn liên quan không nêu số liệu được hỏi.", "The related passages state no figure for what is asked."),
     "count": ("Các đoạn liên quan chỉ nêu tỷ lệ, không nêu số lượng được hỏi.",
               "The related passages give a share (a percentage), not the number asked."),
+    "signer": ("Văn bản đã nạp không ghi tên người ký (khối chữ ký chỉ ghi chức danh, hoặc không có).",
+               "The loaded text of the document does not give the signer's name (its signature block gives"
+               " the title only, or is missing)."),
 }
 
 

@@ -27,6 +27,7 @@ from assistant.ranking import AnswerModel
 from baocao.lang.numbering import heading_rank, without_numbering
 from baocao.lang.numbers import figures, stated_figures
 from baocao.lang.questions import asks_count, cause_cues, cell_status, remedy_starts, speaks_of_share
+from baocao.lang.signatures import Signature, asks_signer, signature_of
 from baocao.lang.tokens import folded_words, match_tokens
 from baocao.models import Chunk, DocumentMeta
 from vectorstore.hits import Hit
@@ -56,7 +57,7 @@ class ExtractiveResult:
     best: UnitCandidate | None = None
     candidates: list[UnitCandidate] = field(default_factory=list)
     features: dict[str, float] = field(default_factory=dict)
-    kind: str = "factoid"  # factoid | list | status | docs | localities
+    kind: str = "factoid"  # factoid | list | status | docs | localities | signer
     extra_hits: list[Hit] = field(default_factory=list)  # passages fetched beyond the retrieved ones
     status: str = ""  # for kind "status": "missed" or "met"
     missing_places: list[str] = field(default_factory=list)  # named places no loaded report covers
@@ -117,6 +118,8 @@ class ExtractiveAnswerer:
         self.analyse_part: Callable[[str, Query], Query] | None = None
         # The passage after a given one (a heading at the end of a passage introduces the next one).
         self.next_passage: Callable[[Chunk], Chunk | None] | None = None
+        # A document's closing passages ("Nơi nhận:", the signature block), by document id.
+        self.closing_passages: Callable[[str], list[Chunk]] | None = None
         self.extra_hits: list[Hit] = []  # passages fetched while answering (shown and citable)
         self._weights: TermWeights | None = None  # of the question being answered (set by decide)
         self._more = 0  # of the list being answered: items not shown
@@ -161,6 +164,8 @@ class ExtractiveAnswerer:
         answerable = float(self.model.answerability.probabilities(row[None])[0])
         features = {"best_probability": round(best.score, 4), "answerable": round(answerable, 4),
                     "retrieval_score": round(float(best.hit.score), 4)}
+        if asks_signer(query.text) and self.closing_passages is not None:
+            return self._signers(query, usable, candidates, features)
         threshold = self.model.thresholds.answerable_for(query.lang)
         if answerable < threshold:
             reason = f"the passages do not answer it (answerability {answerable:.2f} < {threshold:.2f})"
@@ -184,6 +189,41 @@ class ExtractiveAnswerer:
                                   term_forms=[t.forms for t in query.terms], accents=query.accents)
         result.extra_hits = list(self.extra_hits)
         return result
+
+    def _signers(self, query: Query, usable: list[UnitCandidate], candidates: list[UnitCandidate],
+                 features: dict[str, float]) -> ExtractiveResult:
+        """"Ai ký báo cáo …?": the name under the signature block of the document asked about (the
+        best passage's, or each named place's best), read from the document's closing passages; a
+        refusal when the block gives only the title (no other unit says who signed)."""
+        best = usable[0]
+        docs = [best.chunk.doc_id]
+        if len(query.localities) >= 2:
+            named = [next((c.chunk.doc_id for c in usable if c.chunk.doc_id in place.doc_ids), "") for place in query.localities]
+            docs = list(dict.fromkeys(d for d in named if d)) or docs
+        statements: list[Statement] = []
+        for doc_id in docs:
+            found = self._signature(doc_id)
+            if found is not None:
+                signature, unit = found
+                statements.append(Statement(f"{signature.title}: {signature.name}", unit, doc_label(unit.meta, doc_id)))
+        if not statements:
+            return ExtractiveResult([], True, "the signature block gives no signer's name", best, candidates, features,
+                                    missing_shape="signer")
+        result = ExtractiveResult(statements, False, "", best, candidates, features, "signer", asks=set(query.shapes),
+                                  term_forms=[t.forms for t in query.terms], accents=query.accents)
+        result.extra_hits = [s.candidate.hit for s in statements]
+        return result
+
+    def _signature(self, doc_id: str) -> tuple[Signature, UnitCandidate] | None:
+        """A document's signature with the unit that holds the signer's name, when the block names one."""
+        assert self.closing_passages is not None
+        units = [(chunk, order, unit) for chunk in self.closing_passages(doc_id) for order, unit in enumerate(chunk.layout)]
+        signature = signature_of([unit.text for _, _, unit in units])
+        if signature is None or not signature.name:
+            return None
+        chunk, order, unit = units[signature.name_line]
+        hit = Hit(chunk, 0.0, 0, why=["signature block"])
+        return signature, UnitCandidate(unit, order, hit, match_tokens(unit.text), set(), match_tokens(unit.text, True))
 
     # ----- features and ranking ----------------------------------------------------------
     def featurize(self, query: Query, candidates: list[UnitCandidate], weights: TermWeights, span_query: str) -> None:

@@ -85,6 +85,7 @@ class Assistant:
         self.store = retriever.store
         self.extractive = ExtractiveAnswerer(retriever.embedder)
         self.extractive.next_passage = self._next_passage
+        self.extractive.closing_passages = self.store.closing_chunks
         self.extractive.analyse_part = self._analyse_part
         if llm is None and settings.llm.provider != "none":
             llm = LLMAnswerer.from_settings(settings.llm)

@@ -67,7 +67,7 @@ CANDIDATE_SOURCES = ["assistant/candidates.py", "assistant/service.py", "vectors
                      "vectorstore/term_stats.py"]  # the query's places no report mentions
 # Word lists read only by assistant/features.py or by the answerer's decision (every other list may
 # shape retrieval or the candidates).
-FEATURE_ONLY_LISTS: set[str] = {"meaning_cues.tsv", "count_words.txt"}
+FEATURE_ONLY_LISTS: set[str] = {"meaning_cues.tsv", "count_words.txt", "signer_cues.txt", "signer_titles.txt"}
 # Settings that shape the passages retrieved and so the cached candidates (the store revision covers
 # the chunks): a cache prepared under the bm25 lexical index is not reused under tantivy.
 CANDIDATE_SETTINGS = ("lexical_index", "reranker_model", "embedder", "st_model", "embed_model",

@@ -29,6 +29,7 @@ from baocao.lang.questions import (
     stopwords,
 )
 from baocao.lang.sentences import sentence_spans
+from baocao.lang.signatures import asks_signer, is_personal_name, signature_of
 
 DATA = tables.DATA_DIR
 FILES = sorted(p for p in DATA.iterdir() if p.is_file())
@@ -39,7 +40,7 @@ def test_every_data_file_is_listed_here() -> None:
     assert {p.name for p in FILES} == {
         "abbreviations.tsv", "abbreviations_with_dot.txt", "answer_cues.tsv", "cause_words.txt", "central_bodies.txt",
         "central_cities.txt", "common_phrases.txt", "figure_terms_en.tsv", "instruction_phrases.txt", "provinces.txt",
-        "remedy_words.txt", "count_words.txt",
+        "remedy_words.txt", "count_words.txt", "signer_cues.txt", "signer_titles.txt",
         "definition_cues.tsv", "doc_frame_words.txt", "doc_types.tsv", "english_markers.txt", "english_short_words.txt",
         "exclusion_words.txt", "followup_starts.txt", "followup_words.txt", "generic_words.txt", "glossary_en_vi.tsv",
         "government_words.txt", "levels.tsv", "line_connectors.txt", "meaning_cues.tsv", "measure_stopwords.txt", "measures.tsv",
@@ -142,6 +143,30 @@ def test_a_count_is_asked_by_its_words_not_by_a_share() -> None:
     assert not asks_count("What percentage of the population uses clean water?")
     assert not asks_count("Thu ngân sách năm 2023 đạt bao nhiêu?")  # an amount, not a count
     assert not asks_count("Công tác dân vận được thực hiện thế nào?")  # "dân" alone is not "dân số"
+
+
+def test_a_signature_block_gives_the_title_and_the_name_when_it_has_one() -> None:
+    named = signature_of(["Lưu: VT.", "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Trần Hồ Đăng"])
+    assert named is not None and named.title == "TM. ỦY BAN NHÂN DÂN – CHỦ TỊCH"
+    assert (named.name, named.name_line) == ("Trần Hồ Đăng", 3)
+    untitled = signature_of(["Nơi nhận:", "- Lưu: VT.", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"])
+    assert untitled is not None and untitled.name == "" and untitled.title == "KT. CHỦ TỊCH – PHÓ CHỦ TỊCH"
+    marked = signature_of(["**CHỦ TỊCH**", "(đã ký)", "**Nguyễn Hoài Anh**"])  # a crawled page's bold lines
+    assert marked is not None and marked.name == "Nguyễn Hoài Anh"
+    assert signature_of(["Nơi nhận:", "- UBND tỉnh;", "- Lưu: VT."]) is None  # no title: no signature block
+    # a recipient line in capitals is not a title; a sentence is not a name
+    assert signature_of(["ỦY BAN NHÂN DÂN TỈNH", "Lưu: VT."]) is None
+    assert not is_personal_name("Lưu: VT.") and not is_personal_name("Chi ngân sách đúng quy định")
+    assert not is_personal_name("CHỦ TỊCH") and is_personal_name("Lê Thị Thu Hà")
+
+
+def test_who_signed_is_asked_by_its_words() -> None:
+    assert asks_signer("Ai ký báo cáo 3422/BC-UBND?") and asks_signer("ai ky ke hoach 26 cua tay ninh")
+    assert asks_signer("Ai là người đã ký quyết định này?") and asks_signer("Who signed the 2023 report?")
+    assert asks_signer("Người ký kế hoạch là ai?")
+    assert not asks_signer("Người ký kết hợp đồng lao động phải là ai?")  # "ký kết": to conclude a contract
+    assert not asks_signer("Ai chủ trì kỳ họp thứ 7?")  # "kỳ" is not "ký"
+    assert not asks_signer("Quyết định có hiệu lực kể từ ngày ký không?")
 
 
 def test_one_i_y_fold_for_retrieval_and_answers() -> None:

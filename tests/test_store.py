@@ -146,3 +146,19 @@ def test_neighbours_are_found_by_position_in_the_live_version(tmp_path: Path) ->
     v2 = make_doc("a", ["năm", "sáu"], "h2" * 10)
     store.replace_document(v2, vectors_for(store, v2))
     assert [c.text for c in store.following(store.all_chunks()[0], 4)] == ["sáu"]  # never the old version's
+
+
+def test_the_closing_block_is_found_in_the_live_version(tmp_path: Path) -> None:
+    store = open_store(Settings(data_dir=tmp_path))
+    v1 = make_doc("a", ["một", "hai", "Nơi nhận:\n- Lưu: VT.", "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH"], "h1" * 10)
+    v1.chunks[2].kind = v1.chunks[3].kind = "closing"
+    store.replace_document(v1, vectors_for(store, v1))
+    other = make_doc("b", ["ba", "Nơi nhận: UBND tỉnh"], "h3" * 10)
+    other.chunks[1].kind = "closing"
+    store.replace_document(other, vectors_for(store, other))
+    assert [c.text for c in store.closing_chunks("a")] == ["Nơi nhận:\n- Lưu: VT.", "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH"]
+    v2 = make_doc("a", ["năm", "CHỦ TỊCH\nTrần Văn A"], "h2" * 10)
+    v2.chunks[1].kind = "closing"
+    store.replace_document(v2, vectors_for(store, v2))
+    assert [c.text for c in store.closing_chunks("a")] == ["CHỦ TỊCH\nTrần Văn A"]  # never the old version's
+    assert store.closing_chunks("missing") == []

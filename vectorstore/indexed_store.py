@@ -84,6 +84,9 @@ class IndexedStore:
     def following(self, chunk: Chunk, count: int = 1) -> list[Chunk]:
         return self.inner.following(chunk, count)
 
+    def closing_chunks(self, doc_id: str) -> list[Chunk]:
+        return self.inner.closing_chunks(doc_id)
+
     def dense_search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         return self.inner.dense_search(vector, k, where)
 

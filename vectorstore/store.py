@@ -291,6 +291,16 @@ class ChromaChunkStore:
         found = [Chunk.from_metadata(cid, text, md) for cid, text, md in zip(rows["ids"], rows["documents"], rows["metadatas"])]
         return sorted(found, key=lambda c: c.position)
 
+    def closing_chunks(self, doc_id: str) -> list[Chunk]:
+        """The closing block of a document's live version ("Nơi nhận:", the signature), in order."""
+        record = self.document(doc_id)
+        if record is None:
+            return []
+        where = {"$and": [{"doc_id": doc_id}, {"generation": record.generation}, {"kind": "closing"}]}
+        rows = self._chunks.get(where=where, include=["metadatas", "documents"])
+        found = [Chunk.from_metadata(cid, text, md) for cid, text, md in zip(rows["ids"], rows["documents"], rows["metadatas"])]
+        return sorted(found, key=lambda c: c.position)
+
     def get_chunks(self, chunk_ids: list[str]) -> list[Chunk]:
         if not chunk_ids:
             return []

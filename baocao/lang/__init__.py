@@ -9,6 +9,7 @@
 - :mod:`~baocao.lang.periods` — years, months, quarters, roman numerals;
 - :mod:`~baocao.lang.numbers` — figures, dates, document numbers;
 - :mod:`~baocao.lang.questions` — question phrases, stopwords, answer shapes, measures, statuses;
+- :mod:`~baocao.lang.signatures` — the signature block (the signer's title and name), "who signed" questions;
 - :mod:`~baocao.lang.abbreviations`, :mod:`~baocao.lang.glossary` — abbreviations, English -> Vietnamese;
 - :mod:`~baocao.lang.restore` — diacritics restoration from a corpus's vocabulary.
 
