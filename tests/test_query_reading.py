@@ -10,8 +10,10 @@ from assistant.conversation import Turn, resolve_followup
 from baocao.lang.detect import detect_language
 from baocao.lang.questions import split_parts
 from baocao.lang.tokens import match_tokens
-from vectorstore.query import Query
+from baocao.models import Chunk, DocumentMeta, DocumentRecord
+from vectorstore.query import Query, read_query
 from vectorstore.retriever import SearchStack
+from vectorstore.snapshot import CorpusSnapshot
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +132,33 @@ def test_marks_are_kept_when_the_question_has_them(read: Callable[[str], Query])
     assert not q.accents and [m.key for m in q.measures] == ["don thu"] and q.measures[0].forms == (("don", "thu"),)
     q = read("Dân số của thị xã Hương Trà năm 2023 là bao nhiêu người?")
     assert q.measures[0].forms[0] == ("người",) and ("thanh", "niên") in q.measures[0].forms
+
+
+def _snapshot_of(reports: list[tuple[str, str, str, str, str]]) -> CorpusSnapshot:
+    """A corpus snapshot of (doc id, locality, level, parent, text) reports, in memory."""
+    records, chunks = [], []
+    for doc_id, locality, level, parent, text in reports:
+        meta = DocumentMeta(doc_id=doc_id, source=doc_id, locality=locality, locality_level=level, parent_locality=parent)
+        records.append(DocumentRecord(meta, "g1", 1, "utf-8", "text", 0.0))
+        chunks.append(Chunk(chunk_id=f"{doc_id}:0", doc_id=doc_id, position=0, kind="text", text=text, search_text=text,
+                            embed_text=text, meta=meta, generation="g1"))
+    return CorpusSnapshot.from_chunks(records, chunks, "r1")
+
+
+def test_a_place_counts_as_covered_by_a_report_of_it_or_one_of_its_level_or_above_that_names_it() -> None:
+    snapshot = _snapshot_of([
+        ("d", "Mường Tè", "huyện", "tỉnh Lai Châu",
+         "Huyện Mường Tè giáp huyện Sìn Hồ. Xã Tà Tổng trồng sâm Lai Châu dưới tán rừng."),
+        ("c", "Tân Lập", "xã", "huyện Đồng Phú", "Xã Tân Lập, huyện Đồng Phú thu ngân sách 9.870 triệu đồng."),
+    ])
+
+    def unknown(text: str) -> list[str]:
+        return read_query(text, snapshot, None, None).unknown_places
+
+    assert unknown("Xã Tà Tổng trồng được bao nhiêu ha sâm?") == []  # a commune inside the district's report
+    assert unknown("Huyện Mường Tè, tỉnh Lai Châu có bao nhiêu hộ nghèo?") == []  # the province qualifies the district
+    assert unknown("What is the GRDP per capita of Lai Châu province?") == ["Lai Châu"]  # a district's report is not the province's
+    assert unknown("Thu ngân sách huyện Đồng Phú năm 2024?") == ["Đồng Phú"]  # nor a commune's the district's
+    assert unknown("Huyện Sìn Hồ có bao nhiêu xã?") == []  # a neighbour a report of its level names (a merger, a road)
+    assert unknown("Ngân sách tỉnh Điện Biên năm 2024?") == ["Điện Biên"]  # named nowhere
+    assert unknown("Xã Tân Lập, huyện Đồng Phú thu ngân sách bao nhiêu?") == []

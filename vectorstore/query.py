@@ -20,10 +20,11 @@ from baocao.lang.normalize import fold_accents, fold_syllable, has_diacritics, n
 from baocao.lang.periods import Period, parse_period, years_in
 from baocao.lang.places import (
     government_words,
+    level_by_name,
     level_words,
+    leveled_mentions,
     levels,
     place_key,
-    place_mentions,
     province_mentions,
     strip_level,
 )
@@ -172,10 +173,13 @@ def find_localities(text: str, known: KnownValues) -> list[Locality]:
     return specific or matched
 
 
-def _is_known_place(name: str, known: KnownValues) -> bool:
+def _is_known_place(name: str, known: KnownValues, named: list[Locality]) -> bool:
+    """A report's locality, or the parent of one the question names ("Phường 2, thành phố Tây Ninh":
+    Tây Ninh qualifies Phường 2). A parent named alone is asked about itself: a commune's report
+    does not cover its district ("thu ngân sách huyện Đồng Phú" over xã Tân Lập's report)."""
     key = place_key(name)
-    names = {place_key(n) for loc in known.localities for n in (loc.name, loc.parent) if n}
-    return any(key == k or key.startswith(k + " ") or k.endswith(" " + key) or k.startswith(key + " ") for k in names)
+    names = {place_key(loc.name) for loc in known.localities} | {place_key(loc.parent) for loc in named if loc.parent}
+    return any(key == k or key.startswith(k + " ") or k.endswith(" " + key) or k.startswith(key + " ") for k in names if k)
 
 
 # --------------------------------------------------------------------------- the analyser
@@ -223,7 +227,7 @@ def read_query(
         query.kept_words = vocabulary.restore(" ".join(kept)).split() if vocabulary is not None else kept
     if abbreviations is not None:
         query.expansions.extend(abbreviations.expand(query.restored or text))
-    query.unknown_places = _unknown_places(text, known, snapshot)
+    query.unknown_places = _unknown_places(text, known, snapshot, query.localities)
     _read_terms(query)
     query.shapes = answer_shapes(text)
     folded = folded_question(text)
@@ -244,20 +248,45 @@ def read_query(
     return query
 
 
-def _unknown_places(text: str, known: KnownValues, snapshot: CorpusSnapshot | None) -> list[str]:
-    """Places named with their level ("thành phố Đà Nẵng") that no loaded report covers or mentions."""
+def _unknown_places(text: str, known: KnownValues, snapshot: CorpusSnapshot | None,
+                    localities: list[Locality]) -> list[str]:
+    """Places the question names (with their level, "huyện Krông Bông", or a province, "Hà Nội")
+    that no loaded report covers: not a report's locality (nor the parent of one the question
+    names, :func:`_is_known_place`), and written by no report of its own level or above (a commune
+    inside a town's report, a province a provincial decision names — "tỉnh Trà Vinh cũ", "cao tốc
+    Tuyên Quang - Hà Giang" — are covered; a province only its districts' reports name in passing,
+    "sâm Lai Châu", or a district only its communes' reports name, is not)."""
     if snapshot is None or not known.localities:
         return []
-    named = list(dict.fromkeys([*place_mentions(text), *province_mentions(text)]))
+    named: dict[str, int] = {}  # name -> the tier it is named at (1 province … 3 commune; 0 unknown)
+    for name, level in leveled_mentions(text):
+        named[name] = min(named.get(name, 9), level.tier if level else 0)
+    for name in province_mentions(text):
+        named[name] = min(named.get(name, 9), 1)
+    tiers = _document_tiers(known)
     keys: set[str] = set()
     unknown = []
-    for name in named:
+    for name, tier in named.items():
         key = place_key(name)
-        if key in keys or _is_known_place(name, known) or snapshot.stats.mentions(name):
+        if key in keys or _is_known_place(name, known, localities):
+            continue
+        writing = snapshot.stats.mentioning(name)
+        if writing is None or any(not tier or not tiers.get(d) or tiers[d] <= tier for d in writing):
             continue
         keys.add(key)
         unknown.append(name)
     return unknown
+
+
+def _document_tiers(known: KnownValues) -> dict[str, int]:
+    """doc id -> the tier of the place it is a report of (documents of no known level are left out)."""
+    tiers: dict[str, int] = {}
+    for locality in known.localities:
+        level = level_by_name(locality.level)
+        if level is not None:
+            for doc_id in locality.doc_ids:
+                tiers[doc_id] = level.tier
+    return tiers
 
 
 def _looks_abbreviated(word: str) -> bool:

@@ -114,6 +114,16 @@ class TermStats:
             return True
         return any(self.writes(doc_id, tuple(sequence), accents) for doc_id in self.doc_tokens[accents])
 
+    def mentioning(self, name: str) -> set[str] | None:
+        """The documents that write ``name`` (as :meth:`mentions` reads it); None when nothing is known."""
+        accents = has_diacritics(name)
+        sequence = _syllable_sequence([normalize_number(t) if is_number(t) else t for t in match_tokens(name, True)])
+        if not accents:
+            sequence = [fold_syllable(s) for s in sequence]
+        if self.n == 0 or not sequence:
+            return None
+        return {doc_id for doc_id in self.doc_tokens[accents] if self.writes(doc_id, tuple(sequence), accents)}
+
 
 def _syllable_sequence(clause: list[str]) -> list[str]:
     return [token if is_number(token) else canonical_syllable(part)

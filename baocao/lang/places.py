@@ -125,7 +125,12 @@ def _mention_pattern() -> re.Pattern[str]:
 def place_mentions(text: str) -> list[str]:
     """Places named with their level in ``text`` ("thành phố Hà Nội" -> "Hà Nội", "phường 3" -> "3"):
     the capitalised words (or a number) right after a level word."""
-    names: list[str] = []
+    return [name for name, _ in leveled_mentions(text)]
+
+
+def leveled_mentions(text: str) -> list[tuple[str, Level | None]]:
+    """:func:`place_mentions` with the level each is named with ("huyện Krông Bông" -> huyện)."""
+    out: list[tuple[str, Level | None]] = []
     for match in _mention_pattern().finditer(nfc(text)):
         name_words: list[str] = []
         for word in match.group(1).split():
@@ -133,8 +138,8 @@ def place_mentions(text: str) -> list[str]:
                 break
             name_words.append(word)
         if name_words:
-            names.append(" ".join(name_words))
-    return names
+            out.append((" ".join(name_words), level_named(match.group(0)[: match.start(1) - match.start(0)])))
+    return out
 
 
 _POSSESSIVE = re.compile(r"['’]s$")
