@@ -31,7 +31,7 @@ import json
 import pickle
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -400,6 +400,7 @@ class Options:
     max_false: float = 0.05
     answer_model: str = "logistic"  # "logistic" or "trees" (boosted trees over the question rows)
     evidence_removed_weight: float = 0.0  # answerability negatives: answerable questions with their evidence passages taken away
+    tune_composition: bool = True  # choose Thresholds.min_gain_elsewhere by the inner cross-validation
 
 
 def fit_unit(examples: Sequence[Example], options: Options) -> UnitModel:
@@ -408,14 +409,18 @@ def fit_unit(examples: Sequence[Example], options: Options) -> UnitModel:
     return fit_unit_model(examples, options.l2_unit)
 
 
-def fit_models(examples: Sequence[Example], options: Options) -> AnswerModel:
-    """Unit ranker on ``examples``; answerability and its threshold on unit scores from an inner CV."""
+def fit_models(examples: Sequence[Example], options: Options,
+               assistants: Mapping[str, Assistant] | None = None) -> AnswerModel:
+    """Unit ranker on ``examples``; answerability and its threshold on unit scores from an inner CV;
+    with ``assistants`` (the sets' answerers), the composition threshold too (:func:`choose_composition`)."""
     inner_folds, c_answer, max_false = options.inner_folds, options.c_answer, options.max_false
     unit = fit_unit(examples, options)
     inner = split_by_document(examples, inner_folds, seed=11)
     unit_for: dict[int, UnitModel] = {}
+    fold_units: dict[int, UnitModel] = {}
     for f in range(inner_folds):
         model = fit_unit([e for e, g in zip(examples, inner) if g not in (f, -1)], options)
+        fold_units[f] = model
         for i, g in enumerate(inner):
             if g == f:
                 unit_for[i] = model
@@ -438,10 +443,38 @@ def fit_models(examples: Sequence[Example], options: Options) -> AnswerModel:
         inside = real & (langs == lang)
         if labels[inside].sum() >= MIN_ANSWERABLE_PER_THRESHOLD:
             by_lang[str(lang)] = choose_threshold(probabilities[inside], labels[inside], max_false)
-    return AnswerModel(unit, answerability, replace(Thresholds(), answerable=threshold, answerable_by_lang=by_lang))
+    thresholds = replace(Thresholds(), answerable=threshold, answerable_by_lang=by_lang)
+    if assistants is not None and options.tune_composition:
+        thresholds = choose_composition(examples, inner, fold_units, answerability, thresholds, assistants)
+    return AnswerModel(unit, answerability, thresholds)
 
 
 MIN_ANSWERABLE_PER_THRESHOLD = 40  # fewer, and a language keeps the overall threshold
+# What a unit from another passage must add to join a factoid answer (Thresholds.min_gain_elsewhere:
+# the share of the question's weighted terms the chosen units leave out): chosen from these by the
+# inner cross-validation, the first of them winning ties (the fewest statements).
+MIN_GAIN_ELSEWHERE_GRID = (0.25, 0.2, 0.15, 0.1)
+
+
+def choose_composition(examples: Sequence[Example], inner: Sequence[int], fold_units: Mapping[int, UnitModel],
+                       answerability: UnitModel, thresholds: Thresholds, assistants: Mapping[str, Assistant]) -> Thresholds:
+    """The composition threshold under which the inner folds' answers (each composed with the unit
+    model that did not see its fold) hold the most: fact_recall plus citation_precision."""
+    best_value, best_objective = thresholds.min_gain_elsewhere, -1.0
+    for value in MIN_GAIN_ELSEWHERE_GRID:
+        scored = []
+        for f, unit in fold_units.items():
+            model = AnswerModel(unit, answerability, replace(thresholds, min_gain_elsewhere=value))
+            for e, g in zip(examples, inner):
+                if g == f:
+                    assistant = assistants[e.set_name]
+                    assistant.extractive.model = model
+                    scored.append(score_answer(e, assistant.finish(e.turn)))
+        summary = summarise(scored)
+        objective = (summary["fact_recall"] or 0.0) + (summary["citation_precision"] or 0.0)
+        if objective > best_objective + 1e-9:
+            best_value, best_objective = value, objective
+    return replace(thresholds, min_gain_elsewhere=best_value)
 
 
 # --------------------------------------------------------------------------- scoring answers
@@ -522,7 +555,7 @@ def cross_validate(examples: list[Example], assistants: dict[str, Assistant], fo
     for f in range(folds):
         train = [e for e, g in zip(examples, outer) if g not in (f, -1)]
         test = [e for e, g in zip(examples, outer) if g == f]
-        model = fit_models(train, options)
+        model = fit_models(train, options, assistants)
         for e in test:
             assistant = assistants[e.set_name]
             assistant.extractive.model = model
@@ -539,7 +572,7 @@ def cross_validate(examples: list[Example], assistants: dict[str, Assistant], fo
                 unit_hits["top1"] += int(scored[-1].top_unit_right)
                 unit_hits["questions"] += 1
         print(f"  fold {f + 1}/{folds}: {len(test)} questions, threshold {model.thresholds.answerable:.3f} "
-              f"{model.thresholds.answerable_by_lang}", file=sys.stderr)
+              f"{model.thresholds.answerable_by_lang}, min_gain_elsewhere {model.thresholds.min_gain_elsewhere}", file=sys.stderr)
     bins = [(0.0, 0.2), (0.2, 0.4), (0.4, 0.6), (0.6, 0.8), (0.8, 1.01)]
     table = []
     for low, high in bins:
@@ -567,6 +600,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the answerability model: a logistic regression or boosted trees")
     parser.add_argument("--evidence-removed-weight", type=float, default=0.0,
                         help="weight of the answerability negatives made by taking an answerable question's evidence passages away (0: none)")
+    parser.add_argument("--fixed-composition", action="store_true",
+                        help="keep the default composition threshold instead of choosing it by the inner cross-validation")
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     parser.add_argument("--report", type=Path, default=None, help="also write the figures as JSON here")
     parser.add_argument("--no-cv", action="store_true", help="fit the final models only")
@@ -575,7 +610,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     options = Options(args.inner_folds, args.unit_model, args.l2_unit,
                       TreeParams(iterations=args.tree_iterations, leaves=args.tree_leaves),
-                      args.c_answer, args.max_false_abstention, args.answer_model, args.evidence_removed_weight)
+                      args.c_answer, args.max_false_abstention, args.answer_model, args.evidence_removed_weight,
+                      not args.fixed_composition)
     settings = get_settings().model_copy(update={"data_dir": get_settings().data_dir})
     examples: list[Example] = []
     assistants: dict[str, Assistant] = {}
@@ -613,7 +649,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.held_out:
             args.held_out.write_text("".join(json.dumps(asdict(s), ensure_ascii=False) + "\n" for s in scored),
                                      encoding="utf-8")
-    final = fit_models(examples, options)
+    final = fit_models(examples, options, assistants)
     final.trained_on = report
     final.save(args.out)
     text = json.dumps(report, ensure_ascii=False, indent=1)

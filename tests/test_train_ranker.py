@@ -5,15 +5,26 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any, cast
 
 import numpy as np
 import pytest
 
 from assistant.features import QUESTION_FEATURES, UNIT_FEATURES
-from assistant.ranking import MODEL_FILE, AnswerModel, LogisticModel, ModelError, TreeModel, load_unit_model
+from assistant.ranking import MODEL_FILE, AnswerModel, LogisticModel, ModelError, Thresholds, TreeModel, load_unit_model
+from assistant.types import Answer
 from baocao.settings import Settings
 from evals.questions import Question
-from evals.train_ranker import cache_key, choose_threshold, export_trees, split_by_document, unit_label
+from evals.train_ranker import (
+    MIN_GAIN_ELSEWHERE_GRID,
+    Example,
+    cache_key,
+    choose_composition,
+    choose_threshold,
+    export_trees,
+    split_by_document,
+    unit_label,
+)
 
 
 def _question(evidence: list[str], answerable: bool = True) -> Question:
@@ -136,8 +147,41 @@ def test_training_on_the_dev_set_writes_a_model_with_cross_validated_figures(tmp
     assert figures["questions"] == 53 and figures["sets"] == ["dev"]
     assert figures["cross_validated"]["all"]["questions"] > 0
     assert model.trained_on["cross_validated"] == figures["cross_validated"]
+    assert model.thresholds.min_gain_elsewhere in MIN_GAIN_ELSEWHERE_GRID  # chosen by the inner folds
     rows = [json.loads(line) for line in held_out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == figures["cross_validated"]["all"]["questions"]  # one per held-out question
     assert all(r["question_id"].startswith("dev/") and r["answer"] for r in rows)
     assert all(r["fact_recall"] is not None for r in rows if r["answerable"])
     assert all(r["evidence_retrieved"] is not None for r in rows if r["answerable"])
+
+
+class _ComposingAssistant:
+    """Holds the asked figure in its answer only when a unit from another passage may join it at a
+    gain of ``needed`` or less (what a lower ``min_gain_elsewhere`` lets in)."""
+
+    def __init__(self, needed: float) -> None:
+        self.needed = needed
+        self.extractive = SimpleNamespace(model=None)
+
+    def finish(self, turn: object) -> Answer:
+        value = self.extractive.model.thresholds.min_gain_elsewhere  # type: ignore[attr-defined]
+        return Answer(question="?", text="Thu ngân sách đạt 9.870 triệu đồng." if value <= self.needed else "Thu ngân sách đạt.")
+
+
+def test_the_composition_threshold_is_the_one_under_which_the_inner_folds_answer_best() -> None:
+    question = Question(id="q", question="?", lang="vi", type="factoid", answerable=True, docs=["a.txt"],
+                        evidence=[], answer_facts=["9.870 triệu đồng"], answer="")
+    examples = [Example("s", question, cast(Any, SimpleNamespace(hits=[])), np.zeros(0, dtype=bool), cast(Any, None))
+                for _ in range(4)]
+    n_unit, n_question = len(UNIT_FEATURES), len(QUESTION_FEATURES)
+    unit = LogisticModel(list(UNIT_FEATURES), [0.0] * n_unit, [1.0] * n_unit, [0.0] * n_unit, 0.0, "softmax")
+    answerability = LogisticModel(list(QUESTION_FEATURES), [0.0] * n_question, [1.0] * n_question, [0.0] * n_question, 0.0)
+
+    def chosen(needed: float) -> float:
+        assistants = cast(Any, {"s": _ComposingAssistant(needed)})
+        return choose_composition(examples, [0, 1, 0, 1], {0: unit, 1: unit}, answerability, Thresholds(),
+                                  assistants).min_gain_elsewhere
+
+    assert chosen(0.15) == 0.15  # the largest value under which the answers hold the figure
+    assert chosen(0.0) == MIN_GAIN_ELSEWHERE_GRID[0]  # nothing to gain: the fewest statements
+    assert chosen(1.0) == MIN_GAIN_ELSEWHERE_GRID[0]
