@@ -333,16 +333,22 @@ class ExtractiveAnswerer:
     def _section_after(self, query: Query, best: UnitCandidate, usable: list[UnitCandidate],
                        names: tuple[str, ...]) -> list[UnitCandidate]:
         """What the first heading naming one of ``names`` (folded) introduces, when such a heading
-        follows the best unit closely in its passage, before any other problem is stated."""
+        follows the best unit closely (in its passage, or at the start of the next one when the
+        reach runs past its end), before any other problem is stated."""
         following = sorted((c for c in usable if c.hit is best.hit and 0 < c.order - best.order <= SECTION_REACH),
                            key=lambda c: c.order)
-        for c in following:
-            if c.unit.kind != "heading":
-                continue
-            if any(f" {name} " in f" {c.key} " for name in names):
-                return self._introduced_by(query, c, usable)
-            if heading_rank(c.unit.text) > 0:
-                break  # a numbered heading: the next problem's section
+        found, stopped = _first_heading_named(following, names)
+        if found is not None:
+            return self._introduced_by(query, found, usable)
+        left = SECTION_REACH - (len(best.chunk.layout) - 1 - best.order)
+        if stopped or left <= 0:
+            return []
+        shown = len(self.extra_hits)
+        continued = self._next_passage_units(query, best)
+        found, _ = _first_heading_named(continued[:left], names)
+        if found is not None:
+            return self._introduced_by(query, found, continued)
+        del self.extra_hits[shown:]  # fetched for nothing: not shown
         return []
 
     def _answer_parts(self, query: Query, chosen: list[UnitCandidate], usable: list[UnitCandidate]) -> list[UnitCandidate]:
@@ -469,6 +475,19 @@ class ExtractiveAnswerer:
 
 SECTION_REACH = 12  # units after a problem within which its "Nguyên nhân" / "Giải pháp" heading is looked for
 _REMEDY_HEADINGS = ("giai phap", "bien phap", "khac phuc")
+
+
+def _first_heading_named(units: Sequence[UnitCandidate], names: tuple[str, ...]) -> tuple[UnitCandidate | None, bool]:
+    """The first heading among ``units`` (in reading order) naming one of ``names`` (folded), and
+    whether a numbered heading came before any such one (the next problem's section: stop there)."""
+    for c in units:
+        if c.unit.kind != "heading":
+            continue
+        if any(f" {name} " in f" {c.key} " for name in names):
+            return c, False
+        if heading_rank(c.unit.text) > 0:
+            return None, True
+    return None, False
 
 
 def _with_citing_unit(best: UnitCandidate, usable: list[UnitCandidate]) -> list[UnitCandidate]:

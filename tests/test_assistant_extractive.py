@@ -9,6 +9,7 @@ import pytest
 from assistant.service import Assistant
 from assistant.types import Answer
 from baocao.lang.normalize import fold_accents
+from baocao.models import Chunk, DocumentMeta, LayoutUnit
 from baocao.settings import Settings
 from evals.harness import prepare_corpus
 from vectorstore.retriever import SearchStack
@@ -422,3 +423,51 @@ def test_a_unit_that_only_repeats_the_documents_name_is_not_the_answer(tmp_path:
     assert not answer.abstained, answer.text
     assert answer.citations and all(c.quote.strip() != "Năng lực pháp luật dân sự của cá nhân" for c in answer.citations)
     assert all(re.match(r"\d\. ", c.quote) for c in answer.citations), answer.text  # a clause of the article answers
+
+
+def _passage(chunk_id: str, position: int, units: list[tuple[str, str]]) -> Chunk:
+    """A passage of (kind, text) units, one a line, as ingest lays them out."""
+    text = "\n".join(t for _, t in units)
+    layout, at = [], 0
+    for kind, unit_text in units:
+        layout.append(LayoutUnit(kind, at, at + len(unit_text), unit_text, block=0 if kind == "item" else -1))  # type: ignore[arg-type]
+        at += len(unit_text) + 1
+    meta = DocumentMeta(doc_id="d.txt", source="d.txt", locality="Hòa Lợi", locality_level="xã", period_year=2024)
+    return Chunk(chunk_id=chunk_id, doc_id="d.txt", position=position, kind="text", text=text, search_text=text,
+                 embed_text=text, meta=meta, layout=layout)
+
+
+@pytest.mark.parametrize("next_units, reads_on", [
+    ([("heading", "Nguyên nhân:"), ("item", "Giá đất giảm mạnh, đấu giá quyền sử dụng đất không thành công."),
+      ("item", "Nhiều doanh nghiệp trên địa bàn tạm ngừng hoạt động.")], True),
+    ([("heading", "2. Chi ngân sách xã đảm bảo"), ("heading", "Nguyên nhân:"),  # the next problem's section
+      ("item", "Chi thường xuyên được kiểm soát chặt chẽ.")], False),
+])
+def test_the_causes_of_a_problem_are_read_on_in_the_next_passage(next_units: list[tuple[str, str]], reads_on: bool) -> None:
+    """The problem ends one passage, its "Nguyên nhân:" starts the next: a why question gets the causes."""
+    from assistant.extractive import ExtractiveAnswerer
+    from vectorstore.hits import Hit
+    from vectorstore.query import read_query
+
+    problem = _passage("d:1", 1, [("heading", "1. Thu ngân sách xã chưa đạt dự toán"),
+                                  ("sentence", "Tổng thu ngân sách xã năm 2024 chỉ đạt 80% dự toán được giao.")])
+    following = _passage("d:2", 2, next_units)
+    answerer = ExtractiveAnswerer(None)
+    answerer.next_passage = lambda chunk: following if chunk.chunk_id == problem.chunk_id else None
+    query = read_query("Vì sao thu ngân sách xã năm 2024 không đạt dự toán?", None, None, None)
+    assert query.asks("cause")
+    prepared = answerer.prepare(query, [Hit(problem, 1.0, 1)])
+    usable = prepared.usable
+    answerer.rank(usable)
+    for c in usable:
+        c.score = 0.9 if c.unit.kind == "sentence" else 0.1  # the problem is the best unit
+    usable.sort(key=lambda c: c.score, reverse=True)
+    answerer._weights = prepared.weights  # as decide() leaves them before it selects
+    answerer.extra_hits = []
+    kind, chosen = answerer.select(query, usable)
+    if reads_on:
+        assert kind == "list" and [c.unit.text for c in chosen] == [t for k, t in next_units if k == "item"]
+        assert [h.chunk.chunk_id for h in answerer.extra_hits] == ["d:2"]  # shown and citable
+    else:
+        assert all(c.chunk.chunk_id == "d:1" for c in chosen), [c.unit.text for c in chosen]
+        assert answerer.extra_hits == []  # fetched for nothing: not shown
