@@ -27,6 +27,7 @@ from assistant.targets import answer_from_records, route, uncovered_places
 from assistant.types import Answer
 from baocao.lang.detect import Lang
 from baocao.lang.periods import years_in
+from baocao.lang.signatures import asks_signer
 from baocao.lang.targets import off_target_words
 from baocao.models import Chunk, DocumentRecord, TargetRecord
 from baocao.protocols import Filters
@@ -124,7 +125,9 @@ class Assistant:
         run = self._understand(question, history or [])
         self._retrieve(run, filters, k or self.k)
         answer: Answer | None = None
-        if self.llm is not None:
+        # "who signed" is read off the signature block, which the retrieved passages the model sees
+        # rarely hold: the extractive answer gives the name, cited where it stands, or says it is not there
+        if self.llm is not None and not asks_signer(run.query.text):
             answer = yield from self._llm_answer(run)
             if answer is not None and answer.mode == "extractive":
                 yield answer.text  # the LLM failed: the quoted answer, with the note saying why

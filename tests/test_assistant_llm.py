@@ -22,7 +22,7 @@ from assistant.llm import LLMAnswerer, LLMError, check_answer
 from assistant.service import Assistant
 from assistant.types import Answer
 from baocao.lang.normalize import strip_markup
-from baocao.models import Chunk, DocumentMeta, ParsedDocument
+from baocao.models import Chunk, DocumentMeta, LayoutUnit, ParsedDocument
 from baocao.protocols import Filters
 from baocao.settings import SAMPLE_CORPUS, LLMSettings, Settings
 from ingest.units import split_units
@@ -472,3 +472,22 @@ def test_a_reasoning_block_is_not_part_of_the_checked_answer(server: ScriptedSer
     answer = _assistant(server, fixed(passages)).answer(QUESTION)
     assert answer.mode == "extractive" and answer.llm_fallback == "checks" and answer.checks_failed == ["uncited"]
     assert any("<think>" in w for w in answer.warnings)
+
+
+def test_who_signed_is_answered_from_the_signature_block_not_by_the_llm(
+        server: ScriptedServer, passages: list[Hit], fixed: Callable[[list[Hit]], FixedRetriever]) -> None:
+    """The model sees the retrieved passages, which rarely hold the signature block: the name is read
+    off the block and cited there, and the model is not asked."""
+    lines = ["Nơi nhận:", "- Lưu: VT.", "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Nguyễn Văn Tâm"]
+    text = "\n".join(lines)
+    layout, at = [], 0
+    for line in lines:
+        layout.append(LayoutUnit("heading" if line.isupper() or line.startswith("TM.") else "sentence", at, at + len(line), line))
+        at += len(line) + 1
+    closing = _hit(text, 4, TRA_VINH.name, "Trà Vinh", [])
+    closing.chunk.kind, closing.chunk.layout = "closing", layout
+    assistant = _assistant(server, fixed([*passages, closing]))
+    answer = assistant.answer("Ai ký báo cáo tháng 02/2023 của thành phố Trà Vinh?")
+    assert answer.mode == "extractive" and not answer.abstained, answer.text
+    assert "Nguyễn Văn Tâm" in answer.text and [c.quote for c in answer.citations] == ["Nguyễn Văn Tâm"]
+    assert server.requests == []
