@@ -416,14 +416,8 @@ def fit_models(examples: Sequence[Example], options: Options,
     inner_folds, c_answer, max_false = options.inner_folds, options.c_answer, options.max_false
     unit = fit_unit(examples, options)
     inner = split_by_document(examples, inner_folds, seed=11)
-    unit_for: dict[int, UnitModel] = {}
-    fold_units: dict[int, UnitModel] = {}
-    for f in range(inner_folds):
-        model = fit_unit([e for e, g in zip(examples, inner) if g not in (f, -1)], options)
-        fold_units[f] = model
-        for i, g in enumerate(inner):
-            if g == f:
-                unit_for[i] = model
+    fold_units = {f: fit_unit([e for e, g in zip(examples, inner) if g not in (f, -1)], options) for f in range(inner_folds)}
+    unit_for = {i: fold_units[g] for i, g in enumerate(inner) if g != -1}
     kept = [e for e, g in zip(examples, inner) if g != -1]
     data = answerability_data(kept, {j: unit_for[i] for j, i in enumerate(i for i, g in enumerate(inner) if g != -1)},
                               options.evidence_removed_weight)

@@ -106,13 +106,8 @@ class TermStats:
         report)? "Hà Nội" is not mentioned by a text with "Hà" and "nội dung" apart; a name typed
         without diacritics ("Xa Thinh Minh" in an English question) is matched folded. True when
         nothing is known (no statistics: do not claim a place is missing)."""
-        accents = has_diacritics(name)
-        sequence = _syllable_sequence([normalize_number(t) if is_number(t) else t for t in match_tokens(name, True)])
-        if not accents:
-            sequence = [fold_syllable(s) for s in sequence]
-        if self.n == 0 or not sequence:
-            return True
-        return any(self.writes(doc_id, tuple(sequence), accents) for doc_id in self.doc_tokens[accents])
+        writing = self.mentioning(name)
+        return writing is None or bool(writing)
 
     def mentioning(self, name: str) -> set[str] | None:
         """The documents that write ``name`` (as :meth:`mentions` reads it); None when nothing is known."""

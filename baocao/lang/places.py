@@ -119,7 +119,7 @@ def _mention_pattern() -> re.Pattern[str]:
     )
     abbreviations = sorted({a for level in levels() for a in level.abbreviations}, key=len, reverse=True)
     alternation = "|".join([*(re.escape(w) for w in written), *(re.escape(a) + r"\.?" for a in abbreviations)])
-    return re.compile(r"(?i:\b(?:" + alternation + r"))\s+" + _CAPITALISED_RUN)
+    return re.compile(r"(?i:\b(?P<level>" + alternation + r"))\s+" + _CAPITALISED_RUN)
 
 
 def place_mentions(text: str) -> list[str]:
@@ -133,12 +133,12 @@ def leveled_mentions(text: str) -> list[tuple[str, Level | None]]:
     out: list[tuple[str, Level | None]] = []
     for match in _mention_pattern().finditer(nfc(text)):
         name_words: list[str] = []
-        for word in match.group(1).split():
+        for word in match.group(2).split():
             if not (word[0].isupper() or (word.isdigit() and not name_words)):
                 break
             name_words.append(word)
         if name_words:
-            out.append((" ".join(name_words), level_named(match.group(0)[: match.start(1) - match.start(0)])))
+            out.append((" ".join(name_words), level_named(match.group("level"))))
     return out
 
 

@@ -12,7 +12,7 @@ from functools import cache
 
 from baocao.lang.normalize import canonical_syllable, fold_accents, fold_syllable, nfc, normalize_tone_marks
 from baocao.lang.tables import records, word_list, word_set
-from baocao.lang.tokens import folded_words, is_number
+from baocao.lang.tokens import folded_words, is_number, words
 
 ANSWER_SHAPES = (
     "number", "percent", "list", "cause", "remedy", "reference", "date", "docs", "person", "yesno",
@@ -140,10 +140,24 @@ def speaks_of_share(text: str) -> bool:
     return bool(_shape_patterns()["percent"].search(folded_question(text)))
 
 
+def matching_words(text: str, accents: bool) -> list[str]:
+    """The words a cue list is matched on: with their marks (one spelling) or folded."""
+    return [canonical_syllable(w) for w in words(text)] if accents else folded_words(text)
+
+
+def phrase_regex(cues: Sequence[str], accents: bool) -> str:
+    """A regex source matching any of ``cues`` as whole words of :func:`matching_words` joined by
+    spaces; "…" in a cue stands for any words in between ("ai … ký")."""
+    def form(piece: str) -> str:
+        return " ".join(matching_words(piece, accents))
+
+    bodies = [r"\b.*\b".join(re.escape(form(p)) for p in cue.split("…") if p.strip()) for cue in cues]
+    return r"(?:^| )(?:" + "|".join(sorted(bodies, key=len, reverse=True)) + r")(?: |$)"
+
+
 @cache
 def _count_pattern() -> re.Pattern[str]:
-    cues = sorted((" ".join(folded_words(c)) for c in word_list("count_words.txt")), key=len, reverse=True)
-    return re.compile(r"(?:^| )(?:" + "|".join(re.escape(c) for c in cues) + r")(?: |$)")
+    return re.compile(phrase_regex(word_list("count_words.txt"), accents=False))
 
 
 def asks_count(text: str) -> bool:

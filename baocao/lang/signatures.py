@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from baocao.lang.normalize import canonical_syllable, has_diacritics
+from baocao.lang.normalize import has_diacritics
+from baocao.lang.questions import matching_words, phrase_regex
 from baocao.lang.tables import word_list
-from baocao.lang.tokens import folded_words, words
+from baocao.lang.tokens import folded_words
 
 NAME_REACH = 3  # lines after the last title line where the name may stand (a seal or a blank line between)
 _NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_A-Z]*$")  # "Trần", "Đăng": a capital, then small letters
@@ -68,27 +69,15 @@ def signature_of(lines: Sequence[str]) -> Signature | None:
     return Signature(title, "", -1)
 
 
-def _cue_pattern(cues: Sequence[str], accents: bool) -> re.Pattern[str]:
-    def form(piece: str) -> str:
-        return " ".join(_matching_words(piece, accents))
-
-    bodies = [r"\b.*\b".join(re.escape(form(p)) for p in cue.split("…") if p.strip()) for cue in cues]
-    # "ký kết" is to conclude (a contract, an agreement), not to sign a document
-    return re.compile(r"(?:^| )(?:" + "|".join(sorted(bodies, key=len, reverse=True)) + r")(?: |$)(?!kết|ket)")
-
-
-def _matching_words(text: str, accents: bool) -> list[str]:
-    return [canonical_syllable(w) for w in words(text)] if accents else folded_words(text)
-
-
 @cache
 def _signer_patterns() -> dict[bool, re.Pattern[str]]:
     cues = word_list("signer_cues.txt")
-    return {accents: _cue_pattern(cues, accents) for accents in (True, False)}
+    # "ký kết" is to conclude (a contract, an agreement), not to sign a document
+    return {accents: re.compile(phrase_regex(cues, accents) + r"(?!kết|ket)") for accents in (True, False)}
 
 
 def asks_signer(text: str) -> bool:
     """The question asks who signed a document ("Ai ký …?", "Who signed …?"); with its diacritics
     when it has them ("ký" is not "kỳ")."""
     accents = has_diacritics(text)
-    return bool(_signer_patterns()[accents].search(" ".join(_matching_words(text, accents))))
+    return bool(_signer_patterns()[accents].search(" ".join(matching_words(text, accents))))
