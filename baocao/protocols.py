@@ -116,6 +116,10 @@ class LexicalIndex(Protocol):
 
     def has_term(self, field: LexicalField, term: str) -> bool: ...
 
+    def document_frequencies(self, doc_id: str, terms: list[QueryTerm]) -> tuple[int, list[int]]:
+        """How many live chunks ``doc_id`` has, and for each term how many of them hold it."""
+        ...
+
 
 class TermStatistics(Protocol):
     """Corpus term statistics a reranker may weigh query terms by (folded syllables, numbers whole)."""

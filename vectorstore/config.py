@@ -31,3 +31,10 @@ class RetrievalConfig:
     doc_type_boost: float = 0.0
     rerank_depth: int = 30
     coverage_power: float = 2.0  # lexical weight × (share of the query's syllables the corpus knows) ** power
+    # the passage inside the leading documents: their chunks ranked again by the query's terms, each
+    # term weighed by how few of its document's chunks hold it (the words every chunk of a plan
+    # repeats found the document; the rest of the query finds the passage in it)
+    local_documents: int = 2  # how many of the first stage's leading documents
+    local_weight: float = 0.75
+    local_power: float = 1.0  # term weight × within_document_factor ** power
+    local_depth: int = 30

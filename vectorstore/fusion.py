@@ -35,6 +35,18 @@ def doc_id_of(chunk_id: str) -> str:
     return parsed[0] if parsed else chunk_id
 
 
+def leading_documents(ordered: list[FusedCandidate], count: int) -> list[str]:
+    """The documents of the best candidates, in their order, at most ``count``."""
+    documents: list[str] = []
+    for candidate in ordered:
+        if len(documents) >= count:
+            break
+        doc_id = doc_id_of(candidate.chunk_id)
+        if doc_id not in documents:
+            documents.append(doc_id)
+    return documents
+
+
 def contributions(ranked: list[LegHit], config: RetrievalConfig) -> list[float]:
     if config.fusion == "rrf":
         return [1.0 / (config.rrf_k + rank) for rank in range(1, len(ranked) + 1)]
@@ -68,6 +80,36 @@ def fuse(legs: list[Leg], live: dict[str, str], config: RetrievalConfig) -> dict
             if name in candidate.legs:
                 candidate.why.append(f"{name.replace('_', ' ')} #{candidate.legs[name]}")
     return candidates
+
+
+def rank_within_documents(
+    candidates: dict[str, FusedCandidate], legs: list[Leg], live: dict[str, str], config: RetrievalConfig
+) -> None:
+    """Reorder each leading document's chunks by its own leg (one leg a document, see
+    :func:`vectorstore.legs.local_legs`) without moving the document against the others: a chunk
+    earns ``leg.weight`` × its normalised rank score × the document's best score, then the
+    document's scores are scaled back so its best one is what it was."""
+    for leg in legs:
+        ranked = [h for h in leg.hits if is_live(h.chunk_id, live)]
+        if not ranked:
+            continue
+        doc_id = doc_id_of(ranked[0].chunk_id)
+        members = [c for c in candidates.values() if doc_id_of(c.chunk_id) == doc_id]
+        best = max((c.score for c in members), default=0.0)
+        if best <= 0:
+            continue
+        for rank, (hit, contribution) in enumerate(zip(ranked, contributions(ranked, config)), start=1):
+            candidate = candidates.get(hit.chunk_id)
+            if candidate is None:
+                candidate = candidates[hit.chunk_id] = FusedCandidate(hit.chunk_id, matched=hit.matched)
+                members.append(candidate)
+            candidate.score += leg.weight * contribution * best
+            candidate.legs[leg.name] = rank
+            candidate.leg_scores[leg.name] = hit.score
+            candidate.why.append(f"in its document #{rank}")
+        scale = best / max(c.score for c in members)
+        for candidate in members:
+            candidate.score *= scale
 
 
 def apply_boosts(

@@ -5,7 +5,7 @@ the fusion; each is testable alone.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -15,6 +15,7 @@ from baocao.lang.questions import remove_question_words
 from baocao.lang.tokens import clause_tokens, syllable_parts
 from baocao.protocols import ChunkStore, Embedder, Filters, LexicalIndex, QueryTerm
 from vectorstore.config import RetrievalConfig
+from vectorstore.lexical import within_document_factor
 from vectorstore.query import Query
 
 
@@ -80,6 +81,32 @@ def lexical_leg(
     weight = config.lexical_weight * vocabulary_coverage(terms, index) ** config.coverage_power
     matches = index.search(terms, config.lexical_depth, filters)
     return Leg("lexical", weight, [LegHit(m.chunk_id, m.score, m.matched) for m in matches])
+
+
+def local_legs(
+    query: Query, index: LexicalIndex, doc_ids: list[str], filters: Filters | None, config: RetrievalConfig,
+    understand: bool = True,
+) -> list[Leg]:
+    """One lexical leg per leading document, over its own chunks, each query term weighed by how
+    well it tells the document's chunks apart (:func:`~vectorstore.lexical.within_document_factor`)."""
+    if config.local_weight <= 0 or not doc_ids:
+        return []
+    terms = [t for t in lexical_terms(query, config, understand) if t.weight > 0]
+    weight = config.local_weight * vocabulary_coverage(terms, index) ** config.coverage_power
+    legs = []
+    for doc_id in doc_ids:
+        chunks, counts = index.document_frequencies(doc_id, terms)
+        factors = within_document_factor(np.asarray(counts, dtype=np.float32), np.full(len(counts), chunks, dtype=np.float32))
+        held = [(term, float(factor) ** config.local_power) for term, factor, n in zip(terms, factors, counts) if n > 0]
+        if not held:
+            continue
+        weighed = [replace(term, weight=term.weight * factor) for term, factor in held]
+        # A query whose words are in most of the document's chunks tells them apart by little:
+        # the leg counts by the share of the query's weight that is specific inside the document.
+        specific = sum(t.weight for t in weighed) / sum(t.weight for t, _ in held)
+        matches = index.search(weighed, config.local_depth, {**(filters or {}), "doc_id": doc_id})
+        legs.append(Leg("local", weight * specific, [LegHit(m.chunk_id, m.score, m.matched) for m in matches]))
+    return legs
 
 
 def _add_terms(

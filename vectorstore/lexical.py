@@ -254,6 +254,20 @@ class BM25Index:
     def has_term(self, field_name: LexicalField, term: str) -> bool:
         return _PREFIX[field_name] + term in self.vocab
 
+    def document_frequencies(self, doc_id: str, terms: list[QueryTerm]) -> tuple[int, list[int]]:
+        if doc_id not in self.doc_ids:
+            return 0, [0] * len(terms)
+        in_document = self.chunk_doc == self.doc_ids.index(doc_id)
+        counts = []
+        for term in terms:
+            row = self.vocab.get(_PREFIX[term.field] + term.term)
+            if row is None:
+                counts.append(0)
+                continue
+            columns = self.weights.indices[self.weights.indptr[row] : self.weights.indptr[row + 1]]
+            counts.append(int(in_document[columns].sum()))
+        return int(in_document.sum()), counts
+
 
 def within_document_factor(chunks_with_term: np.ndarray, chunks_in_document: np.ndarray) -> np.ndarray:
     """How well a term tells one chunk of its document from the others, in (0, 1]: its idf over

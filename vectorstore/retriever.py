@@ -25,9 +25,16 @@ from baocao.models import Chunk
 from baocao.protocols import ChunkStore, Embedder, Filters, RerankCandidate, Reranker, RerankQuery
 from baocao.settings import Settings
 from vectorstore.config import RetrievalConfig
-from vectorstore.fusion import FusedCandidate, apply_boosts, fuse, rerank_order
+from vectorstore.fusion import (
+    FusedCandidate,
+    apply_boosts,
+    fuse,
+    leading_documents,
+    rank_within_documents,
+    rerank_order,
+)
 from vectorstore.hits import Hit
-from vectorstore.legs import Leg, dense_legs, lexical_leg, lexical_terms
+from vectorstore.legs import Leg, dense_legs, lexical_leg, lexical_terms, local_legs
 from vectorstore.query import Query, QueryAnalyser
 from vectorstore.rerank import build_reranker
 from vectorstore.snapshot import SnapshotCache
@@ -39,7 +46,7 @@ class Variant:
 
     lexical: bool = True
     dense: bool = True
-    understanding: bool = True  # query understanding: expansions, restored/translated forms, boosts
+    understanding: bool = True  # query understanding: expansions, restored/translated forms, boosts, the in-document pass
 
 
 class Retriever:
@@ -74,7 +81,11 @@ class Retriever:
             return Query(text=text, lang=detect_language(text))
         return self.analyser.analyse(question)
 
-    def search(self, query: Query | str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+    def search(
+        self, query: Query | str, k: int = 10, filters: Filters | None = None, within_documents: bool = True
+    ) -> list[Hit]:
+        """The top ``k`` live hits; ``within_documents=False`` leaves out the in-document pass
+        (``RetrievalConfig.local_weight``): the order the answer models were fitted on."""
         if isinstance(query, str):
             if not nfc(query).strip():
                 return []
@@ -82,7 +93,7 @@ class Retriever:
         if not query.text:
             return []
         depth = max(k, self.config.rerank_depth) if self.reranker else k
-        stage = self.first_stage(query, depth, filters)
+        stage = self.first_stage(query, depth, filters, within_documents)
         ordered = stage.candidates
         if self.reranker is not None and ordered:
             ordered = self._rerank(self.rerank_query(query), ordered, stage.chunks)
@@ -92,7 +103,9 @@ class Retriever:
             for rank, c in enumerate(ordered[:k], start=1)
         ]
 
-    def first_stage(self, query: Query, depth: int, filters: Filters | None = None) -> FirstStage:
+    def first_stage(
+        self, query: Query, depth: int, filters: Filters | None = None, within_documents: bool = True
+    ) -> FirstStage:
         """The fused (and boosted) ranking's top ``depth`` live candidates with their chunks, before any reranking."""
         snapshot = self.snapshots.current()
         filters = snapshot.normalize_filters(filters)
@@ -106,6 +119,11 @@ class Retriever:
         if understand:
             apply_boosts(candidates, query, snapshot, self.config)
         ordered = sorted(candidates.values(), key=lambda c: -c.score)
+        if within_documents and understand and self.variant.lexical and self.config.local_weight > 0:
+            leading = leading_documents(ordered, self.config.local_documents)
+            local = local_legs(query, snapshot.lexical, leading, filters, self.config, understand)
+            rank_within_documents(candidates, local, snapshot.live, self.config)
+            ordered = sorted(candidates.values(), key=lambda c: -c.score)
         chunks = {c.chunk_id: c for c in self.store.get_chunks([c.chunk_id for c in ordered[: depth + 5]])}
         return FirstStage([c for c in ordered if c.chunk_id in chunks][:depth], chunks, filters)
 

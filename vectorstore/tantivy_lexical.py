@@ -314,6 +314,20 @@ class TantivyLexicalIndex:
     def term_document_frequency(self, field_name: LexicalField, term: str) -> int:
         return int(self.searcher.doc_freq(field_name, term)) if term else 0
 
+    def document_frequencies(self, doc_id: str, terms: list[QueryTerm]) -> tuple[int, list[int]]:
+        chunks_of_document = tantivy.Query.boolean_query([
+            (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "entry", "chunk")),
+            (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "doc_id", doc_id)),
+        ])
+        counts = [
+            count(self.searcher, tantivy.Query.boolean_query([
+                (tantivy.Occur.Must, chunks_of_document),
+                (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, t.field, t.term)),
+            ])) if t.term else 0
+            for t in terms
+        ]
+        return count(self.searcher, chunks_of_document), counts
+
     def search(self, terms: list[QueryTerm], k: int, filters: Filters | None = None) -> list[LexicalMatch]:
         """Top ``k`` chunks by the weighted sum of their BM25 scores for ``terms``, among those
         that pass the hard ``filters`` (values as stored)."""
