@@ -64,7 +64,9 @@ SETS: dict[str, tuple[Path, Path]] = {
 # cache whose embedded units the current features would not choose is prepared afresh).
 CANDIDATE_SOURCES = ["assistant/candidates.py", "assistant/service.py", "vectorstore/query.py",
                      "vectorstore/retriever.py", "vectorstore/legs.py", "vectorstore/fusion.py",
-                     "vectorstore/term_stats.py"]  # the query's places no report mentions
+                     "vectorstore/term_stats.py",  # the query's places no report mentions
+                     "vectorstore/config.py",  # the search's defaults
+                     "vectorstore/lexical.py", "vectorstore/tantivy_lexical.py"]  # the lexical scores
 # Word lists read only by assistant/features.py or by the answerer's decision (every other list may
 # shape retrieval or the candidates).
 FEATURE_ONLY_LISTS: set[str] = {"meaning_cues.tsv", "count_words.txt", "signer_cues.txt", "signer_titles.txt"}
