@@ -203,7 +203,9 @@ class FixedRetriever(Retriever):
         self.hits = hits
         self.queries: list[str] = []
 
-    def search(self, query: Query | str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+    def search(
+        self, query: Query | str, k: int = 10, filters: Filters | None = None, within_documents: bool = True
+    ) -> list[Hit]:
         self.queries.append(query if isinstance(query, str) else query.text)
         return self.hits[:k]
 

@@ -100,3 +100,18 @@ def test_answers_take_the_order_their_models_were_fitted_on(tmp_path: Path, monk
     with_pass = [h.chunk.chunk_id for h in search(QUESTION, k=3)]
     without = [h.chunk.chunk_id for h in search(QUESTION, k=3, within_documents=False)]
     assert with_pass != without
+
+
+def test_the_pass_keeps_every_place_each_document_held() -> None:
+    from vectorstore.fusion import rank_within_documents
+    from vectorstore.legs import Leg, LegHit
+
+    candidates = {cid: FusedCandidate(cid, score) for cid, score in
+                  (("a.txt:g:0", 3.0), ("b.txt:g:0", 2.5), ("a.txt:g:1", 2.0), ("b.txt:g:1", 1.0))}
+    # a.txt's own leg puts its second chunk first and finds a third the first stage had missed
+    leg = Leg("local", 0.75, [LegHit("a.txt:g:1", 9.0), LegHit("a.txt:g:2", 5.0), LegHit("a.txt:g:0", 1.0)])
+    rank_within_documents(candidates, [leg], {"a.txt": "g", "b.txt": "g"}, RetrievalConfig())
+    order = sorted(candidates.values(), key=lambda c: -c.score)
+    assert [c.chunk_id for c in order][:4] == ["a.txt:g:1", "b.txt:g:0", "a.txt:g:0", "b.txt:g:1"]
+    assert [c.score for c in order][:4] == [3.0, 2.5, 2.0, 1.0]  # the same places, a.txt's filled anew
+    assert 0 < candidates["a.txt:g:2"].score < 2.0  # the chunk it found falls below a.txt's last place

@@ -87,29 +87,36 @@ def rank_within_documents(
 ) -> None:
     """Reorder each leading document's chunks by its own leg (one leg a document, see
     :func:`vectorstore.legs.local_legs`) without moving the document against the others: a chunk
-    earns ``leg.weight`` × its normalised rank score × the document's best score, then the
-    document's scores are scaled back so its best one is what it was."""
+    earns ``leg.weight`` × its normalised rank score × the document's best score, and the
+    document's chunks, in that new order, take the scores its chunks had (best first), so every
+    place the document held in the ranking stays its, whichever of its chunks fills it. A chunk
+    the first stage had not found takes a place only by displacing one; the displaced fall below."""
     for leg in legs:
         ranked = [h for h in leg.hits if is_live(h.chunk_id, live)]
         if not ranked:
             continue
         doc_id = doc_id_of(ranked[0].chunk_id)
         members = [c for c in candidates.values() if doc_id_of(c.chunk_id) == doc_id]
-        best = max((c.score for c in members), default=0.0)
-        if best <= 0:
+        places = sorted((c.score for c in members), reverse=True)
+        if not places or places[0] <= 0:
             continue
+        earned = {c.chunk_id: c.score for c in members}
         for rank, (hit, contribution) in enumerate(zip(ranked, contributions(ranked, config)), start=1):
             candidate = candidates.get(hit.chunk_id)
             if candidate is None:
                 candidate = candidates[hit.chunk_id] = FusedCandidate(hit.chunk_id, matched=hit.matched)
                 members.append(candidate)
-            candidate.score += leg.weight * contribution * best
+            earned[hit.chunk_id] = earned.get(hit.chunk_id, 0.0) + leg.weight * contribution * places[0]
             candidate.legs[leg.name] = rank
             candidate.leg_scores[leg.name] = hit.score
             candidate.why.append(f"in its document #{rank}")
-        scale = best / max(c.score for c in members)
-        for candidate in members:
-            candidate.score *= scale
+        members.sort(key=lambda c: -earned[c.chunk_id])
+        lowest = places[-1]
+        for position, candidate in enumerate(members):
+            if position < len(places):
+                candidate.score = places[position]
+            else:  # below the document's last place, in the new order
+                candidate.score = lowest * earned[candidate.chunk_id] / (earned[members[0].chunk_id] + 1e-9) * 0.5
 
 
 def apply_boosts(
