@@ -74,25 +74,33 @@ def vocabulary_coverage(terms: list[QueryTerm], index: LexicalIndex) -> float:
     return sum(t.weight for t in syllables if index.has_term("folded", t.term)) / total
 
 
-def lexical_leg(
-    query: Query, index: LexicalIndex, filters: Filters | None, config: RetrievalConfig, understand: bool = True
-) -> Leg:
+@dataclass
+class LexicalQuery:
+    """A query's weighted BM25 terms and how much of them the corpus knows, read once per search."""
+
+    terms: list[QueryTerm]
+    coverage: float  # vocabulary_coverage ** config.coverage_power: scales every lexical leg
+
+
+def lexical_query(query: Query, index: LexicalIndex, config: RetrievalConfig, understand: bool = True) -> LexicalQuery:
     terms = lexical_terms(query, config, understand)
-    weight = config.lexical_weight * vocabulary_coverage(terms, index) ** config.coverage_power
-    matches = index.search(terms, config.lexical_depth, filters)
-    return Leg("lexical", weight, [LegHit(m.chunk_id, m.score, m.matched) for m in matches])
+    return LexicalQuery(terms, vocabulary_coverage(terms, index) ** config.coverage_power)
+
+
+def lexical_leg(read: LexicalQuery, index: LexicalIndex, filters: Filters | None, config: RetrievalConfig) -> Leg:
+    matches = index.search(read.terms, config.lexical_depth, filters)
+    return Leg("lexical", config.lexical_weight * read.coverage, [LegHit(m.chunk_id, m.score, m.matched) for m in matches])
 
 
 def local_legs(
-    query: Query, index: LexicalIndex, doc_ids: list[str], filters: Filters | None, config: RetrievalConfig,
-    understand: bool = True,
+    read: LexicalQuery, index: LexicalIndex, doc_ids: list[str], filters: Filters | None, config: RetrievalConfig
 ) -> list[Leg]:
     """One lexical leg per leading document, over its own chunks, each query term weighed by how
     well it tells the document's chunks apart (:func:`~vectorstore.lexical.within_document_factor`)."""
     if config.local_weight <= 0 or not doc_ids:
         return []
-    terms = [t for t in lexical_terms(query, config, understand) if t.weight > 0]
-    weight = config.local_weight * vocabulary_coverage(terms, index) ** config.coverage_power
+    terms = [t for t in read.terms if t.weight > 0]
+    weight = config.local_weight * read.coverage
     legs = []
     for doc_id in doc_ids:
         chunks, counts = index.document_frequencies(doc_id, terms)

@@ -34,7 +34,7 @@ from vectorstore.fusion import (
     rerank_order,
 )
 from vectorstore.hits import Hit
-from vectorstore.legs import Leg, dense_legs, lexical_leg, lexical_terms, local_legs
+from vectorstore.legs import Leg, dense_legs, lexical_leg, lexical_query, lexical_terms, local_legs
 from vectorstore.query import Query, QueryAnalyser
 from vectorstore.rerank import build_reranker
 from vectorstore.snapshot import SnapshotCache
@@ -111,17 +111,18 @@ class Retriever:
         filters = snapshot.normalize_filters(filters)
         legs: list[Leg] = []
         understand = self.variant.understanding
-        if self.variant.lexical:
-            legs.append(lexical_leg(query, snapshot.lexical, filters, self.config, understand))
+        read = lexical_query(query, snapshot.lexical, self.config, understand) if self.variant.lexical else None
+        if read is not None:
+            legs.append(lexical_leg(read, snapshot.lexical, filters, self.config))
         if self.variant.dense:
             legs.extend(dense_legs(query, self.embedder, self.store, build_where(filters), self.config, understand))
         candidates = fuse(legs, snapshot.live, self.config)
         if understand:
             apply_boosts(candidates, query, snapshot, self.config)
         ordered = sorted(candidates.values(), key=lambda c: -c.score)
-        if within_documents and understand and self.variant.lexical and self.config.local_weight > 0:
+        if within_documents and understand and read is not None and self.config.local_weight > 0:
             leading = leading_documents(ordered, self.config.local_documents)
-            local = local_legs(query, snapshot.lexical, leading, filters, self.config, understand)
+            local = local_legs(read, snapshot.lexical, leading, filters, self.config)
             rank_within_documents(candidates, local, snapshot.live, self.config)
             ordered = sorted(candidates.values(), key=lambda c: -c.score)
         chunks = {c.chunk_id: c for c in self.store.get_chunks([c.chunk_id for c in ordered[: depth + 5]])}
