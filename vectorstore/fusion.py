@@ -82,6 +82,10 @@ def fuse(legs: list[Leg], live: dict[str, str], config: RetrievalConfig) -> dict
     return candidates
 
 
+# A chunk pushed past its document's last place scores at most this share of that place's score.
+DISPLACED_SHARE = 0.5
+
+
 def rank_within_documents(
     candidates: dict[str, FusedCandidate], legs: list[Leg], live: dict[str, str], config: RetrievalConfig
 ) -> None:
@@ -111,12 +115,10 @@ def rank_within_documents(
             candidate.leg_scores[leg.name] = hit.score
             candidate.why.append(f"in its document #{rank}")
         members.sort(key=lambda c: -earned[c.chunk_id])
-        lowest = places[-1]
+        below = places[-1] * DISPLACED_SHARE / (earned[members[0].chunk_id] + 1e-9)
         for position, candidate in enumerate(members):
-            if position < len(places):
-                candidate.score = places[position]
-            else:  # below the document's last place, in the new order
-                candidate.score = lowest * earned[candidate.chunk_id] / (earned[members[0].chunk_id] + 1e-9) * 0.5
+            # past the document's last place: below it, in the new order
+            candidate.score = places[position] if position < len(places) else below * earned[candidate.chunk_id]
 
 
 def apply_boosts(
