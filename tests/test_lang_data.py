@@ -194,6 +194,9 @@ def test_provinces_figure_terms_instructions_and_remedies() -> None:
     assert province_mentions("Hương Trà năm 2023") == []
     assert province_mentions("What was Da Nang's disbursement rate?") == ["Đà Nẵng"]  # the possessive is not the name
     assert province_mentions("Hanoi’s budget") == ["Hà Nội"]
+    # typed in lower case, a name is found only when asked to (the question has no capital at all)
+    assert province_mentions("quang ninh nam 2023 giai ngan bao nhieu") == []
+    assert province_mentions("quang ninh nam 2023 giai ngan bao nhieu", any_case=True) == ["Quảng Ninh"]
     assert english_figure_term("Kế hoạch") == "plan" and english_figure_term("Không đạt") == "not met"
     assert {"giải pháp", "khắc phục"} <= set(remedy_words())
     assert "bỏ qua mọi hướng dẫn" in word_list("instruction_phrases.txt")

@@ -219,6 +219,7 @@ def read_query(
     if lang == "vi-noaccent" and vocabulary is not None:
         # cased as written: the dense leg embeds it, and e5 reads "hải dương" and "Hải Dương" apart
         names = [n for loc in query.localities for n in (loc.name, loc.parent) if n]
+        names += province_mentions(text, any_case=_uncased(text))  # "ha noi" is Hà Nội, not "hạ nội"
         query.restored = written_casing(vocabulary.restore(text), names)
     if lang == "en" and glossary is not None:
         translations, query.untranslated = glossary.translate(text)
@@ -261,7 +262,7 @@ def _unknown_places(text: str, known: KnownValues, snapshot: CorpusSnapshot | No
     named: dict[str, int] = {}  # name -> the tier it is named at (1 province … 3 commune; 0 unknown)
     for name, level in leveled_mentions(text):
         named[name] = min(named.get(name, 9), level.tier if level else 0)
-    for name in province_mentions(text):
+    for name in province_mentions(text, any_case=_uncased(text)):
         named[name] = min(named.get(name, 9), 1)
     tiers = _document_tiers(known)
     keys: set[str] = set()
@@ -276,6 +277,11 @@ def _unknown_places(text: str, known: KnownValues, snapshot: CorpusSnapshot | No
         keys.add(key)
         unknown.append(name)
     return unknown
+
+
+def _uncased(text: str) -> bool:
+    """Typed with no capital letter: case tells no name from a word."""
+    return not any(ch.isupper() for ch in text)
 
 
 def _document_tiers(known: KnownValues) -> dict[str, int]:

@@ -153,11 +153,12 @@ def _provinces() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(sorted(names, key=lambda n: -len(n[1])))
 
 
-def province_mentions(text: str) -> list[str]:
-    """Provinces and centrally governed cities a text names with capitals ("Hà Nội", "Hanoi" -> "Hà Nội")."""
+def province_mentions(text: str, any_case: bool = False) -> list[str]:
+    """Provinces and centrally governed cities a text names with capitals ("Hà Nội", "Hanoi" -> "Hà Nội");
+    with ``any_case`` in lower case too (a question typed with no capital letter: case tells nothing)."""
     found_words = [_POSSESSIVE.sub("", w) for w in words(text)]  # "Da Nang's budget": the place is "Da Nang"
     folded = [fold_syllable(w) for w in found_words]
-    capital = [w[:1].isupper() for w in found_words]
+    capital = [any_case or w[:1].isupper() for w in found_words]
     names: list[str] = []
     taken: set[int] = set()
     for name, key in _provinces():
