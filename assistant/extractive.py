@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from assistant.candidates import UnitCandidate, build_candidates
-from assistant.features import Featurizer, SentenceEmbedder, TermWeights, question_features
+from assistant.features import Featurizer, SentenceEmbedder, TermWeights, names_asked_columns, question_features
 from assistant.ranking import AnswerModel
 from baocao.lang.numbering import heading_rank, without_numbering
 from baocao.lang.numbers import figures, stated_figures
@@ -141,7 +141,7 @@ class ExtractiveAnswerer:
 
     def prepare(self, query: Query, hits: Sequence[Hit], span_query: str | None = None) -> Prepared:
         """Candidates with their features (and dense cosines); no model applied yet."""
-        prepared = Prepared(query, build_candidates(query, hits), TermWeights(query, self.stats), span_query or query.text)
+        prepared = Prepared(query, build_candidates(query, hits), TermWeights(query, self.stats), span_query or query.reading)
         self.featurize(query, prepared.usable, prepared.weights, prepared.span_query)
         return prepared
 
@@ -389,7 +389,7 @@ class ExtractiveAnswerer:
             gain = sum(weights.weights[i] for i in c.term_hits - covered) / weights.total
             # A sentence next to the best one often finishes its answer; one from elsewhere must add more.
             same_passage = c.hit.chunk.chunk_id == best.hit.chunk.chunk_id
-            needed = t.min_gain if same_passage or _names_asked_columns(query, c) else t.min_gain_elsewhere
+            needed = t.min_gain if same_passage or names_asked_columns(query, c) else t.min_gain_elsewhere
             # the same figures and more (the targets table's row for a sentence's figure)
             says_more = bool(best_figures) and best_figures < figures(c.unit.text)
             if gain >= needed or says_more:
@@ -430,7 +430,7 @@ class ExtractiveAnswerer:
         hit = Hit(chunk=chunk, score=best.hit.score, rank=best.hit.rank, why=[f"continues {best.chunk.chunk_id}"])
         found = [c for c in build_candidates(query, [hit]) if not c.excluded]
         if found:
-            self.featurize(query, found, self._weights or TermWeights(query, self.stats), query.text)
+            self.featurize(query, found, self._weights or TermWeights(query, self.stats), query.reading)
             self.rank(found)
         self.extra_hits.append(hit)
         return sorted(found, key=lambda c: c.order)
@@ -566,14 +566,6 @@ def _fold(text: str) -> str:
 
 def _row_status(c: UnitCandidate) -> str:
     return cell_status(c.unit.status) if c.unit.status else ""
-
-
-def _names_asked_columns(query: Query, c: UnitCandidate) -> int:
-    """How many of a table row's column names the question uses."""
-    if c.unit.kind != "row" or not c.unit.cells:
-        return 0
-    asked = set(match_tokens(query.text))
-    return sum(1 for name in c.unit.cells if name and set(match_tokens(name)) <= asked)
 
 
 def _in_reading_order(candidates: list[UnitCandidate]) -> list[UnitCandidate]:

@@ -141,7 +141,7 @@ def unit_features(query: Query, candidates: Sequence[UnitCandidate], weights: Te
         return rows
     top_score = max((c.hit.score for c in candidates), default=0.0) or 1.0
     asked_sectors = sectors(" ".join(match_tokens(query.text))) if not query.is_english else set()
-    meaning_asked = asks_meaning(query.text)
+    meaning_asked = asks_meaning(query.reading)
     in_unit: list[set[int]] = []
     near: list[set[int]] = []
     for row, c in zip(rows, candidates):
@@ -282,14 +282,19 @@ def _lexical(row: np.ndarray, query: Query, c: UnitCandidate, weights: TermWeigh
     row[_INDEX["specific_hit"]] = 1.0 if weights.specific & c.term_hits else 0.0
     if any(_has_form(joined, f) for t in query.excluded for f in t.forms):
         row[_INDEX["excluded_term"]] = 1.0
-    if c.unit.kind == "row" and c.unit.cells:
-        asked = set(match_tokens(query.text))
-        named = sum(1 for name in c.unit.cells if name and set(match_tokens(name)) <= asked)
-        row[_INDEX["names_columns"]] = min(named, 2) / 2
+    row[_INDEX["names_columns"]] = min(names_asked_columns(query, c), 2) / 2
     for _, expansions in query.definitions:
         if any(_has_form(joined, tuple(match_tokens(e, accents))) for e in expansions):
             row[_INDEX["defines_abbreviation"]] = 1.0
     return own, near
+
+
+def names_asked_columns(query: Query, c: UnitCandidate) -> int:
+    """How many of a table row's column names the question uses."""
+    if c.unit.kind != "row" or not c.unit.cells:
+        return 0
+    asked = set(match_tokens(query.text))
+    return sum(1 for name in c.unit.cells if name and set(match_tokens(name)) <= asked)
 
 
 def _states_meaning(query: Query, c: UnitCandidate) -> bool:

@@ -258,7 +258,7 @@ class Assistant:
         hits = self._with_footnotes(run.hits)
         # e5 reads unaccented Vietnamese badly: the spans are compared with the question as the
         # retriever restored it from the corpus's vocabulary, when it did
-        span_query = run.query.restored or run.resolved.question
+        span_query = run.query.reading
         with self._lock:
             self.extractive.stats = self.retriever.snapshots.current().stats
             prepared = self.extractive.prepare(run.query, hits, span_query)

@@ -397,6 +397,7 @@ class Options:
     # the conditional logit's L2 penalty: 1e-5 by the cross-validated sweep of 2026-12-04 (1e-3, 3e-4,
     # 1e-4, 1e-5: fact_recall 0.704 / 0.704 / 0.705 / 0.705, unit top-1 0.754 / 0.759 / 0.760 / 0.761)
     l2_unit: float = 1e-5
+    lang_threshold_min: int = 40  # answerable questions a language needs for a threshold of its own
     trees: TreeParams = field(default_factory=TreeParams)
     c_answer: float = 0.5
     max_false: float = 0.05
@@ -437,7 +438,7 @@ def fit_models(examples: Sequence[Example], options: Options,
     by_lang = {}
     for lang in sorted(set(langs[real])):
         inside = real & (langs == lang)
-        if labels[inside].sum() >= MIN_ANSWERABLE_PER_THRESHOLD:
+        if labels[inside].sum() >= options.lang_threshold_min:
             by_lang[str(lang)] = choose_threshold(probabilities[inside], labels[inside], max_false)
     thresholds = replace(Thresholds(), answerable=threshold, answerable_by_lang=by_lang)
     if assistants is not None and options.tune_composition:
@@ -445,7 +446,6 @@ def fit_models(examples: Sequence[Example], options: Options,
     return AnswerModel(unit, answerability, thresholds)
 
 
-MIN_ANSWERABLE_PER_THRESHOLD = 40  # fewer, and a language keeps the overall threshold
 # What a unit from another passage must add to join a factoid answer (Thresholds.min_gain_elsewhere:
 # the share of the question's weighted terms the chosen units leave out): chosen from these by the
 # inner cross-validation, the first of them winning ties (the fewest statements).
@@ -588,6 +588,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unit-model", choices=("logit", "trees"), default="logit",
                         help="the unit ranker: boosted trees or a conditional logit (docs/answers.md compares them)")
     parser.add_argument("--l2-unit", type=float, default=Options.l2_unit, help="L2 penalty of the conditional logit")
+    parser.add_argument("--lang-threshold-min", type=int, default=Options.lang_threshold_min,
+                        help="answerable questions a language needs for its own answerability threshold")
     parser.add_argument("--tree-iterations", type=int, default=TreeParams.iterations)
     parser.add_argument("--tree-leaves", type=int, default=TreeParams.leaves)
     parser.add_argument("--c-answer", type=float, default=0.5, help="inverse L2 strength of the answerability model")
@@ -604,10 +606,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--held-out", type=Path, default=None,
                         help="write each held-out question's answer and scores here (JSON lines), to read the failures")
     args = parser.parse_args(argv)
-    options = Options(args.inner_folds, args.unit_model, args.l2_unit,
-                      TreeParams(iterations=args.tree_iterations, leaves=args.tree_leaves),
-                      args.c_answer, args.max_false_abstention, args.answer_model, args.evidence_removed_weight,
-                      not args.fixed_composition)
+    options = Options(inner_folds=args.inner_folds, unit_model=args.unit_model, l2_unit=args.l2_unit,
+                      lang_threshold_min=args.lang_threshold_min,
+                      trees=TreeParams(iterations=args.tree_iterations, leaves=args.tree_leaves),
+                      c_answer=args.c_answer, max_false=args.max_false_abstention, answer_model=args.answer_model,
+                      evidence_removed_weight=args.evidence_removed_weight, tune_composition=not args.fixed_composition)
     settings = get_settings().model_copy(update={"data_dir": get_settings().data_dir})
     examples: list[Example] = []
     assistants: dict[str, Assistant] = {}

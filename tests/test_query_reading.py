@@ -57,6 +57,13 @@ def test_places_not_in_the_reports_are_noticed(read: Callable[[str], Query]) -> 
     assert read("Dự toán thu ngân sách của Phường 2, thành phố Tây Ninh?").unknown_places == []
 
 
+def test_a_province_typed_in_lower_case_without_diacritics_is_noticed(read: Callable[[str], Query]) -> None:
+    q = read("ngan sach ha noi nam 2023")
+    assert q.unknown_places == ["Hà Nội"]
+    assert q.restored == "Ngân sách Hà Nội năm 2023"  # written as its name, not restored syllable by syllable
+    assert read("tra vinh thang 2/2023 giai ngan von dau tu cong").unknown_places == []  # a loaded report's place
+
+
 def test_a_ward_named_with_its_city_is_the_ward(read: Callable[[str], Query]) -> None:
     assert read("Dự toán thu ngân sách của Phường 2, thành phố Tây Ninh?").locality_names == ["Phường 2"]
 
@@ -77,11 +84,25 @@ def test_matching_tokens_fold_spelling_variants() -> None:
 
 def test_one_reading_serves_retrieval_and_answering(read: Callable[[str], Query]) -> None:
     q = read("ty le giai ngan von dau tu cong tra vinh thang 2 2023")
-    assert q.lang == "vi-noaccent" and not q.accents
+    assert q.lang == "vi-noaccent"
     # restored from the corpus for the retriever, cased as written (the dense leg embeds it)
     assert q.restored.startswith("Tỷ lệ giải ngân vốn đầu tư công Trà Vinh")
     assert q.locality_names == ["Trà Vinh"] and q.period.month == 2
-    assert [t.label for t in q.terms][:3] == ["ti", "le", "giai"]  # folded terms for the answerer
+    # the answerer reads the restored form as it reads the accented question: the same terms
+    # (folded, "dau tu" would be dropped as the stopwords "đâu", "từ"), matched with their marks
+    accented = read("Tỷ lệ giải ngân vốn đầu tư công Trà Vinh tháng 2 2023")
+    assert q.accents and q.reading == q.restored
+    assert [t.forms for t in q.terms] == [t.forms for t in accented.terms]
+    assert ("đầu", "tư") in q.bigrams and q.bigrams == accented.bigrams
+    assert q.shapes == accented.shapes and q.measures == accented.measures
+
+
+def test_an_unaccented_question_with_no_corpus_to_restore_from_is_read_folded() -> None:
+    q = read_query("ty le giai ngan von dau tu cong", None, None, None)
+    assert q.lang == "vi-noaccent" and not q.restored and not q.accents
+    assert [t.label for t in q.terms][:3] == ["ti", "le", "giai"]
+    q = read_query("hai duong 2023 co bao nhieu don thu giai quyet cham", None, None, None)
+    assert [m.key for m in q.measures] == ["don thu"] and q.measures[0].forms == (("don", "thu"),)
 
 
 def _turn(question: str, localities: list[str], years: list[int], topic: str, lang: str = "vi") -> Turn:
@@ -129,7 +150,7 @@ def test_marks_are_kept_when_the_question_has_them(read: Callable[[str], Query])
     q = read("Phường 2 đặt những chỉ tiêu môi trường nào cho năm 2024?")
     assert q.accents and ("môi",) in [t.forms[0] for t in q.terms]  # "môi" is not the stopword "mọi"/"mới"
     q = read("hai duong 2023 co bao nhieu don thu giai quyet cham")
-    assert not q.accents and [m.key for m in q.measures] == ["don thu"] and q.measures[0].forms == (("don", "thu"),)
+    assert q.accents and [m.key for m in q.measures] == ["don thu"] and q.measures[0].forms == (("đơn", "thư"),)  # restored
     q = read("Dân số của thị xã Hương Trà năm 2023 là bao nhiêu người?")
     assert q.measures[0].forms[0] == ("người",) and ("thanh", "niên") in q.measures[0].forms
 

@@ -79,9 +79,16 @@ class Query:
     parts: list[str] = field(default_factory=list)  # sub-questions of a compound question
 
     @property
+    def reading(self) -> str:
+        """The text its terms, shapes and measures are read from: the restored form of a question
+        typed without diacritics (so it is read as its accented twin is), else the text."""
+        return self.restored or self.text
+
+    @property
     def accents(self) -> bool:
-        """Terms keep their diacritics (matched against the reports' marked text): not when typed without them."""
-        return self.lang != "vi-noaccent"
+        """Terms keep their diacritics (matched against the reports' marked text): typed with them,
+        or restored from the corpus's vocabulary; folded only when typed without them and not restored."""
+        return self.lang != "vi-noaccent" or bool(self.restored)
 
     @property
     def is_english(self) -> bool:
@@ -230,7 +237,8 @@ def read_query(
         query.expansions.extend(abbreviations.expand(query.restored or text))
     query.unknown_places = _unknown_places(text, known, snapshot, query.localities)
     _read_terms(query)
-    query.shapes = answer_shapes(text)
+    reading = query.reading
+    query.shapes = answer_shapes(reading)
     folded = folded_question(text)
     query.numbers = [
         n for n in _FIGURE.findall(text)
@@ -238,14 +246,14 @@ def read_query(
         and not (query.month and n.lstrip("0") == str(query.month) and re.search(rf"\bthang 0?{n}\b", folded))
     ]
     if lang != "en":
-        query.measures = measures_asked(text, query.accents)
+        query.measures = measures_asked(reading, query.accents)
     for expansion in query.expansions:
         found = str(expansion.found)
         if expansion.source == "abbreviation" and _looks_abbreviated(found) and asks_to_define(text, found):
             if found not in [d[0] for d in query.definitions]:
                 query.definitions.append((found, [str(a) for a in expansion.alternatives]))
-    query.excluded = _excluded_terms(text, query.terms)
-    query.parts = split_parts(text)
+    query.excluded = _excluded_terms(reading, query.terms)
+    query.parts = split_parts(reading)
     return query
 
 
@@ -321,7 +329,7 @@ def _level_terms(accents: bool) -> set[tuple[str, ...]]:
 
 def _read_terms(query: Query) -> None:
     """The question's content terms and word pairs, in the form passages are matched in."""
-    text, accents = query.text, query.accents
+    text, accents = query.reading, query.accents
     locality_words = {w for loc in query.localities for w in content_words(loc.name)}
     terms: list[Term] = []
     ordered: list[str] = []
