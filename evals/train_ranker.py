@@ -113,6 +113,8 @@ def _source_hash() -> str:
     digest = hashlib.sha256()
     for name in CANDIDATE_SOURCES:
         digest.update((PROJECT_ROOT / name).read_bytes())
+    for path in sorted((PROJECT_ROOT / "baocao/lang").glob("*.py")):  # the language code reads the cached Query
+        digest.update(path.read_bytes())
     for path in sorted((PROJECT_ROOT / "baocao/lang/data").iterdir()):  # word lists shape the query too
         if path.name not in FEATURE_ONLY_LISTS:
             digest.update(path.read_bytes())

@@ -65,6 +65,25 @@ def test_cached_candidates_are_keyed_on_the_settings_that_shape_retrieval(tmp_pa
     assert cache_key(b"q", "rev", tantivy) != before
 
 
+def test_cached_candidates_are_keyed_on_the_language_code_that_reads_the_query(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from evals import train_ranker
+
+    root = Path(train_ranker.PROJECT_ROOT)
+    for name in [*train_ranker.CANDIDATE_SOURCES, "baocao/lang/places.py", "baocao/lang/data"]:
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if (root / name).is_dir() else shutil.copy)(root / name, target)
+    monkeypatch.setattr(train_ranker, "PROJECT_ROOT", tmp_path)
+    settings = Settings(data_dir=tmp_path / "data")
+    before = cache_key(b"q", "rev", settings)
+    with (tmp_path / "baocao/lang/places.py").open("a", encoding="utf-8") as handle:
+        handle.write("# changed\n")  # a change to how places are read makes the cached queries stale
+    assert cache_key(b"q", "rev", settings) != before
+
+
 def test_the_threshold_keeps_false_abstention_under_the_limit() -> None:
     scores = np.asarray([0.1, 0.2, 0.3, 0.9, 0.95, 0.97, 0.98, 0.99, 0.4, 0.6])
     answerable = np.asarray([False, False, False, True, True, True, True, True, True, True])
