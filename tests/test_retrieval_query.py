@@ -141,6 +141,17 @@ def test_glossary_translates_longest_phrase_first() -> None:
     assert "chỉ tiêu" in translated["targets"] and "không đạt" in translated["missed"]
 
 
+def test_hyphenated_words_are_read_by_their_parts_unless_the_glossary_has_them_whole() -> None:
+    glossary = Glossary.load()
+    found, untranslated = glossary.translate("Which commune-level bodies receive the boarding-school allowance?")
+    translated = {e.found: e.alternatives for e in found}
+    assert translated["commune level"] == ["cấp xã"] and "phụ cấp" in translated["allowance"]
+    assert "trường nội trú" in translated["boarding school"]
+    assert not any("-" in w for w in untranslated)
+    whole = Glossary({"well-being": ["phúc lợi"], "well": ["giếng"], "being": ["là"]})
+    assert [(e.found, e.alternatives) for e in whole.translate("the well-being of workers")[0]] == [("well-being", ["phúc lợi"])]
+
+
 def test_question_words_are_left_out_and_why_asks_for_causes() -> None:
     text, hints = remove_question_words("Vì sao việc giải ngân còn chậm, đạt bao nhiêu phần trăm?")
     assert "bao" not in text and "Vì sao" not in text and "giải ngân" in text

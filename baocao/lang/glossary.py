@@ -64,7 +64,7 @@ class Glossary:
 
     def translate(self, text: str) -> tuple[list[Expansion], list[str]]:
         """(translated phrases, words left untranslated) of an English query."""
-        found_words = _ENGLISH_WORD.findall(nfc(text))
+        found_words = [part for word in _ENGLISH_WORD.findall(nfc(text)) for part in self._split(word)]
         forms = [english_base_forms(w) for w in found_words]
         found: list[Expansion] = []
         untranslated: list[str] = []
@@ -79,6 +79,13 @@ class Glossary:
                 untranslated.append(found_words[i])
                 i += 1
         return found, untranslated
+
+    def _split(self, word: str) -> list[str]:
+        """'commune-level' -> commune, level, unless the glossary has the hyphenated word itself."""
+        parts = [part for part in word.split("-") if part]
+        if len(parts) < 2 or any((form,) in self.entries for form in english_base_forms(word)):
+            return [word]
+        return parts
 
     def _longest_match(self, forms: list[list[str]], start: int) -> tuple[int, list[str]] | None:
         for size in range(min(self._longest, len(forms) - start), 0, -1):
