@@ -223,10 +223,11 @@ def read_query(
     years = list(dict.fromkeys([*years, *sorted(years_in(text))]))
     query = Query(text=text, lang=lang, years=years, period=period, localities=find_localities(text, known),
                   doc_types=doc_types_named(text))
+    provinces = province_mentions(text, any_case=_uncased(text))
     if lang == "vi-noaccent" and vocabulary is not None:
         # cased as written: the dense leg embeds it, and e5 reads "hải dương" and "Hải Dương" apart
         names = [n for loc in query.localities for n in (loc.name, loc.parent) if n]
-        names += province_mentions(text, any_case=_uncased(text))  # "ha noi" is Hà Nội, not "hạ nội"
+        names += provinces  # "ha noi" is Hà Nội, not "hạ nội"
         query.restored = written_casing(vocabulary.restore(text), names)
     if lang == "en" and glossary is not None:
         translations, query.untranslated = glossary.translate(text)
@@ -235,10 +236,10 @@ def read_query(
         query.kept_words = vocabulary.restore(" ".join(kept)).split() if vocabulary is not None else kept
     if abbreviations is not None:
         query.expansions.extend(abbreviations.expand(query.restored or text))
-    query.unknown_places = _unknown_places(text, known, snapshot, query.localities)
-    _read_terms(query)
+    query.unknown_places = _unknown_places(text, known, snapshot, query.localities, provinces)
     reading = query.reading
     query.shapes = answer_shapes(reading)
+    _read_terms(query)
     folded = folded_question(text)
     query.numbers = [
         n for n in _FIGURE.findall(text)
@@ -258,19 +259,20 @@ def read_query(
 
 
 def _unknown_places(text: str, known: KnownValues, snapshot: CorpusSnapshot | None,
-                    localities: list[Locality]) -> list[str]:
+                    localities: list[Locality], provinces: list[str]) -> list[str]:
     """Places the question names (with their level, "huyện Krông Bông", or a province, "Hà Nội")
     that no loaded report covers: not a report's locality (nor the parent of one the question
     names, :func:`_is_known_place`), and written by no report of its own level or above (a commune
     inside a town's report, a province a provincial decision names — "tỉnh Trà Vinh cũ", "cao tốc
     Tuyên Quang - Hà Giang" — are covered; a province only its districts' reports name in passing,
-    "sâm Lai Châu", or a district only its communes' reports name, is not)."""
+    "sâm Lai Châu", or a district only its communes' reports name, is not). ``provinces``: those
+    :func:`province_mentions` found in it."""
     if snapshot is None or not known.localities:
         return []
     named: dict[str, int] = {}  # name -> the tier it is named at (1 province … 3 commune; 0 unknown)
     for name, level in leveled_mentions(text):
         named[name] = min(named.get(name, 9), level.tier if level else 0)
-    for name in province_mentions(text, any_case=_uncased(text)):
+    for name in provinces:
         named[name] = min(named.get(name, 9), 1)
     tiers = _document_tiers(known)
     keys: set[str] = set()
@@ -360,7 +362,7 @@ def _read_terms(query: Query) -> None:
             if word and (word,) not in seen:
                 seen.add((word,))
                 terms.append(Term([(word,)], word))
-    if "docs" in answer_shapes(text):  # "which reports mention X": the topic is X, not the word "report"
+    if query.asks("docs"):  # "which reports mention X": the topic is X, not the word "report"
         frame = doc_frame_words()
         terms = [t for t in terms if not all(set(_folded(f)) <= frame for f in t.forms)]
     level_terms = _level_terms(accents)
