@@ -32,6 +32,8 @@ BUDGET_FIGURES = ("527,191", "1.484 tỷ 750 triệu", "151", "215-220")
     ("What was Da Nang's public investment disbursement rate in 2023?", "Đà Nẵng"),
     ("ngan sach ha noi nam 2023", "Hà Nội"),  # typed in lower case without diacritics
     ("quang ninh nam 2023 giai ngan von dau tu cong dat bao nhieu phan tram", "Quảng Ninh"),
+    ("thu ngan sach huyen krong bong nam 2023 dat bao nhieu", "Krong Bong"),  # a district, in lower case
+    ("thu ngân sách thị xã điện bàn năm 2023 đạt bao nhiêu", "Điện Bàn"),  # in lower case, with marks
 ])
 def test_a_place_with_no_report_is_refused_by_name(assistant: Assistant, question: str, place: str) -> None:
     answer = assistant.answer(question)

@@ -14,7 +14,7 @@ from baocao.lang.doctypes import doc_type_by_code, doc_types, doc_types_named
 from baocao.lang.glossary import Glossary
 from baocao.lang.normalize import canonical_syllable, fold_accents, fold_syllable
 from baocao.lang.periods import english_months, roman_value
-from baocao.lang.places import level_named, levels, place_mentions, strip_level
+from baocao.lang.places import level_named, levels, lowercase_mentions, place_mentions, strip_level
 from baocao.lang.questions import (
     ANSWER_SHAPES,
     answer_shapes,
@@ -43,9 +43,9 @@ def test_every_data_file_is_listed_here() -> None:
         "remedy_words.txt", "count_words.txt", "signer_cues.txt", "signer_titles.txt",
         "definition_cues.tsv", "doc_frame_words.txt", "doc_types.tsv", "english_markers.txt", "english_short_words.txt",
         "exclusion_words.txt", "followup_starts.txt", "followup_words.txt", "generic_words.txt", "glossary_en_vi.tsv",
-        "government_words.txt", "levels.tsv", "line_connectors.txt", "meaning_cues.tsv", "measure_stopwords.txt", "measures.tsv",
+        "government_words.txt", "level_compounds.txt", "levels.tsv", "line_connectors.txt", "meaning_cues.tsv", "measure_stopwords.txt", "measures.tsv",
         "months_en.tsv",
-        "numbered_name_words.txt", "question_phrases.tsv", "question_words.txt", "site_chrome.txt", "status_words.tsv",
+        "numbered_name_words.txt", "place_kind_words.txt", "question_phrases.tsv", "question_words.txt", "site_chrome.txt", "status_words.tsv",
         "stopwords_en.txt", "stopwords_vi.txt", "stopwords_vi_folded.txt", "target_glossary.tsv", "target_questions.tsv",
         "target_question_words.txt", "target_terms.tsv",
     }
@@ -87,6 +87,13 @@ def test_levels_table() -> None:
     assert strip_level("thành phố Tây Ninh") == "Tây Ninh" and strip_level("TP. Hồ Chí Minh") == "Hồ Chí Minh"
     assert strip_level("Phường 2") == "Phường 2"  # a number is not a name by itself
     assert place_mentions("Dân số của thành phố Đà Nẵng năm 2023") == ["Đà Nẵng"]
+    # a lower-case place (place_kind_words.txt, level_compounds.txt) is the two words after its level word, unless the level is counted or qualified
+    assert [(n, lv.name) for n, lv in lowercase_mentions("huyện krông bông năm 2024 có bao nhiêu xã đạt chuẩn")] == [
+        ("krông bông", "huyện")]
+    assert [n for n, _ in lowercase_mentions("phường 2 thị xã hương trà")] == ["hương trà"]
+    assert lowercase_mentions("các xã thuộc ubnd cấp huyện gồm những gì") == []
+    assert lowercase_mentions("tình hình kinh tế xã hội quý một") == []  # "xã hội" is an everyday word
+    assert lowercase_mentions("tỉnh ủy quảng ninh") == []
 
 
 def test_doc_types_table() -> None:

@@ -9,6 +9,7 @@ guess must not hide the answer); hard filters come only from the caller's explic
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,11 +20,13 @@ from baocao.lang.glossary import Glossary
 from baocao.lang.normalize import fold_accents, fold_syllable, has_diacritics, nfc
 from baocao.lang.periods import Period, parse_period, years_in
 from baocao.lang.places import (
+    Level,
     government_words,
     level_by_name,
     level_words,
     leveled_mentions,
     levels,
+    lowercase_mentions,
     place_key,
     province_mentions,
     strip_level,
@@ -236,8 +239,10 @@ def read_query(
         query.kept_words = vocabulary.restore(" ".join(kept)).split() if vocabulary is not None else kept
     if abbreviations is not None:
         query.expansions.extend(abbreviations.expand(query.restored or text))
-    query.unknown_places = _unknown_places(text, known, snapshot, query.localities, provinces)
     reading = query.reading
+    lowercase = lowercase_mentions(reading) if _uncased(text) and lang != "en" else []
+    query.unknown_places = _unknown_places(text, known, snapshot, query.localities, provinces, lowercase)
+
     query.shapes = answer_shapes(reading)
     _read_terms(query)
     folded = folded_question(text)
@@ -259,14 +264,17 @@ def read_query(
 
 
 def _unknown_places(text: str, known: KnownValues, snapshot: CorpusSnapshot | None,
-                    localities: list[Locality], provinces: list[str]) -> list[str]:
+                    localities: list[Locality], provinces: list[str],
+                    lowercase: Sequence[tuple[str, Level]] = ()) -> list[str]:
     """Places the question names (with their level, "huyện Krông Bông", or a province, "Hà Nội")
     that no loaded report covers: not a report's locality (nor the parent of one the question
     names, :func:`_is_known_place`), and written by no report of its own level or above (a commune
     inside a town's report, a province a provincial decision names — "tỉnh Trà Vinh cũ", "cao tốc
     Tuyên Quang - Hà Giang" — are covered; a province only its districts' reports name in passing,
     "sâm Lai Châu", or a district only its communes' reports name, is not). ``provinces``: those
-    :func:`province_mentions` found in it."""
+    :func:`province_mentions` found in it; ``lowercase``: the places :func:`lowercase_mentions`
+    read in it when it is typed in lower case (matched folded: a name no report writes has no marks
+    to restore; shown title-cased, with its marks only when typed with them)."""
     if snapshot is None or not known.localities:
         return []
     named: dict[str, int] = {}  # name -> the tier it is named at (1 province … 3 commune; 0 unknown)
@@ -274,6 +282,12 @@ def _unknown_places(text: str, known: KnownValues, snapshot: CorpusSnapshot | No
         named[name] = min(named.get(name, 9), level.tier if level else 0)
     for name in provinces:
         named[name] = min(named.get(name, 9), 1)
+    matched_as: dict[str, str] = {}  # a lower-case name -> the form it is matched in (folded)
+    for name, level in lowercase:
+        title = " ".join(w.capitalize() for w in (name if has_diacritics(text) else fold_accents(name)).split())
+        if place_key(title) not in {place_key(n) for n in named}:
+            named[title] = level.tier
+            matched_as[title] = fold_accents(title)
     tiers = _document_tiers(known)
     keys: set[str] = set()
     unknown = []
@@ -281,7 +295,7 @@ def _unknown_places(text: str, known: KnownValues, snapshot: CorpusSnapshot | No
         key = place_key(name)
         if key in keys or _is_known_place(name, known, localities):
             continue
-        writing = snapshot.stats.mentioning(name)
+        writing = snapshot.stats.mentioning(matched_as.get(name, name))
         if writing is None or any(not tier or not tiers.get(d) or tiers[d] <= tier for d in writing):
             continue
         keys.add(key)

@@ -5,7 +5,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from baocao.lang.normalize import fold_accents, fold_syllable, nfc
+from baocao.lang.normalize import canonical_syllable, fold_accents, fold_syllable, nfc
+from baocao.lang.questions import stopwords
 from baocao.lang.tables import records, word_list
 from baocao.lang.tokens import folded_words, words
 
@@ -139,6 +140,47 @@ def leveled_mentions(text: str) -> list[tuple[str, Level | None]]:
             name_words.append(word)
         if name_words:
             out.append((" ".join(name_words), level_named(match.group("level"))))
+    return out
+
+
+@cache
+def _lowercase_name_rules() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(level syllables, words that make a level a kind of place, everyday words starting with a level)."""
+    def canonical(entry: str) -> str:
+        return " ".join(canonical_syllable(s) for s in entry.split())
+    return (frozenset(canonical_syllable(s) for level in levels() for s in level.name.split()),
+            frozenset(canonical(w) for w in word_list("place_kind_words.txt")),
+            frozenset(canonical(w) for w in word_list("level_compounds.txt")))
+
+
+def lowercase_mentions(text: str) -> list[tuple[str, Level]]:
+    """Places named after their level word in a question typed in lower case, with its marks
+    (as typed or restored: "huyện krông bông" -> "krông bông"). Case cannot mark the name, so it is
+    taken as the two words after the level word (most place names have two syllables), when neither
+    is a function word, a number or a level word, and the level word is not counted or qualified
+    ("các xã", "cấp huyện": a kind of place, not one place) nor the start of an everyday word
+    ("xã hội", "tỉnh ủy")."""
+    written = words(nfc(text))
+    found = [canonical_syllable(w) for w in written]
+    function_words = stopwords(True)
+    level_syllables, generic_before, compounds = _lowercase_name_rules()
+    level_folded = {fold_syllable(s) for s in level_syllables}
+    out: list[tuple[str, Level]] = []
+    for level in levels():
+        spelled = [canonical_syllable(s) for s in level.name.split()]
+        size = len(spelled)
+        for i in range(len(found) - size - 1):
+            if found[i : i + size] != spelled:
+                continue
+            if i and (found[i - 1] in generic_before or found[i - 1] in level_syllables):
+                continue
+            if " ".join(found[i : i + size + 1]) in compounds:
+                continue
+            name = found[i + size : i + size + 2]
+            # a level syllable is checked folded: a restored "xa phuong ra soat" may read "phương rà"
+            if any(w in function_words or fold_syllable(w) in level_folded or not w.isalpha() for w in name):
+                continue
+            out.append((" ".join(written[i + size : i + size + 2]), level))
     return out
 
 
