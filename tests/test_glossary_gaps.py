@@ -25,7 +25,7 @@ def test_pairs_the_glossary_translates_are_left_out(tmp_path: Path) -> None:
     assert found == {"quả bóng": 3}  # "tài chính" is in two documents but translated; stopword pairs never count
 
 
-def test_the_command_prints_counts_and_refuses_an_empty_folder(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_prints_counts_and_refuses_an_empty_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _documents(tmp_path)
     assert main([str(tmp_path), "--min-docs", "3"]) == 0
     assert capsys.readouterr().out == "3\tquả bóng\n"
