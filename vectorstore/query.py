@@ -242,7 +242,6 @@ def read_query(
     reading = query.reading
     lowercase = lowercase_mentions(reading) if _uncased(text) and lang != "en" else []
     query.unknown_places = _unknown_places(text, known, snapshot, query.localities, provinces, lowercase)
-
     query.shapes = answer_shapes(reading)
     _read_terms(query)
     folded = folded_question(text)
