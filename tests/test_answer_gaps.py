@@ -34,6 +34,8 @@ BUDGET_FIGURES = ("527,191", "1.484 tỷ 750 triệu", "151", "215-220")
     ("quang ninh nam 2023 giai ngan von dau tu cong dat bao nhieu phan tram", "Quảng Ninh"),
     ("thu ngan sach huyen krong bong nam 2023 dat bao nhieu", "Krong Bong"),  # a district, in lower case
     ("thu ngân sách thị xã điện bàn năm 2023 đạt bao nhiêu", "Điện Bàn"),  # in lower case, with marks
+    ("Thu ngan sach huyen krong bong nam 2023 dat bao nhieu", "Krong Bong"),  # only the first letter capitalised,
+    ("Ngan sach ha noi nam 2023", "Hà Nội"),  # as phone keyboards do
 ])
 def test_a_place_with_no_report_is_refused_by_name(assistant: Assistant, question: str, place: str) -> None:
     answer = assistant.answer(question)

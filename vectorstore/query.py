@@ -303,8 +303,10 @@ def _unknown_places(text: str, known: KnownValues, snapshot: CorpusSnapshot | No
 
 
 def _uncased(text: str) -> bool:
-    """Typed with no capital letter: case tells no name from a word."""
-    return not any(ch.isupper() for ch in text)
+    """Typed with no capital letter past its first (which phone keyboards capitalise): case tells
+    no name from a word."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return not any(ch.isupper() for ch in letters[1:])
 
 
 def _document_tiers(known: KnownValues) -> dict[str, int]:
