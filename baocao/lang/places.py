@@ -197,7 +197,7 @@ def _provinces() -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 def province_mentions(text: str, any_case: bool = False) -> list[str]:
     """Provinces and centrally governed cities a text names with capitals ("Hà Nội", "Hanoi" -> "Hà Nội");
-    with ``any_case`` in lower case too (a question typed with no capital letter: case tells nothing)."""
+    with ``any_case`` in lower case too (a question typed in lower case: case tells nothing)."""
     found_words = [_POSSESSIVE.sub("", w) for w in words(text)]  # "Da Nang's budget": the place is "Da Nang"
     folded = [fold_syllable(w) for w in found_words]
     capital = [any_case or w[:1].isupper() for w in found_words]
