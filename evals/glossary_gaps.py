@@ -11,27 +11,21 @@ work; site chrome and pairs that straddle two words come out too and are skipped
 from __future__ import annotations
 
 import argparse
-import re
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
 from baocao.lang.glossary import GLOSSARY_FILE
-from baocao.lang.normalize import canonical_syllable, nfc
+from baocao.lang.normalize import nfc
 from baocao.lang.questions import stopwords
 from baocao.lang.tables import read_pairs
-
-_SYLLABLE = re.compile(r"[^\W\d_]+")
-
-
-def syllables(text: str) -> list[str]:
-    return [canonical_syllable(w.lower()) for w in _SYLLABLE.findall(nfc(text))]
+from baocao.lang.tokens import content_words
 
 
 def pairs_of(text: str) -> set[str]:
     """The document's pairs of adjacent content syllables ("tài chính")."""
     function_words = stopwords(True)
-    found = syllables(text)
+    found = content_words(nfc(text), accents=True)
     return {f"{a} {b}" for a, b in zip(found, found[1:])
             if a not in function_words and b not in function_words and len(a) > 1 and len(b) > 1}
 
@@ -41,7 +35,7 @@ def glossary_pairs(path: Path = GLOSSARY_FILE) -> set[str]:
     held: set[str] = set()
     for _, translations in read_pairs(path):
         for translation in translations:
-            found = syllables(translation)
+            found = content_words(nfc(translation), accents=True)
             held.update(f"{a} {b}" for a, b in zip(found, found[1:]))
     return held
 

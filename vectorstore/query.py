@@ -226,7 +226,8 @@ def read_query(
     years = list(dict.fromkeys([*years, *sorted(years_in(text))]))
     query = Query(text=text, lang=lang, years=years, period=period, localities=find_localities(text, known),
                   doc_types=doc_types_named(text))
-    provinces = province_mentions(text, any_case=_uncased(text))
+    uncased = _uncased(text)
+    provinces = province_mentions(text, any_case=uncased)
     if lang == "vi-noaccent" and vocabulary is not None:
         # cased as written: the dense leg embeds it, and e5 reads "hải dương" and "Hải Dương" apart
         names = [n for loc in query.localities for n in (loc.name, loc.parent) if n]
@@ -237,10 +238,10 @@ def read_query(
         query.expansions.extend(translations)
         kept = vietnamese_words(query.untranslated, vocabulary)
         query.kept_words = vocabulary.restore(" ".join(kept)).split() if vocabulary is not None else kept
-    if abbreviations is not None:
-        query.expansions.extend(abbreviations.expand(query.restored or text))
     reading = query.reading
-    lowercase = lowercase_mentions(reading) if _uncased(text) and lang != "en" else []
+    if abbreviations is not None:
+        query.expansions.extend(abbreviations.expand(reading))
+    lowercase = lowercase_mentions(reading) if uncased and lang != "en" else []
     query.unknown_places = _unknown_places(text, known, snapshot, query.localities, provinces, lowercase)
     query.shapes = answer_shapes(reading)
     _read_terms(query)
@@ -282,9 +283,11 @@ def _unknown_places(text: str, known: KnownValues, snapshot: CorpusSnapshot | No
     for name in provinces:
         named[name] = min(named.get(name, 9), 1)
     matched_as: dict[str, str] = {}  # a lower-case name -> the form it is matched in (folded)
+    named_keys = {place_key(n) for n in named}
     for name, level in lowercase:
         title = " ".join(w.capitalize() for w in (name if has_diacritics(text) else fold_accents(name)).split())
-        if place_key(title) not in {place_key(n) for n in named}:
+        if place_key(title) not in named_keys:
+            named_keys.add(place_key(title))
             named[title] = level.tier
             matched_as[title] = fold_accents(title)
     tiers = _document_tiers(known)

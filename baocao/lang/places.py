@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from baocao.lang.normalize import canonical_syllable, fold_accents, fold_syllable, nfc
 from baocao.lang.questions import stopwords
@@ -143,14 +144,21 @@ def leveled_mentions(text: str) -> list[tuple[str, Level | None]]:
     return out
 
 
+class _LowercaseNameRules(NamedTuple):
+    level_syllables: frozenset[str]  # the syllables of the levels' names, as matched ("thị", "xã")
+    level_syllables_folded: frozenset[str]
+    kind_words: frozenset[str]  # before a level word, make it a kind of place ("các", "cấp")
+    compounds: frozenset[str]  # everyday words that start with a level word ("xã hội")
+
+
 @cache
-def _lowercase_name_rules() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """(level syllables, words that make a level a kind of place, everyday words starting with a level)."""
+def _lowercase_name_rules() -> _LowercaseNameRules:
     def canonical(entry: str) -> str:
         return " ".join(canonical_syllable(s) for s in entry.split())
-    return (frozenset(canonical_syllable(s) for level in levels() for s in level.name.split()),
-            frozenset(canonical(w) for w in word_list("place_kind_words.txt")),
-            frozenset(canonical(w) for w in word_list("level_compounds.txt")))
+    syllables = frozenset(canonical_syllable(s) for level in levels() for s in level.name.split())
+    return _LowercaseNameRules(syllables, frozenset(fold_syllable(s) for s in syllables),
+                               frozenset(canonical(w) for w in word_list("place_kind_words.txt")),
+                               frozenset(canonical(w) for w in word_list("level_compounds.txt")))
 
 
 def lowercase_mentions(text: str) -> list[tuple[str, Level]]:
@@ -163,8 +171,7 @@ def lowercase_mentions(text: str) -> list[tuple[str, Level]]:
     written = words(nfc(text))
     found = [canonical_syllable(w) for w in written]
     function_words = stopwords(True)
-    level_syllables, generic_before, compounds = _lowercase_name_rules()
-    level_folded = {fold_syllable(s) for s in level_syllables}
+    rules = _lowercase_name_rules()
     out: list[tuple[str, Level]] = []
     for level in levels():
         spelled = [canonical_syllable(s) for s in level.name.split()]
@@ -172,13 +179,14 @@ def lowercase_mentions(text: str) -> list[tuple[str, Level]]:
         for i in range(len(found) - size - 1):
             if found[i : i + size] != spelled:
                 continue
-            if i and (found[i - 1] in generic_before or found[i - 1] in level_syllables):
+            if i and (found[i - 1] in rules.kind_words or found[i - 1] in rules.level_syllables):
                 continue
-            if " ".join(found[i : i + size + 1]) in compounds:
+            if " ".join(found[i : i + size + 1]) in rules.compounds:
                 continue
             name = found[i + size : i + size + 2]
             # a level syllable is checked folded: a restored "xa phuong ra soat" may read "phương rà"
-            if any(w in function_words or fold_syllable(w) in level_folded or not w.isalpha() for w in name):
+            if any(w in function_words or fold_syllable(w) in rules.level_syllables_folded or not w.isalpha()
+                   for w in name):
                 continue
             out.append((" ".join(written[i + size : i + size + 2]), level))
     return out
