@@ -44,14 +44,20 @@ LOWER_IS_BETTER = {"false_abstention_rate", *RETRIEVAL_LATENCY_KEYS, *ANSWER_LAT
 
 
 _BOLD = re.compile(r"</?b>|\*\*", re.IGNORECASE)
+# What ingest turns into layout rather than text: the stars of an italic span that a line break
+# or a stray space splits ("của* *Chính phủ", "*Căn cứ …" whose closing star is lines below; the
+# layout step drops them, strip_markup sees no pair), and the pipes of a markdown table row, read
+# into tab-separated cells. Evidence quoted from the file keeps them; on both sides they go
+# (clean_for_match).
 
 
 def clean_for_match(text: str) -> str:
-    """NFC, markup removed (``<b>``, ``</b>``, ``**`` and the rest of ``strip_markup``), whitespace collapsed."""
+    """NFC, markup removed (``<b>``, ``</b>``, ``**`` and the rest of ``strip_markup``), stray
+    italic stars and table pipes dropped, whitespace collapsed."""
     text = _BOLD.sub("", nfc(text))
     # The chunker strips markup with the same function, so both sides end up alike.
     text = strip_markup(text)
-    return collapse_ws(text)
+    return collapse_ws(text.replace("*", "").replace("|", " "))
 
 
 def evidence_found(evidence: str, passage_text: str) -> bool:

@@ -6,6 +6,7 @@ import unicodedata
 
 import pytest
 
+from baocao.models import DocumentMeta
 from evals.scoring import (
     Passage,
     ScoredQuestion,
@@ -21,6 +22,7 @@ from evals.scoring import (
     facts_missing,
     retrieval_scores,
 )
+from ingest.chunker import chunk_document
 
 # --------------------------------------------------------------------------- clean / evidence
 
@@ -44,6 +46,37 @@ def test_evidence_with_double_stars_found() -> None:
     evidence = "Đến nay đã hoàn thành **1049** ý kiến chỉ đạo, đạt tỷ lệ **93,2%**."
     passage = "…giao 1125 ý kiến. Đến nay đã hoàn thành 1049 ý kiến chỉ đạo, đạt tỷ lệ 93,2%. Còn lại…"
     assert evidence_found(evidence, passage)
+
+
+# A file as users write them: a markdown table, and an italic span cut by line breaks and stray
+# spaces. Evidence is quoted from the file; the chunks hold the table as tab-separated cells and
+# the italic text without its stars.
+MARKDOWN_REPORT = """# BÁO CÁO KẾT QUẢ NĂM 2025
+
+*Căn cứ Nghị định số 272/2025/NĐ-CP ngày 16 tháng 10 năm 2025 của* *Chính phủ về phân định khu
+vực vùng đồng bào dân tộc thiểu số;*
+
+## I. CHỈ TIÊU
+
+| STT | Chỉ tiêu | Đơn vị | Kế hoạch | Thực hiện |
+|---|---|---|---|---|
+| 1 | Thu ngân sách nhà nước trên địa bàn | Tỷ đồng | 318,6 | 402,5 |
+| 2 | Tổng lượt khách du lịch | Nghìn lượt | 486 | 571 |
+| | **Tổng cộng** | | **804,6** | **973,5** |
+"""
+
+
+@pytest.mark.parametrize("evidence", [
+    "| 1 | Thu ngân sách nhà nước trên địa bàn | Tỷ đồng | 318,6 | 402,5 |",
+    "| 2 | Tổng lượt khách du lịch | Nghìn lượt | 486 | 571 |",
+    "| **Tổng cộng** | | **804,6** | **973,5** |",
+    "272/2025/NĐ-CP ngày 16 tháng 10 năm 2025 của* *Chính phủ về phân định khu",
+    "*Căn cứ Nghị định số 272/2025/NĐ-CP",
+])
+def test_evidence_quoted_from_the_file_is_found_in_its_chunk(evidence: str) -> None:
+    chunks = chunk_document(MARKDOWN_REPORT, DocumentMeta(doc_id="r", source="r.md"), lambda t: len(t.split()))
+    assert any("\t" in c.text for c in chunks)  # the table was read as cells, not kept as pipes
+    assert any(evidence_found(evidence, c.text) for c in chunks)
 
 
 def test_evidence_not_found_when_text_differs() -> None:
