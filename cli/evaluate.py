@@ -70,7 +70,7 @@ def run(
 ) -> None:
     """Retrieval and answer metrics of a question set: results.json, report.md and plots in a run folder."""
     from evals import check_floors, load_floors
-    from evals.harness import coverage_warning, evaluate, store_coverage
+    from evals.harness import coverage_warning, evaluate, store_coverage, unfindable_evidence, unfindable_warning
     from evals.questions import QuestionSetError
 
     if not questions.is_file():
@@ -82,9 +82,10 @@ def run(
         fail("--llm and --retrieval-only exclude each other")
     stack = _stack_for(corpus, progress)
     try:
-        warning = coverage_warning(*store_coverage(stack, questions))
-        if warning:
-            typer.secho(warning, fg=typer.colors.YELLOW, err=True)
+        for warning in (coverage_warning(*store_coverage(stack, questions)),
+                        unfindable_warning(unfindable_evidence(stack, questions))):
+            if warning:
+                typer.secho(warning, fg=typer.colors.YELLOW, err=True)
         result = evaluate(stack, questions, corpus=corpus, run_name=run_name, out=out_dir,
                           retrieval_only=retrieval_only, progress=progress)
     except QuestionSetError as exc:

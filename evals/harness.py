@@ -75,6 +75,40 @@ def coverage_warning(named: list[str], missing: list[str]) -> str:
     return f"warning: {len(missing)} of the {len(named)} documents this question set names are not in the store ({example}); {how}"
 
 
+def unfindable_evidence(stack: SearchStack, questions: Path) -> list[str]:
+    """The evidence strings that no stored passage of their question's documents holds, as
+    "ID evidence N": scoring counts such a question as not found whatever is retrieved (an
+    evidence string quoted across two passages, or in a form ingest does not keep). Questions
+    whose documents the store lacks are left to :func:`store_coverage`."""
+    from evals.questions import load_questions
+    from evals.scoring import clean_for_match
+
+    by_file: dict[str, list[str]] = {}
+    for chunk in stack.store.all_chunks():
+        names = {Path(chunk.doc_id).name} | ({chunk.meta.source} if chunk.meta else set())
+        for name in names:
+            by_file.setdefault(Path(name).name, []).append(clean_for_match(chunk.text))
+    out = []
+    for q in load_questions(questions):
+        texts = [t for name in q.docs for t in by_file.get(Path(name).name, [])]
+        if not texts:
+            continue
+        for n, evidence in enumerate(q.evidence, start=1):
+            needle = clean_for_match(evidence)
+            if needle and not any(needle in t for t in texts):
+                out.append(f"{q.id} evidence {n}")
+    return out
+
+
+def unfindable_warning(items: list[str]) -> str:
+    """One line naming the evidence no stored passage holds ('' when every one is held)."""
+    if not items:
+        return ""
+    example = ", ".join(items[:5]) + (" …" if len(items) > 5 else "")
+    return (f"warning: {len(items)} evidence string(s) are in no stored passage of their documents ({example}); "
+            "those questions count as not found whatever is retrieved: quote each as one passage holds it")
+
+
 def evaluate(
     stack: SearchStack, questions: Path, *, corpus: Path | None, run_name: str | None, out: Path,
     retrieval_only: bool = False, progress: bool = True,

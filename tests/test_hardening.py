@@ -410,6 +410,30 @@ def test_scoring_a_set_over_a_store_without_its_documents_warns(tmp_path: Path) 
     assert coverage_warning(named, []) == ""
 
 
+def test_evidence_no_stored_passage_holds_is_named_before_scoring(tmp_path: Path) -> None:
+    import json
+
+    from evals.harness import unfindable_evidence, unfindable_warning
+    from vectorstore.retriever import SearchStack
+
+    store = _store(tmp_path)
+    stack = SearchStack(store.settings, EMBEDDER, store, None)  # type: ignore[arg-type]
+    _ingest(store, [SAMPLE_CORPUS])
+    assert unfindable_evidence(stack, DEV_QUESTION_SET) == []  # every dev evidence string lies in one passage
+    dev = [json.loads(line) for line in DEV_QUESTION_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    held = next(q for q in dev if q["answerable"] and len(q["evidence"]) == 1)
+    # the same question with a second evidence string that runs from its own sentence into
+    # words no passage follows it with
+    split = dict(held, id="split", evidence=[held["evidence"][0], held["evidence"][0] + " và tiếp tục tăng mạnh"])
+    other = dict(held, id="missing-doc", docs=["not-ingested.txt"], evidence=["không có ở đâu"])
+    questions = tmp_path / "set.jsonl"
+    questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in (held, split, other)), encoding="utf-8")
+    assert unfindable_evidence(stack, questions) == ["split evidence 2"]
+    warning = unfindable_warning(["split evidence 2"])
+    assert "1 evidence string(s)" in warning and "split evidence 2" in warning
+    assert unfindable_warning([]) == ""
+
+
 # 13 ------------------------------------------------------------------------------ minor
 
 
