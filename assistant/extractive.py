@@ -252,7 +252,8 @@ class ExtractiveAnswerer:
         labels: dict[str, str] = {}
         usable = [c for c in usable if not _in_label(c.key, c, labels)] or usable
         best = usable[0]
-        if query.status:
+        # "vì sao … không đạt" asks for the reason a target was missed, not for the missed ones
+        if query.status and not (query.asks("cause") or query.asks("remedy")):
             rows = [c for c in usable if c.unit.kind == "row" and c.chunk.doc_id == best.chunk.doc_id and _row_status(c) == query.status]
             # a sub-row ("- 01 xã đạt chuẩn nông thôn mới") is part of its target when that is listed
             listed = {c.unit.label for c in rows}

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from assistant.types import Answer, Citation
 from baocao.lang.detect import Lang, detect_language
+from baocao.lang.questions import answer_shapes
 from baocao.lang.targets import fold, indicators_named, question_shapes, to_number
 from baocao.models import DocumentRecord, TargetRecord
 
@@ -107,6 +108,8 @@ def route(question: str, records: list[TargetRecord]) -> TargetAsk | None:
     """A :class:`TargetAsk` when the question is one the records answer, else None."""
     if not records:
         return None
+    if {"cause", "remedy"} & answer_shapes(question):
+        return None  # why a target was missed, what will be done: the records hold figures and verdicts, not reasons
     shapes = question_shapes(question)
     indicators = indicators_named(question)
     indicators = [i for i in indicators if i != "chỉ tiêu chủ yếu"]
