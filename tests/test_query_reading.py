@@ -169,7 +169,8 @@ def _snapshot_of(reports: list[tuple[str, str, str, str, str]]) -> CorpusSnapsho
 def test_a_place_counts_as_covered_by_a_report_of_it_or_one_of_its_level_or_above_that_names_it() -> None:
     snapshot = _snapshot_of([
         ("d", "Mường Tè", "huyện", "tỉnh Lai Châu",
-         "Huyện Mường Tè giáp huyện Sìn Hồ. Xã Tà Tổng trồng sâm Lai Châu dưới tán rừng."),
+         "Huyện Mường Tè giáp huyện Sìn Hồ. Xã Tà Tổng trồng sâm Lai Châu dưới tán rừng. "
+         "Xã Hòa Bình có 3 bản đạt chuẩn nông thôn mới."),
         ("c", "Tân Lập", "xã", "huyện Đồng Phú", "Xã Tân Lập, huyện Đồng Phú thu ngân sách 9.870 triệu đồng."),
     ])
 
@@ -182,4 +183,9 @@ def test_a_place_counts_as_covered_by_a_report_of_it_or_one_of_its_level_or_abov
     assert unknown("Thu ngân sách huyện Đồng Phú năm 2024?") == ["Đồng Phú"]  # nor a commune's the district's
     assert unknown("Huyện Sìn Hồ có bao nhiêu xã?") == []  # a neighbour a report of its level names (a merger, a road)
     assert unknown("Ngân sách tỉnh Điện Biên năm 2024?") == ["Điện Biên"]  # named nowhere
+    # a commune named like a province is that commune, which the district's report names; the
+    # province of that name is still no report's
+    assert unknown("Xã Hòa Bình có bao nhiêu bản đạt chuẩn nông thôn mới?") == []
+    assert unknown("Tỉnh Hòa Bình có bao nhiêu bản đạt chuẩn nông thôn mới?") == ["Hòa Bình"]
+    assert unknown("Ngân sách TP Hà Nội năm 2024?") == ["Hà Nội"]  # a central city is the province's peer
     assert unknown("Xã Tân Lập, huyện Đồng Phú thu ngân sách bao nhiêu?") == []

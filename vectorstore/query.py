@@ -281,7 +281,9 @@ def _unknown_places(text: str, known: KnownValues, snapshot: CorpusSnapshot | No
     for name, level in leveled_mentions(text):
         named[name] = min(named.get(name, 9), level.tier if level else 0)
     for name in provinces:
-        named[name] = min(named.get(name, 9), 1)
+        # "xã Hòa Bình" is a commune of that name, not the province; "TP Hà Nội" is the province's peer
+        if named.get(name, 0) < 3:
+            named[name] = 1
     matched_as: dict[str, str] = {}  # a lower-case name -> the form it is matched in (folded)
     named_keys = {place_key(n) for n in named}
     for name, level in lowercase:
