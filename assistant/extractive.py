@@ -25,7 +25,7 @@ from assistant.candidates import UnitCandidate, build_candidates
 from assistant.features import Featurizer, SentenceEmbedder, TermWeights, names_asked_columns, question_features
 from assistant.ranking import AnswerModel
 from baocao.lang.numbering import heading_rank, without_numbering
-from baocao.lang.numbers import figures, stated_figures
+from baocao.lang.numbers import figures, has_date, stated_figures
 from baocao.lang.questions import asks_count, cause_cues, cell_status, remedy_starts, speaks_of_share
 from baocao.lang.signatures import Signature, asks_signer, signature_of
 from baocao.lang.tokens import folded_words, match_tokens
@@ -290,6 +290,12 @@ class ExtractiveAnswerer:
                 remedies = []
             if remedies:
                 return "list", remedies[:MAX_LIST_STATEMENTS]
+        grouped = _row_group(best, usable, query.wants_list)
+        if grouped:
+            # "13 | Xã Tân Yên" over "- | Sân vận động Cầu Vồng | Thôn …": a row that only names its
+            # group says what is in it by the rows under it; a list asked of one of those rows is its group
+            self._more = max(0, len(grouped) - MAX_LIST_STATEMENTS)
+            return "list", grouped[:MAX_LIST_STATEMENTS]
         introduced = self._introduced_by(query, best, usable)
         if introduced and (query.wants_list or query.asks("cause") or best.unit.kind == "heading"):
             if best.unit.kind != "heading" or not query.wants_list:
@@ -314,9 +320,10 @@ class ExtractiveAnswerer:
                     if c is not best and c.hit is best.hit and c.unit.block == best.unit.block
                     and c.unit.kind == "row" and c.score >= best.score * t.list_keep
                 ]
-            chosen = self._complete(query, chosen, usable, MAX_LIST_STATEMENTS)
+            chosen = _with_date_after(query, best, self._complete(query, chosen, usable, MAX_LIST_STATEMENTS), usable)
             return "list", _group_blocks(_drop_repeated_figures(chosen))
         chosen = self._complete(query, _with_citing_unit(best, usable), usable, MAX_STATEMENTS)
+        chosen = _with_date_after(query, best, chosen, usable)
         chosen = self._answer_parts(query, chosen, usable)
         if introduced:
             # "… thì thời hạn đó được tính như sau:" announces the answer: its likeliest items follow it
@@ -497,6 +504,38 @@ def _with_citing_unit(best: UnitCandidate, usable: list[UnitCandidate]) -> list[
         return [best]
     citing = next((c for c in usable if c.chunk.doc_id == best.chunk.doc_id and best.unit.footnote in c.unit.marks), None)
     return [citing, best] if citing is not None else [best]
+
+
+def _row_group(best: UnitCandidate, usable: list[UnitCandidate], wants_list: bool) -> list[UnitCandidate]:
+    """A row that only names a group (no figure in its cells) and the rows of its table that carry
+    its label as their parent, in the report's order: for ``best`` when it is that row, or, when a
+    list is asked, one of the rows under it. Empty otherwise."""
+    def rows(c: UnitCandidate) -> bool:
+        return c.hit is best.hit and c.unit.kind == "row" and c.unit.block == best.unit.block
+
+    if best.unit.kind != "row":
+        return []
+    head: UnitCandidate | None = best
+    if best.unit.parent and wants_list:
+        head = next((c for c in usable if rows(c) and c.unit.label == best.unit.parent and c.order < best.order), None)
+    if head is None or not head.unit.label or figures(" ".join(head.unit.cells.values())):
+        return []
+    under = [c for c in usable if rows(c) and c.unit.parent == head.unit.label and c.order > head.order]
+    return _in_reading_order([head, *under]) if under else []
+
+
+def _with_date_after(query: Query, best: UnitCandidate, chosen: list[UnitCandidate],
+                     usable: list[UnitCandidate]) -> list[UnitCandidate]:
+    """A date asked, and no chosen unit holds one: the unit right after the best, when it holds a
+    date ("Tổng hợp kết quả kiểm kê, gửi Bộ Tài chính." then "Thời gian hoàn thành: Trước ngày
+    31/5/2026."), follows it — a plan states a task, then its deadline."""
+    if not query.asks("date") or any(has_date(c.unit.text) for c in chosen):
+        return chosen
+    after = next((c for c in usable if c.hit is best.hit and c.order == best.order + 1), None)
+    if after is None or after in chosen or not has_date(after.unit.text):
+        return chosen
+    at = chosen.index(best) + 1 if best in chosen else len(chosen)
+    return [*chosen[:at], after, *chosen[at:]]
 
 
 def _list_introducer(item: UnitCandidate, usable: list[UnitCandidate]) -> UnitCandidate | None:

@@ -234,6 +234,91 @@ def test_a_list_item_answers_with_the_clause_that_introduces_its_list(tmp_path: 
     assert answer.text.index("từ 07 ngày đến 15 ngày") < answer.text.index("b) Bán thực phẩm")
 
 
+_VENUES = """ỦY BAN NHÂN DÂN HUYỆN ĐÔNG SƠN
+
+Số: 15/QĐ-UBND
+
+QUYẾT ĐỊNH
+Ban hành danh mục điểm tổ chức chợ phiên năm 2026 trên địa bàn huyện
+
+Điều 1. Ban hành kèm theo Quyết định này danh mục điểm tổ chức chợ phiên năm 2026 trên địa bàn huyện.
+
+Điều 2. Ủy ban nhân dân các xã, thị trấn bố trí mặt bằng, bảo đảm an ninh trật tự và vệ sinh môi trường
+tại các điểm tổ chức.
+
+PHỤ LỤC
+DANH MỤC ĐIỂM TỔ CHỨC CHỢ PHIÊN NĂM 2026
+
+| STT | Điểm tổ chức | Địa chỉ |
+|---|---|---|
+| 1 | **Xã Tân Hòa** | |
+| - | Sân vận động trung tâm xã | Thôn Đông, xã Tân Hòa |
+| - | Khu chợ cũ bên sông | Thôn Tây, xã Tân Hòa |
+| - | Bãi đất trước nhà văn hóa | Thôn Nam, xã Tân Hòa |
+| 2 | **Xã Hòa Bình** | |
+| - | Quảng trường xã | Thôn Một, xã Hòa Bình |
+| 3 | **Thị trấn Phú Mỹ** | |
+| - | Phố đi bộ ven hồ | Khu phố 2, thị trấn Phú Mỹ |
+"""
+
+
+def test_a_row_that_only_names_a_group_answers_with_the_rows_under_it(tmp_path: Path) -> None:
+    """'1 | Xã Tân Hòa |' heads the places below it ('- | Sân vận động …'): chosen for a question
+    about that commune, it is followed by its rows, not by the other communes."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "cho-phien.md").write_text(_VENUES, encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data")
+    stack = SearchStack.open(settings)
+    prepare_corpus(stack, folder, progress=False)
+    answer = Assistant(stack.retriever(), stack.settings).answer(
+        "Xã Tân Hòa có những điểm tổ chức chợ phiên nào?")
+    assert not answer.abstained, answer.text
+    for place in ("Sân vận động trung tâm xã", "Khu chợ cũ bên sông", "Bãi đất trước nhà văn hóa"):
+        assert place in answer.text, answer.text
+    assert "Quảng trường xã" not in answer.text and "Phố đi bộ ven hồ" not in answer.text, answer.text
+
+
+_DEADLINES = """ỦY BAN NHÂN DÂN TỈNH BÌNH MINH
+
+Số: 210/KH-UBND
+
+KẾ HOẠCH
+Kiểm kê tài sản công năm 2026
+
+I. MỤC ĐÍCH, YÊU CẦU
+Kiểm kê đầy đủ tài sản công do các cơ quan, đơn vị trên địa bàn tỉnh quản lý, sử dụng.
+
+II. TỔ CHỨC THỰC HIỆN
+1. Sở Tài chính
+- Tổng hợp kết quả kiểm kê tài sản của các sở, ban, ngành và các xã, phường, báo cáo Ủy ban nhân dân tỉnh.
+Thời gian hoàn thành: Trước ngày 20/5/2026.
+- Hướng dẫn các xã, phường lập biểu mẫu báo cáo kiểm kê tài sản công.
+Thời gian hoàn thành: Trước ngày 15/01/2026.
+2. Ủy ban nhân dân các xã, phường
+- Thành lập Tổ kiểm kê tài sản cấp xã do Chủ tịch Ủy ban nhân dân cấp xã làm tổ trưởng.
+Thời gian hoàn thành: Trước ngày 30/11/2025.
+"""
+
+
+@pytest.mark.parametrize("question, deadline", [
+    ("Sở Tài chính phải tổng hợp kết quả kiểm kê tài sản, báo cáo Ủy ban nhân dân tỉnh trước ngày nào?", "20/5/2026"),
+    ("Các xã, phường phải thành lập Tổ kiểm kê tài sản cấp xã trước ngày nào?", "30/11/2025"),
+])
+def test_a_deadline_asked_of_a_task_is_the_line_after_it(tmp_path: Path, question: str, deadline: str) -> None:
+    """A plan states a task, then its deadline on the next line: asked when, the answer gives both."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "kiem-ke.txt").write_text(_DEADLINES, encoding="utf-8")
+    stack = SearchStack.open(Settings(data_dir=tmp_path / "data"))
+    prepare_corpus(stack, folder, progress=False)
+    answer = Assistant(stack.retriever(), stack.settings).answer(question)
+    assert not answer.abstained, answer.text
+    assert deadline in answer.text, answer.text
+    others = {"20/5/2026", "15/01/2026", "30/11/2025"} - {deadline}
+    assert not any(d in answer.text for d in others), answer.text
+
+
 def test_a_heading_asked_a_fact_answers_with_itself_before_its_items(tmp_path: Path) -> None:
     """'2. … thì bị tạm dừng kinh doanh từ 07 ngày đến 15 ngày:' is a heading over its cases: asked how
     long, the answer is the heading's own words, then the cases it names."""

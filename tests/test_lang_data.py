@@ -119,6 +119,9 @@ def test_answer_cues_name_known_shapes_and_fire() -> None:
     assert {"number", "percent"} <= answer_shapes("Tỷ lệ giải ngân đạt bao nhiêu phần trăm?")
     assert "cause" in answer_shapes("vi sao giai ngan cham")  # the cues are folded like the question
     assert "list" in answer_shapes("Những nhiệm vụ nào chưa hoàn thành?")
+    # the "nào" of "ngày nào" asks a date: it closes no "các … nào" list
+    assert answer_shapes("Các xã phải lập tổ kiểm kê trước ngày nào?") == {"date"}
+    assert {"list", "date"} <= answer_shapes("Những xã nào phải lập tổ kiểm kê trước ngày nào?")
     assert {"status", "missed"} <= answer_shapes("Which targets were missed?")
     # an English figure question says "what was the total" or "what did it reach", not "how much"
     assert "number" in answer_shapes("What was the total spending on schools in 2022?")

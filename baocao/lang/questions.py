@@ -107,7 +107,10 @@ def folded_question(text: str) -> str:
 def answer_shapes(text: str) -> set[str]:
     """The shapes of answer a question's phrases ask for (see ``data/answer_cues.tsv``)."""
     folded = folded_question(text)
-    shapes = {shape for shape, pattern in _shape_patterns().items() if pattern.search(folded)}
+    patterns = _shape_patterns()
+    shapes = {shape for shape, pattern in patterns.items() if pattern.search(folded)}
+    if {"list", "date"} <= shapes and not patterns["list"].search(patterns["date"].sub(" ", folded)):
+        shapes.discard("list")  # "các xã phải lập tổ kiểm kê trước ngày nào": the "nào" asks the date, not which ones
     if "%" in text:
         shapes.add("percent")
     return shapes
