@@ -367,13 +367,17 @@ class ExtractiveAnswerer:
         out = list(chosen)
         for part in query.parts:
             sub = self.analyse_part(part, query)
-            answered = self._scored(sub, out, part)
-            if sub.terms and set(range(len(sub.terms))) <= set().union(*(c.term_hits for c in answered)):
-                continue  # what the part asks is already in the answer ("... and what percentage was that?")
             ranked = self._scored(sub, usable, part)
             if not ranked:
                 continue
             top = ranked[0]
+            # what the part asks is already in the answer ("... and what percentage was that?"): a
+            # unit of it ranks about as high for the part as the part's best. Holding the part's
+            # words is not enough ("… thay thế Quyết định số 25/2025/QĐ-UBND" under "Điều 5. Hiệu
+            # lực thi hành" holds "hiệu lực" and no date it takes effect)
+            held = max((c.score for c in ranked if any(c.unit is o.unit and c.hit is o.hit for o in out)), default=0.0)
+            if held >= top.score - t.part_margin:
+                continue
             if len(ranked) > 1 and top.score - ranked[1].score < t.part_margin:
                 continue  # no unit stands out for this part
             original = next(c for c in usable if c.unit is top.unit and c.hit is top.hit)
