@@ -45,7 +45,8 @@ def test_every_data_file_is_listed_here() -> None:
         "exclusion_words.txt", "followup_starts.txt", "followup_words.txt", "generic_words.txt", "glossary_en_vi.tsv",
         "government_words.txt", "level_compounds.txt", "levels.tsv", "line_connectors.txt", "meaning_cues.tsv", "measure_stopwords.txt", "measures.tsv",
         "months_en.tsv",
-        "numbered_name_words.txt", "place_kind_words.txt", "question_phrases.tsv", "question_words.txt", "site_chrome.txt", "status_words.tsv",
+        "numbered_name_words.txt", "place_kind_words.txt", "question_phrases.tsv", "question_words.txt",
+        "relative_dates.txt", "site_chrome.txt", "status_words.tsv",
         "stopwords_en.txt", "stopwords_vi.txt", "stopwords_vi_folded.txt", "target_glossary.tsv", "target_questions.tsv",
         "target_question_words.txt", "target_terms.tsv",
     }
@@ -240,6 +241,16 @@ def test_stated_figures_leave_out_document_numbers_and_dates() -> None:
     assert stated_figures("đến ngày 31/12/2023 giải ngân đạt 95,2%") == {"95,2%"}
     assert stated_figures("Tổng thu 527,191 tỷ đồng, đạt 105%") == {"527,191", "105%"}
     assert stated_figures("phấn đấu đón 1 triệu lượt khách") == {"1"}
+
+
+def test_a_date_set_by_an_event_is_a_date() -> None:
+    from baocao.lang.numbers import has_date
+
+    assert has_date("Quyết định này có hiệu lực thi hành kể từ ngày ký.")
+    assert has_date("Nghị quyết có hiệu lực từ ngày thông qua.")
+    assert has_date("hoàn thành trước ngày 31/5/2026") and has_date("ngày 15 tháng 01 năm 2026")
+    assert not has_date("Sở Tài chính ký kết hợp đồng với nhà thầu.")
+    assert all(p == fold_accents(p) for p in tables.word_list("relative_dates.txt"))  # matched folded
 
 
 def test_meaning_cues_tell_a_question_asking_what_something_is_and_find_the_copula() -> None:

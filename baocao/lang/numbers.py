@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from baocao.lang.normalize import fold_accents
+from baocao.lang.tables import word_list
 
 NUMBER = re.compile(r"\d+(?:[.,/]\d+)*")
 _BARE_YEAR = re.compile(r"(?:19|20)\d{2}")
@@ -57,8 +59,16 @@ def only_percentages(text: str) -> bool:
     return bool(found) and (all(f.endswith("%") for f in found) or "(%)" in text)
 
 
+@cache
+def _relative_date() -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in word_list("relative_dates.txt")) + r")\b")
+
+
 def has_date(text: str) -> bool:
-    return bool(_DATE.search(fold_accents(text)))
+    """A date in figures ("31/5/2026", "ngày 15 tháng 01") or set by an event ("kể từ ngày ký",
+    ``data/relative_dates.txt``)."""
+    folded = fold_accents(text)
+    return bool(_DATE.search(folded) or _relative_date().search(folded))
 
 
 def has_document_reference(text: str) -> bool:
