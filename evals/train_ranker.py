@@ -55,6 +55,7 @@ SETS: dict[str, tuple[Path, Path]] = {
     "dev": (PROJECT_ROOT / "evals/sets/dev.jsonl", PROJECT_ROOT / "corpus"),
     "samples": (PROJECT_ROOT / "evals/sets/samples.jsonl", PROJECT_ROOT / "corpus"),
     "synthetic": (PROJECT_ROOT / "evals/sets/synthetic.jsonl", PROJECT_ROOT / "evals/corpora/synthetic"),
+    "synthetic2": (PROJECT_ROOT / "evals/sets/synthetic2.jsonl", PROJECT_ROOT / "evals/corpora/synthetic2"),
     "extra": (PROJECT_ROOT / "evals/sets/extra.jsonl", SHARED / "corpus-extra"),
     "extra_more": (PROJECT_ROOT / "evals/sets/extra_more.jsonl", SHARED / "corpus-extra"),
     "alqac": (SHARED / "eval/alqac2022/questions.jsonl", SHARED / "eval/alqac2022/corpus"),
