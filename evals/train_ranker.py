@@ -60,6 +60,10 @@ SETS: dict[str, tuple[Path, Path]] = {
     "extra_more": (PROJECT_ROOT / "evals/sets/extra_more.jsonl", SHARED / "corpus-extra"),
     "alqac": (SHARED / "eval/alqac2022/questions.jsonl", SHARED / "eval/alqac2022/corpus"),
 }
+# What the shipped models are fitted on. synthetic2 is held out of the default: fitted on, it lowered
+# the answerability threshold and the refusals with it (docs/answers.md, seventh round); it is the
+# set new documents are first measured on (`--sets ...,synthetic2` fits on it too).
+DEFAULT_SETS = [name for name in SETS if name != "synthetic2"]
 # Sources whose change makes cached candidates stale. The features are not among them: they are
 # recomputed from the cached candidates at every run (:func:`assistant.features.refeaturize`; a
 # cache whose embedded units the current features would not choose is prepared afresh).
@@ -587,7 +591,7 @@ def cross_validate(examples: list[Example], assistants: dict[str, Assistant], fo
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
+    parser.add_argument("--sets", default=",".join(DEFAULT_SETS), help=f"comma-separated, of {', '.join(SETS)}")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--inner-folds", type=int, default=4)
     parser.add_argument("--unit-model", choices=("logit", "trees"), default="logit",
