@@ -556,3 +556,42 @@ def test_the_causes_of_a_problem_are_read_on_in_the_next_passage(next_units: lis
     else:
         assert all(c.chunk.chunk_id == "d:1" for c in chosen), [c.unit.text for c in chosen]
         assert answerer.extra_hits == []  # fetched for nothing: not shown
+
+
+def test_a_compound_part_is_answered_by_its_best_unit_not_by_one_holding_its_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    """'… có hiệu lực từ khi nào và thay thế quyết định nào?' with the replacing clause chosen: under
+    'Hiệu lực thi hành' it holds every word of the first part, but the part's own ranking puts the
+    clause that states the date well above it, so that clause joins the answer; a part whose best
+    unit is the chosen one adds nothing."""
+    import copy
+
+    from assistant.extractive import ExtractiveAnswerer
+    from vectorstore.hits import Hit
+    from vectorstore.query import read_query
+
+    passage = _passage("d:3", 3, [
+        ("heading", "Điều 3. Hiệu lực thi hành"),
+        ("sentence", "1. Quyết định này có hiệu lực từ ngày 15 tháng 01 năm 2026."),
+        ("sentence", "2. Quyết định này thay thế Quyết định số 12/2021/QĐ-UBND ngày 05 tháng 4 năm 2021."),
+    ])
+    answerer = ExtractiveAnswerer(None)
+    answerer.analyse_part = lambda part, whole: read_query(part, None, None, None)
+    query = read_query("Quyết định 45/2025/QĐ-UBND có hiệu lực từ khi nào và thay thế quyết định nào?", None, None, None)
+    assert len(query.parts) == 2
+    usable = answerer.prepare(query, [Hit(passage, 1.0, 1)]).usable
+    dated = next(c for c in usable if "hiệu lực từ ngày" in c.unit.text)
+    replacing = next(c for c in usable if "thay thế" in c.unit.text)
+
+    def scored(sub, candidates, part):  # type: ignore[no-untyped-def]
+        # the part's own ranking, as the unit model gives it; every unit holds every term of the part
+        copies = [copy.copy(c) for c in candidates]
+        for c in copies:
+            c.term_hits = set(range(len(sub.terms)))
+            dates_first = "hiệu lực" in part
+            c.score = {dated.unit.text: 0.6 if dates_first else 0.05,
+                       replacing.unit.text: 0.3 if dates_first else 0.9}.get(c.unit.text, 0.01)
+        return sorted(copies, key=lambda c: c.score, reverse=True)
+
+    monkeypatch.setattr(answerer, "_scored", scored)
+    chosen = answerer._answer_parts(query, [replacing], usable)
+    assert [c.unit.text for c in chosen] == [replacing.unit.text, dated.unit.text]
