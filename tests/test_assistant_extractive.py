@@ -215,18 +215,23 @@ def test_cached_candidates_are_refeaturized_as_prepared_and_a_stale_embedding_is
     assert not refeaturize(turn.prepared.query, usable, turn.prepared.weights)
 
 
+def _assistant_over(tmp_path: Path, name: str, text: str) -> Assistant:
+    """The assistant over one document of ours, ingested into a data folder of its own."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / name).write_text(text, encoding="utf-8")
+    stack = SearchStack.open(Settings(data_dir=tmp_path / "data"))
+    prepare_corpus(stack, folder, progress=False)
+    return Assistant(stack.retriever(), stack.settings)
+
+
 def test_a_list_item_answers_with_the_clause_that_introduces_its_list(tmp_path: Path) -> None:
     """'… thì bị tạm dừng kinh doanh từ 07 ngày đến 15 ngày:' then 'b) Bán thực phẩm …': the item
     chosen for a question about the case says what happens only with the clause above it."""
     from tests.test_ingest_units import ENUMERATED
 
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "quy-dinh.txt").write_text("Quy định xử lý vi phạm trong quản lý chợ\n\n" + ENUMERATED, encoding="utf-8")
-    settings = Settings(data_dir=tmp_path / "data")
-    stack = SearchStack.open(settings)
-    prepare_corpus(stack, folder, progress=False)
-    answer = Assistant(stack.retriever(), stack.settings).answer(
+    assistant = _assistant_over(tmp_path, "quy-dinh.txt", "Quy định xử lý vi phạm trong quản lý chợ\n\n" + ENUMERATED)
+    answer = assistant.answer(
         "Hộ kinh doanh bán thực phẩm không rõ nguồn gốc bị tạm dừng kinh doanh trong bao lâu?")
     assert not answer.abstained, answer.text
     quotes = [c.quote for c in answer.citations]
@@ -265,13 +270,8 @@ DANH MỤC ĐIỂM TỔ CHỨC CHỢ PHIÊN NĂM 2026
 def test_a_row_that_only_names_a_group_answers_with_the_rows_under_it(tmp_path: Path) -> None:
     """'1 | Xã Tân Hòa |' heads the places below it ('- | Sân vận động …'): chosen for a question
     about that commune, it is followed by its rows, not by the other communes."""
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "cho-phien.md").write_text(_VENUES, encoding="utf-8")
-    settings = Settings(data_dir=tmp_path / "data")
-    stack = SearchStack.open(settings)
-    prepare_corpus(stack, folder, progress=False)
-    answer = Assistant(stack.retriever(), stack.settings).answer(
+    assistant = _assistant_over(tmp_path, "cho-phien.md", _VENUES)
+    answer = assistant.answer(
         "Xã Tân Hòa có những điểm tổ chức chợ phiên nào?")
     assert not answer.abstained, answer.text
     for place in ("Sân vận động trung tâm xã", "Khu chợ cũ bên sông", "Bãi đất trước nhà văn hóa"):
@@ -307,12 +307,8 @@ Thời gian hoàn thành: Trước ngày 30/11/2025.
 ])
 def test_a_deadline_asked_of_a_task_is_the_line_after_it(tmp_path: Path, question: str, deadline: str) -> None:
     """A plan states a task, then its deadline on the next line: asked when, the answer gives both."""
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "kiem-ke.txt").write_text(_DEADLINES, encoding="utf-8")
-    stack = SearchStack.open(Settings(data_dir=tmp_path / "data"))
-    prepare_corpus(stack, folder, progress=False)
-    answer = Assistant(stack.retriever(), stack.settings).answer(question)
+    assistant = _assistant_over(tmp_path, "kiem-ke.txt", _DEADLINES)
+    answer = assistant.answer(question)
     assert not answer.abstained, answer.text
     assert deadline in answer.text, answer.text
     others = {"20/5/2026", "15/01/2026", "30/11/2025"} - {deadline}
@@ -324,13 +320,8 @@ def test_a_heading_asked_a_fact_answers_with_itself_before_its_items(tmp_path: P
     long, the answer is the heading's own words, then the cases it names."""
     from tests.test_ingest_units import ENUMERATED
 
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "quy-dinh.txt").write_text("Quy định xử lý vi phạm trong quản lý chợ\n\n" + ENUMERATED, encoding="utf-8")
-    settings = Settings(data_dir=tmp_path / "data")
-    stack = SearchStack.open(settings)
-    prepare_corpus(stack, folder, progress=False)
-    answer = Assistant(stack.retriever(), stack.settings).answer(
+    assistant = _assistant_over(tmp_path, "quy-dinh.txt", "Quy định xử lý vi phạm trong quản lý chợ\n\n" + ENUMERATED)
+    answer = assistant.answer(
         "Hộ kinh doanh vi phạm bị tạm dừng kinh doanh trong bao lâu?")
     assert not answer.abstained, answer.text
     quotes = [c.quote for c in answer.citations]
@@ -341,9 +332,7 @@ def test_a_heading_asked_a_fact_answers_with_itself_before_its_items(tmp_path: P
 def test_a_fact_asked_of_a_sentence_that_announces_a_list_is_shown_with_its_likeliest_items(tmp_path: Path) -> None:
     """'… được tính như sau:' (a sentence: too long for a heading line) holds no figure itself:
     chosen for a fact, it is followed by the items it announces that the ranker finds likeliest."""
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "ho-tro.txt").write_text(
+    assistant = _assistant_over(tmp_path, "ho-tro.txt",
         "Kế hoạch hỗ trợ nhà ở năm 2025\n\n"
         "Ủy ban nhân dân xã bố trí kinh phí từ ngân sách xã và nguồn vận động xã hội hóa.\n\n"
         "Căn cứ khả năng cân đối của ngân sách xã và nguồn vận động xã hội hóa, mức hỗ trợ xây mới nhà ở cho "
@@ -351,11 +340,7 @@ def test_a_fact_asked_of_a_sentence_that_announces_a_list_is_shown_with_its_like
         "a) Hộ nghèo được hỗ trợ 40 triệu đồng;\n\n"
         "b) Hộ cận nghèo được hỗ trợ 30 triệu đồng;\n\n"
         "c) Hộ có hoàn cảnh khó khăn khác được hỗ trợ 20 triệu đồng.\n\n"
-        "Ban Chỉ đạo xã kiểm tra, nghiệm thu từng căn nhà trước ngày 30/11/2025.\n", encoding="utf-8")
-    settings = Settings(data_dir=tmp_path / "data")
-    stack = SearchStack.open(settings)
-    prepare_corpus(stack, folder, progress=False)
-    assistant = Assistant(stack.retriever(), stack.settings)
+        "Ban Chỉ đạo xã kiểm tra, nghiệm thu từng căn nhà trước ngày 30/11/2025.\n")
     turn = assistant.prepare("Hộ cận nghèo được hỗ trợ xây mới nhà ở bao nhiêu tiền?")
     query, usable = turn.prepared.query, turn.prepared.usable
     assert not query.wants_list
@@ -375,17 +360,12 @@ def test_a_fact_asked_of_a_sentence_that_announces_a_list_is_shown_with_its_like
 
 def test_a_list_asked_of_a_figure_gets_the_footnote_that_breaks_it_down(tmp_path: Path) -> None:
     """'12 nhà văn hóa ấp⁴' and, at the end, '⁴ Gồm: …': asked which ones, the footnote answers."""
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "bao-cao.txt").write_text(
+    assistant = _assistant_over(tmp_path, "bao-cao.txt",
         "Báo cáo kết quả thực hiện nhiệm vụ năm 2024 của xã Hòa Lợi\n\n"
         "Trong năm, xã đã sửa chữa 12 nhà văn hóa ấp⁴, vượt kế hoạch 2 nhà; tổ chức 35 buổi sinh hoạt cộng đồng.\n\n"
         "Công tác an ninh trật tự được giữ vững, không để xảy ra điểm nóng.\n\n"
-        "⁴ Gồm: ấp Bình Minh 3 nhà, ấp Phú Thạnh 4 nhà, ấp Tân An 5 nhà.\n", encoding="utf-8")
-    settings = Settings(data_dir=tmp_path / "data")
-    stack = SearchStack.open(settings)
-    prepare_corpus(stack, folder, progress=False)
-    answer = Assistant(stack.retriever(), stack.settings).answer("Xã Hòa Lợi sửa chữa nhà văn hóa ở những ấp nào?")
+        "⁴ Gồm: ấp Bình Minh 3 nhà, ấp Phú Thạnh 4 nhà, ấp Tân An 5 nhà.\n")
+    answer = assistant.answer("Xã Hòa Lợi sửa chữa nhà văn hóa ở những ấp nào?")
     assert not answer.abstained, answer.text
     _check_citations(answer)
     assert "ấp Bình Minh 3 nhà, ấp Phú Thạnh 4 nhà, ấp Tân An 5 nhà" in answer.text
@@ -475,12 +455,7 @@ b) Kiểm tra việc thực hiện kế hoạch cấp nước an toàn khu vực
 def test_a_who_question_names_the_body_whose_heading_holds_the_task(tmp_path: Path) -> None:
     """Plans list each body's tasks under its name ("2. Sở Xây dựng" then "a) Chủ trì …"): the item
     alone does not say who; the answer to "cơ quan nào" names the body above it."""
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "ke-hoach.txt").write_text(_TASKS, encoding="utf-8")
-    stack = SearchStack.open(Settings(data_dir=tmp_path / "data"))
-    prepare_corpus(stack, folder, progress=False)
-    assistant = Assistant(stack.retriever(), stack.settings)
+    assistant = _assistant_over(tmp_path, "ke-hoach.txt", _TASKS)
     who = assistant.answer("Cơ quan nào chủ trì hướng dẫn phương án khai thác nguồn nước dự phòng khi xảy ra sự cố?")
     assert not who.abstained, who.text
     assert "Sở Xây dựng: a) Chủ trì hướng dẫn" in who.text, who.text
@@ -492,18 +467,14 @@ def test_a_who_question_names_the_body_whose_heading_holds_the_task(tmp_path: Pa
 def test_a_unit_that_only_repeats_the_documents_name_is_not_the_answer(tmp_path: Path) -> None:
     """A law article's title line is its document's name, already in the answer's frame ("Theo Bộ
     luật Dân sự 2015 – Điều 16 – Năng lực pháp luật dân sự của cá nhân:"); quoting it answers nothing."""
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "blds-dieu-16.txt").write_text(
+    assistant = _assistant_over(
+        tmp_path, "blds-dieu-16.txt",
         "Bộ luật Dân sự 2015 (Luật số 91/2015/QH13) – Điều 16\n\n"
         "Năng lực pháp luật dân sự của cá nhân\n\n"
         "1. Năng lực pháp luật dân sự của cá nhân là khả năng của cá nhân có quyền dân sự và nghĩa vụ dân sự.\n\n"
         "2. Mọi cá nhân đều có năng lực pháp luật dân sự như nhau.\n\n"
-        "3. Năng lực pháp luật dân sự của cá nhân có từ khi người đó sinh ra và chấm dứt khi người đó chết.\n",
-        encoding="utf-8")
-    stack = SearchStack.open(Settings(data_dir=tmp_path / "data"))
-    prepare_corpus(stack, folder, progress=False)
-    answer = Assistant(stack.retriever(), stack.settings).answer(
+        "3. Năng lực pháp luật dân sự của cá nhân có từ khi người đó sinh ra và chấm dứt khi người đó chết.\n")
+    answer = assistant.answer(
         "Điều 16 Bộ luật dân sự năm 2015: năng lực pháp luật dân sự của cá nhân bắt đầu khi nào?")
     assert not answer.abstained, answer.text
     assert answer.citations and all(c.quote.strip() != "Năng lực pháp luật dân sự của cá nhân" for c in answer.citations)
